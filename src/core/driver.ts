@@ -1,0 +1,103 @@
+/**
+ * The shape every driver has: `{ name, direction, schema, fields, create }`.
+ * The YAML `driver:` key is the key of the driver in its direction's registry.
+ */
+import type { z } from 'zod';
+import type { Logger } from 'pino';
+import type { Hardware } from '../hardware/types.js';
+
+/** A reading or an output state: the driver's fields (snake_case, CONTRACT §4 units). */
+export type Reading = Record<string, number | string | boolean | null>;
+
+export interface FieldDef {
+  name: string;
+  type: 'number' | 'integer' | 'state' | 'string' | 'boolean';
+  unit?: string;
+  description: string;
+  /** Home Assistant device_class, where one fits. */
+  deviceClass?: string;
+}
+
+/** Options every scheme has, whatever its driver. Drivers receive them merged with their own. */
+export interface CommonOptions {
+  id: string;
+  name?: string;
+  driver: string;
+  retain: boolean;
+  qos: 0 | 1 | 2;
+}
+
+export interface DriverContext {
+  /** The scheme id. */
+  readonly id: string;
+  readonly hardware: Hardware;
+  readonly log: Logger;
+}
+
+export interface InputContext extends DriverContext {
+  /** Event-driven drivers (gpio-in) push readings here; `ts` defaults to now. */
+  emit(reading: Reading, ts?: Date): void;
+  /** Event-driven drivers report a fault here; the scheme goes unavailable and is restarted with backoff. */
+  fail(error: Error): void;
+}
+
+export type OutputContext = DriverContext;
+
+export interface InputDriver {
+  /** Open the device. Throwing marks the scheme failed; it is retried with backoff. */
+  start(): Promise<void>;
+  /** Polled drivers: take one reading. Throwing counts as a failed read. */
+  read?(): Promise<Reading>;
+  stop(): Promise<void>;
+}
+
+export interface OutputDriver {
+  /**
+   * Open the device and drive it to its first state: `restored` when the scheme has
+   * `restore: true` and a saved state exists, otherwise the configured initial state.
+   * Returns the state to publish.
+   */
+  start(restored?: Reading): Promise<Reading>;
+  /** Carry out one validated command and return the new state. */
+  apply(command: Record<string, unknown>): Promise<Reading>;
+  stop(): Promise<void>;
+}
+
+interface DriverDefBase<S extends z.ZodObject> {
+  name: string;
+  description: string;
+  /** Which bus the driver sits on, for the README and `hanode drivers`. */
+  bus: 'gpio' | 'i2c' | 'spi' | '1-wire' | 'system' | 'network' | 'process';
+  /** The driver's own options, built from the shared pieces in schemes/pieces.ts. */
+  schema: S;
+  fields: FieldDef[];
+  /** A complete, valid scheme entry for the docs and fixtures. */
+  example: Record<string, unknown>;
+}
+
+export interface InputDriverDef<S extends z.ZodObject = z.ZodObject> extends DriverDefBase<S> {
+  direction: 'input';
+  /** True when the driver has `read()` and an `interval`. */
+  polled: boolean;
+  create(options: z.output<S> & CommonOptions, ctx: InputContext): InputDriver;
+}
+
+export interface OutputDriverDef<S extends z.ZodObject = z.ZodObject, C extends z.ZodType = z.ZodType> extends DriverDefBase<S> {
+  direction: 'output';
+  /**
+   * Validates a command after the mediator has normalised the payload:
+   * `ON`/`OFF`/`TOGGLE` → `{state}`, a number → `{value}`, other text → `{text}`, JSON objects as they are.
+   */
+  command: C;
+  create(options: z.output<S> & CommonOptions, ctx: OutputContext): OutputDriver;
+}
+
+export type DriverDef = InputDriverDef | OutputDriverDef;
+
+/** Identity helpers that keep each driver file's literal types while checking its shape. */
+export function defineInput<S extends z.ZodObject>(def: InputDriverDef<S>): InputDriverDef<S> {
+  return def;
+}
+export function defineOutput<S extends z.ZodObject, C extends z.ZodType>(def: OutputDriverDef<S, C>): OutputDriverDef<S, C> {
+  return def;
+}

@@ -1,0 +1,121 @@
+/**
+ * The small bus interfaces every driver talks to. Two backends implement them:
+ * `linux` (onoff, i2c-bus, spi-device, sysfs) and `sim` (register-level chip models).
+ * Drivers never import a backend; they get these through their context.
+ */
+
+export type Level = 0 | 1;
+export type Edge = 'none' | 'rising' | 'falling' | 'both';
+
+export interface GpioLineOptions {
+  direction: 'in' | 'out';
+  /** Edge interrupts to deliver to `watch` listeners (inputs only). */
+  edge?: Edge;
+  /** Initial level for outputs, written before the line is driven. */
+  initial?: Level;
+}
+
+/** One GPIO line, addressed by BCM number on the Pi's main gpiochip. */
+export interface GpioLine {
+  readonly pin: number;
+  read(): Promise<Level>;
+  write(level: Level): Promise<void>;
+  /** Calls `listener` on every edge; returns the function that stops watching. */
+  watch(listener: (level: Level) => void): () => void;
+  close(): Promise<void>;
+}
+
+export interface Gpio {
+  /** `pin` is a BCM number or a line name such as "GPIO27". */
+  open(pin: number | string, options: GpioLineOptions): Promise<GpioLine>;
+}
+
+/** One I2C adapter (`/dev/i2c-N`). Calls are serialised per bus by the backend. */
+export interface I2cBus {
+  readonly bus: number;
+  /** Write `data` to the device (the first byte is usually a register address). */
+  write(address: number, data: Buffer): Promise<void>;
+  /** Plain read of `length` bytes from the device. */
+  read(address: number, length: number): Promise<Buffer>;
+  /** Write the register address, then read `length` bytes (repeated start). */
+  readRegister(address: number, register: number, length: number): Promise<Buffer>;
+  /** Runs `fn` with the bus held, so multi-step exchanges with one chip never interleave with another's. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /** Addresses 0x03..0x77 that acknowledge. */
+  scan(): Promise<number[]>;
+}
+
+export interface SpiTransferOptions {
+  speedHz?: number;
+  mode?: 0 | 1 | 2 | 3;
+}
+
+/** One spidev device (`/dev/spidevB.D`). Transfers are full duplex. */
+export interface SpiDevice {
+  readonly bus: number;
+  readonly device: number;
+  transfer(tx: Buffer, options?: SpiTransferOptions): Promise<Buffer>;
+}
+
+/** The kernel's 1-wire bus as seen through sysfs (w1-gpio + w1-therm). */
+export interface OneWire {
+  /** Device ids such as `28-0316a2795aff`. */
+  list(): Promise<string[]>;
+  /** The raw `w1_slave` text of one device (two lines: CRC check, then `t=`). Never blocks the event loop. */
+  readSlave(id: string): Promise<string>;
+}
+
+export interface SystemFacts {
+  hostname: string;
+  model: string | null;
+  kernel: string;
+  arch: string;
+  cpu_temp: number | null;
+  load1: number;
+  mem_used_pct: number;
+  disk_used_pct: number;
+  uptime: number;
+}
+
+export interface SystemSource {
+  facts(): Promise<SystemFacts>;
+}
+
+export interface GpioChipInfo {
+  name: string;
+  label: string;
+  base: number;
+  ngpio: number;
+}
+
+export interface I2cBusScan {
+  bus: number;
+  addresses: { address: number; hex: string; likely: string[] }[];
+}
+
+export interface ScanResult {
+  hardware: 'linux' | 'sim';
+  gpiochips: GpioChipInfo[];
+  i2c: I2cBusScan[];
+  spi: { bus: number; device: number; path: string }[];
+  onewire: string[];
+  system: SystemFacts;
+}
+
+export interface Hardware {
+  readonly kind: 'linux' | 'sim';
+  readonly gpio: Gpio;
+  i2c(bus: number): Promise<I2cBus>;
+  spi(bus: number, device: number): Promise<SpiDevice>;
+  readonly oneWire: OneWire;
+  readonly system: SystemSource;
+  scan(): Promise<ScanResult>;
+  close(): Promise<void>;
+}
+
+/** Roots of the OS trees the linux backend reads, so tests can point it at fixture trees. */
+export interface LinuxRoots {
+  sys: string;
+  dev: string;
+  proc: string;
+}

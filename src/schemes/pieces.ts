@@ -1,0 +1,77 @@
+/**
+ * Shared pieces that driver schemas are built from, so twenty drivers don't copy the same fields.
+ * Each option carries a description and an example: `hanode schema`, `hanode drivers` and the
+ * README's driver table are generated from them.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
+
+/** A duration: milliseconds as a number, or text such as `30s`. Parsed to milliseconds. */
+export function duration(description: string) {
+  return z
+    .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration such as 500ms, 30s, 5m or 1h')])
+    .transform((v) => parseDuration(v)!)
+    .describe(description);
+}
+
+export const SCHEME_ID = /^[a-z0-9][a-z0-9-]*$/;
+
+export const schemeId = z
+  .string()
+  .regex(SCHEME_ID, 'expected lower-case letters, digits and dashes, starting with a letter or digit')
+  .refine((id) => id !== 'status', { message: "'status' is reserved for the node's own status topic" })
+  .describe('Unique id on the node; it is the last part of the state topic')
+  .meta({ examples: ['kitchen-climate'] });
+
+/** `bus` and `address` of an I2C chip. */
+export function i2cDevice(opts: { defaultAddress: number; addresses?: number[] }) {
+  const allowed = opts.addresses;
+  let address = z.number().int().min(0x03).max(0x77);
+  return {
+    bus: z.number().int().min(0).default(1).describe('I2C bus number, N in /dev/i2c-N').meta({ examples: [1] }),
+    address: (allowed
+      ? address.refine((a) => allowed.includes(a), {
+          message: `expected one of ${allowed.map((a) => '0x' + a.toString(16)).join(', ')}`,
+        })
+      : address
+    )
+      .default(opts.defaultAddress)
+      .describe(`7-bit I2C address (default 0x${opts.defaultAddress.toString(16)})`)
+      .meta({ examples: [opts.defaultAddress] }),
+  };
+}
+
+/** `bus` and `device` of a spidev device, plus the clock. */
+export function spiDevice(opts: { maxSpeedHz: number }) {
+  return {
+    bus: z.number().int().min(0).default(0).describe('SPI bus, B in /dev/spidevB.D').meta({ examples: [0] }),
+    device: z.number().int().min(0).default(0).describe('Chip select, D in /dev/spidevB.D').meta({ examples: [0] }),
+    speed_hz: z
+      .number()
+      .int()
+      .positive()
+      .max(opts.maxSpeedHz)
+      .default(Math.min(1_000_000, opts.maxSpeedHz))
+      .describe('SPI clock in Hz'),
+  };
+}
+
+/** A GPIO pin: BCM number or a line name such as "GPIO27". */
+export const pin = z
+  .union([
+    z.number().int().min(0).max(53),
+    z.string().regex(/^(GPIO|gpio)?\d{1,2}$/, 'expected a BCM number or a line name such as "GPIO27"'),
+  ])
+  .describe('BCM GPIO number, or a line name such as "GPIO27"')
+  .meta({ examples: [17, 'GPIO27'] });
+
+/** `interval` of a polled driver. */
+export function polled(defaultInterval: string) {
+  return {
+    interval: duration('How often to take a reading (ms, s, m or h)')
+      .prefault(defaultInterval)
+      .meta({ examples: [defaultInterval] }),
+  };
+}
+
+export const levelName = z.enum(['ON', 'OFF']);
