@@ -61,8 +61,12 @@ export interface SpiDevice {
 export interface OneWire {
   /** Device ids such as `28-0316a2795aff`. */
   list(): Promise<string[]>;
-  /** The raw `w1_slave` text of one device (two lines: CRC check, then `t=`). Never blocks the event loop. */
-  readSlave(id: string): Promise<string>;
+  /**
+   * Reads one device without blocking the event loop. `w1_slave` is the classic two-line text
+   * (scratchpad bytes with `crc=.. YES|NO`, then `t=`); newer kernels also offer a plain
+   * `temperature` attribute in millidegrees, used only when `w1_slave` is missing.
+   */
+  read(id: string): Promise<{ kind: 'w1_slave' | 'temperature'; text: string }>;
 }
 
 export interface SystemFacts {
