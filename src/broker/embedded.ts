@@ -1,0 +1,36 @@
+/** The embedded broker (aedes), started when no broker answers on the configured port. */
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import type { Logger } from 'pino';
+
+export interface EmbeddedBroker {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedBroker(opts: { host: string; port: number; log: Logger }): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.setNoDelay(true);
+    broker.handle(socket);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as { port: number }).port;
+  broker.on('clientError', (client, err) => opts.log.debug(`embedded broker: client ${client?.id}: ${err.message}`));
+  return {
+    url: `mqtt://${opts.host}:${port}`,
+    port,
+    async close() {
+      await new Promise<void>((resolve) => broker.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The typed event bus the services talk over. Every listener runs inside try/catch, so one
+ * failing service never breaks another, and all of an owner's listeners can be removed at once.
+ */
+import type { Logger } from 'pino';
+import type { Reading } from './driver.js';
+
+export interface Events {
+  /** An input produced a (filtered) reading, or an output reached a new state. */
+  state: { id: string; direction: 'input' | 'output'; state: Reading; ts: Date };
+  /** A scheme's driver started working or started failing. */
+  availability: { id: string; online: boolean; reason?: string };
+  /** A rejected command, a failed action, an invalid scheme file. Goes to `B/N/$error`. */
+  error: { topic: string; error: string };
+  /** The set of running schemes changed (start, stop, enable, disable, reload). */
+  schemesChanged: Record<string, never>;
+}
+
+type Listener<K extends keyof Events> = (event: Events[K]) => void | Promise<void>;
+
+export class EventBus {
+  readonly #listeners = new Map<keyof Events, { owner: object; fn: Listener<any> }[]>();
+
+  constructor(private readonly log: Logger) {}
+
+  on<K extends keyof Events>(event: K, owner: object, fn: Listener<K>): void {
+    const list = this.#listeners.get(event) ?? [];
+    list.push({ owner, fn });
+    this.#listeners.set(event, list);
+  }
+
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    for (const { fn } of this.#listeners.get(event) ?? []) {
+      try {
+        const result = fn(payload);
+        if (result instanceof Promise) result.catch((err) => this.#report(event, err));
+      } catch (err) {
+        this.#report(event, err);
+      }
+    }
+  }
+
+  /** Removes every listener `owner` registered. */
+  off(owner: object): void {
+    for (const [event, list] of this.#listeners) {
+      this.#listeners.set(event, list.filter((l) => l.owner !== owner));
+    }
+  }
+
+  #report(event: string, err: unknown): void {
+    this.log.error({ err }, `listener for '${event}' failed`);
+  }
+}

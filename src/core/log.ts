@@ -1,0 +1,17 @@
+import { pino, type Logger, type Level } from 'pino';
+import pretty from 'pino-pretty';
+
+export type LogLevel = Level | 'silent';
+
+/** JSON lines under systemd or a pipe; coloured single lines in a terminal. */
+export function createLogger(level: LogLevel = 'info', opts: { pretty?: boolean } = {}): Logger {
+  const usePretty = opts.pretty ?? Boolean(process.stdout.isTTY);
+  if (!usePretty) return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino(
+    { level, base: undefined },
+    pretty({ sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
+}
+
+/** A logger that drops everything, for tests and library use. */
+export const silentLogger: Logger = pino({ level: 'silent' });

@@ -1,0 +1,98 @@
+/**
+ * One running input scheme: the driver, its poll timer and its filters. Readings go out on the
+ * bus as `state` events; failures take the scheme offline and retry with backoff.
+ */
+import type { Hardware } from '../hardware/types.js';
+import type { InputDriver, InputDriverDef, Reading, CommonOptions } from '../core/driver.js';
+import { Supervised, type SupervisedContext } from './supervised.js';
+
+/** Turns a raw reading into the one to publish, or null to drop it (delta, throttle …). */
+export type ReadingFilter = (reading: Reading, ts: Date) => Reading | null;
+
+export interface InputSchemeContext extends SupervisedContext {
+  def: InputDriverDef<any>;
+  options: Record<string, unknown> & CommonOptions & { interval?: number };
+  hardware: Hardware;
+  filter?: ReadingFilter;
+}
+
+export class InputScheme extends Supervised {
+  #driver?: InputDriver;
+  #timer?: NodeJS.Timeout;
+  #interval: number | undefined;
+
+  constructor(private readonly ctx: InputSchemeContext) {
+    super(ctx);
+    this.#interval = ctx.options.interval;
+  }
+
+  get interval(): number | undefined {
+    return this.#interval;
+  }
+
+  /** Change the poll interval at run time (`$request/interval`). */
+  setInterval(ms: number): void {
+    this.#interval = ms;
+    if (this.#timer) this.#schedule(0);
+  }
+
+  /** Take a reading now and publish it (`$request/read`); rejects when the driver cannot read. */
+  async readNow(): Promise<Reading> {
+    if (!this.#driver?.read || !this.online) throw new Error(`${this.id} is not online${this.lastError ? `: ${this.lastError}` : ''}`);
+    const reading = await this.#driver.read();
+    this.#accept(reading, new Date(), true);
+    return reading;
+  }
+
+  protected async open(): Promise<void> {
+    const { def, options, hardware, log, bus } = this.ctx;
+    this.#driver = def.create(options, {
+      id: this.id,
+      hardware,
+      log,
+      emit: (reading, ts) => this.online && this.#accept(reading, ts ?? new Date(), false),
+      fail: (err) => void this.fail(err, 'reading'),
+    });
+    await this.#driver.start();
+    void bus;
+  }
+
+  protected override afterOpen(): void {
+    if (this.ctx.def.polled) this.#schedule(0);
+  }
+
+  protected async close(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    const driver = this.#driver;
+    this.#driver = undefined;
+    await driver?.stop().catch((err) => this.ctx.log.debug({ err }, `${this.id}: stop failed`));
+  }
+
+  #schedule(delay: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => void this.#poll(), delay);
+  }
+
+  async #poll(): Promise<void> {
+    const driver = this.#driver;
+    if (!driver?.read || this.stopped) return;
+    const started = Date.now();
+    let reading: Reading;
+    try {
+      reading = await driver.read();
+    } catch (err) {
+      if (driver === this.#driver) await this.fail(err, 'read');
+      return;
+    }
+    if (driver !== this.#driver || this.stopped) return;
+    this.#accept(reading, new Date(), false);
+    // Keep the cadence: the next poll is one interval after this one started.
+    this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (Date.now() - started)));
+  }
+
+  #accept(reading: Reading, ts: Date, forced: boolean): void {
+    const out = this.ctx.filter && !forced ? this.ctx.filter(reading, ts) : reading;
+    if (out) this.publishState(out, ts, 'input');
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The lifecycle both kinds of scheme share: start the driver, report availability, and when the
+ * driver fails, mark the scheme offline, stop it and retry with backoff. Nothing here ever throws
+ * out to the agent: one failing scheme never stops the rest.
+ */
+import type { Logger } from 'pino';
+import type { EventBus } from '../core/bus.js';
+import type { Reading } from '../core/driver.js';
+import { Backoff } from './backoff.js';
+
+export interface SchemeStatus {
+  id: string;
+  driver: string;
+  direction: 'input' | 'output';
+  enabled: boolean;
+  online: boolean;
+  state?: Reading;
+  ts?: string;
+  error?: string;
+  failures: number;
+}
+
+export interface SupervisedContext {
+  id: string;
+  driver: string;
+  bus: EventBus;
+  log: Logger;
+  retry?: { min: number; max: number };
+}
+
+export abstract class Supervised {
+  protected online = false;
+  protected stopped = true;
+  protected lastState?: Reading;
+  protected lastTs?: Date;
+  protected lastError?: string;
+  protected failures = 0;
+  #retryTimer?: NodeJS.Timeout;
+  readonly #backoff: Backoff;
+
+  constructor(protected readonly sctx: SupervisedContext) {
+    this.#backoff = new Backoff(sctx.retry?.min ?? 1_000, sctx.retry?.max ?? 60_000);
+  }
+
+  get id(): string {
+    return this.sctx.id;
+  }
+
+  /** Open the driver; throw when it cannot be opened. */
+  protected abstract open(): Promise<void>;
+  /** Close the driver; must not throw. */
+  protected abstract close(): Promise<void>;
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.#attempt();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.#retryTimer);
+    await this.close();
+    this.online = false;
+  }
+
+  /** Report a failure of the running driver: offline, close, retry later. */
+  protected async fail(err: unknown, during: string): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    this.failures++;
+    this.lastError = message;
+    if (this.stopped) return;
+    const wasOnline = this.online;
+    this.online = false;
+    if (wasOnline) this.sctx.bus.emit('availability', { id: this.id, online: false, reason: message });
+    await this.close();
+    const delay = this.#backoff.next();
+    this.sctx.log.warn(`${this.id}: ${during} failed: ${message}; retrying in ${delay} ms`);
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = setTimeout(() => void this.#attempt(), delay);
+  }
+
+  async #attempt(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.open();
+    } catch (err) {
+      if (this.online === false && this.failures === 0) {
+        // Announce offline once at the first failed start, so consumers never see a stale `online`.
+        this.sctx.bus.emit('availability', { id: this.id, online: false, reason: (err as Error).message });
+      }
+      await this.fail(err, 'start');
+      return;
+    }
+    if (this.stopped) return void (await this.close());
+    this.#backoff.reset();
+    this.online = true;
+    this.lastError = undefined;
+    this.sctx.bus.emit('availability', { id: this.id, online: true });
+    this.afterOpen();
+  }
+
+  /** Called once the driver is open and the scheme online (e.g. to start polling). */
+  protected afterOpen(): void {}
+
+  protected publishState(state: Reading, ts: Date, direction: 'input' | 'output'): void {
+    this.lastState = state;
+    this.lastTs = ts;
+    this.sctx.bus.emit('state', { id: this.id, direction, state, ts });
+  }
+
+  status(enabled: boolean, direction: 'input' | 'output'): SchemeStatus {
+    return {
+      id: this.id,
+      driver: this.sctx.driver,
+      direction,
+      enabled,
+      online: this.online,
+      state: this.lastState,
+      ts: this.lastTs?.toISOString(),
+      error: this.lastError,
+      failures: this.failures,
+    };
+  }
+}
