@@ -124,3 +124,22 @@ test('detectLinuxHardware finds nothing in an empty tree', async () => {
     await rm(root, { recursive: true, force: true });
   }
 });
+
+test('detectLinuxHardware ignores I2C adapters on a PC without a device tree', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'hanode-pc-'));
+  try {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    await mkdir(join(root, 'dev'), { recursive: true });
+    await mkdir(join(root, 'proc'), { recursive: true });
+    await writeFile(join(root, 'dev', 'i2c-0'), '');
+    await writeFile(join(root, 'dev', 'i2c-7'), '');
+    const roots = { sys: join(root, 'sys'), dev: join(root, 'dev'), proc: join(root, 'proc') };
+    assert.equal((await detectLinuxHardware(roots)).present, false);
+    await mkdir(join(root, 'proc', 'device-tree'));
+    const onBoard = await detectLinuxHardware(roots);
+    assert.equal(onBoard.present, true);
+    assert.ok(onBoard.reasons.some((r) => r.includes('i2c-7')));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+});
