@@ -1,0 +1,113 @@
+/**
+ * Which simulated device sits behind each driver, and where it goes on the sim board. The map is
+ * keyed by the YAML `driver:` name, like the driver registries; a driver without an entry simply
+ * has no sim model.
+ */
+import { createHash } from 'node:crypto';
+import type { SimDevice } from './types.js';
+import type { SimI2cBus } from './i2c.js';
+import type { SimSpiDevice } from './spi.js';
+import type { SimOneWire } from './onewire.js';
+import type { SimSystem } from './system.js';
+import { type SimGpio, type SimPin, GpioInputDevice, GpioOutputDevice } from './gpio.js';
+import { Bme280Chip } from './chips/bme280.js';
+import { Mcp3008Channel, Mcp3008Chip } from './chips/mcp3008.js';
+import { Ds18b20Chip } from './chips/ds18b20.js';
+
+/** The parts of the sim a model can be put on. */
+export interface SimBoard {
+  i2cBus(bus: number): SimI2cBus;
+  spiDevice(bus: number, device: number): SimSpiDevice;
+  readonly gpio: SimGpio;
+  readonly oneWire: SimOneWire;
+  readonly system: SimSystem;
+  /**
+   * The model at `place` (e.g. `i2c:1:0x76`), made by `create` if nothing is there yet. Schemes
+   * naming the same place share it; `drop` runs when the last of them lets go.
+   */
+  claim<T>(place: string, create: () => T, drop?: () => void): T;
+}
+
+/** Puts the model behind one scheme on the board and returns the scheme's view of it. */
+export type AttachFn = (board: SimBoard, schemeId: string, options: Record<string, unknown>) => SimDevice;
+
+function option<T>(options: Record<string, unknown>, key: string, fallback: T): T {
+  const value = options[key];
+  return value === undefined ? fallback : (value as T);
+}
+
+function expectModel<T>(model: unknown, type: abstract new (...args: any[]) => T, place: string, driver: string): T {
+  if (!(model instanceof type)) throw new Error(`sim: ${place} already holds a different device; a ${driver} cannot share it`);
+  return model;
+}
+
+const bme280: AttachFn = (board, _id, options) => {
+  const bus = option(options, 'bus', 1);
+  const address = option(options, 'address', 0x76);
+  const place = `i2c:${bus}:0x${address.toString(16)}`;
+  const model = board.claim(
+    place,
+    () => {
+      const chip = new Bme280Chip();
+      board.i2cBus(bus).place(address, chip);
+      return chip;
+    },
+    () => board.i2cBus(bus).remove(address),
+  );
+  return expectModel(model, Bme280Chip, place, 'bme280');
+};
+
+const mcp3008: AttachFn = (board, _id, options) => {
+  const bus = option(options, 'bus', 0);
+  const device = option(options, 'device', 0);
+  const place = `spi:${bus}.${device}`;
+  const spi = board.spiDevice(bus, device);
+  const model = board.claim(
+    place,
+    () => (spi.chip = new Mcp3008Chip()),
+    () => (spi.chip = undefined),
+  );
+  const chip = expectModel(model, Mcp3008Chip, place, 'mcp3008');
+  // One VREF pin per chip: the scheme attached last decides, as it would be one wire on a real board.
+  chip.vref = option(options, 'vref', 3.3);
+  return new Mcp3008Channel(chip, option(options, 'channel', 0), option(options, 'differential', false));
+};
+
+/** A stable, plausible sensor id for a scheme that names none: family 28 and 48 bits from its id. */
+export function simSensorId(schemeId: string): string {
+  return `28-${createHash('sha256').update(schemeId).digest('hex').slice(0, 12)}`;
+}
+
+const ds18b20: AttachFn = (board, id, options) => {
+  const sensorId = option<string | undefined>(options, 'sensor_id', undefined) ?? simSensorId(id);
+  const place = `w1:${sensorId}`;
+  const model = board.claim(
+    place,
+    () => {
+      const chip = new Ds18b20Chip(sensorId);
+      board.oneWire.place(chip);
+      return chip;
+    },
+    () => board.oneWire.remove(sensorId),
+  );
+  return expectModel(model, Ds18b20Chip, place, 'ds18b20');
+};
+
+function gpioLine(board: SimBoard, options: Record<string, unknown>): SimPin {
+  const line = board.gpio.pin(option<number | string>(options, 'pin', 0));
+  return board.claim(`gpio:${line.pin}`, () => {
+    // A pull-up holds an idle input high until the switch or sensor pulls it down.
+    if (options['pull'] === 'up') line.external = 1;
+    return line;
+  });
+}
+
+/** Driver name → how its simulated device is attached. */
+export const SIM_MODELS: Record<string, AttachFn> = {
+  bme280,
+  mcp3008,
+  ds18b20,
+  'gpio-in': (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
+  'gpio-out': (board, _id, options) => new GpioOutputDevice(gpioLine(board, options)),
+  system: (board) => board.claim('system', () => board.system),
+};
