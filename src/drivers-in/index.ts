@@ -1,4 +1,9 @@
 /** Every input driver, keyed by the YAML `driver:` name. Plugins join this map too. */
 import type { InputDriverDef } from '../core/driver.js';
+import { bme280 } from './bme280.js';
+import { ds18b20 } from './ds18b20.js';
+import { gpioIn } from './gpio-in.js';
+import { mcp3008 } from './mcp3008.js';
+import { system } from './system.js';
 
-export const inputDrivers = {} satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system } satisfies Record<string, InputDriverDef<any>>;

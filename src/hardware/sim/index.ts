@@ -71,9 +71,10 @@ export class SimHardware implements Hardware {
    * options (defaults filled in). Calling it again with the same driver and options returns the
    * same device; with other options the scheme moves. Schemes on the same address, pin or sensor
    * share one device. Returns undefined for a driver without a sim model. Throws when the place
-   * already holds a different kind of device.
+   * already holds a different kind of device. `options` is a plain object (typed options such as
+   * a driver's parsed `z.output & CommonOptions` are accepted as they are).
    */
-  attach(schemeId: string, driver: string, options: Record<string, unknown>): SimDevice | undefined {
+  attach(schemeId: string, driver: string, options: object): SimDevice | undefined {
     const attachFn = SIM_MODELS[driver];
     if (!attachFn) return undefined;
     const signature = JSON.stringify([driver, options]);
@@ -83,7 +84,7 @@ export class SimHardware implements Hardware {
     const places = new Set<string>();
     let device: SimDevice;
     try {
-      device = attachFn(this.#board(schemeId, places), schemeId, options);
+      device = attachFn(this.#board(schemeId, places), schemeId, options as Record<string, unknown>);
     } catch (err) {
       this.#release(schemeId, places, previous?.places);
       throw err;

@@ -1,0 +1,46 @@
+/** What driver tests need: options parsed as the scheme loader would, contexts that record, and partial fake hardware. */
+import { pino } from 'pino';
+import type { z } from 'zod';
+import type { CommonOptions, InputContext, InputDriverDef, OutputContext, OutputDriverDef, Reading } from '../../src/core/driver.js';
+import type { Hardware } from '../../src/hardware/types.js';
+
+export const silent = pino({ level: 'silent' });
+
+/** The driver's own options parsed by its schema, plus the common ones the loader adds. */
+export function optionsFor<S extends z.ZodObject>(
+  def: InputDriverDef<S> | OutputDriverDef<S, any>,
+  raw: Record<string, unknown>,
+  id = 'test-scheme',
+): z.output<S> & CommonOptions {
+  return { ...def.schema.parse(raw), id, driver: def.name, retain: true, qos: 1 } as z.output<S> & CommonOptions;
+}
+
+export interface RecordingInputContext extends InputContext {
+  emitted: Reading[];
+  failures: Error[];
+}
+
+export function inputContext(hardware: Hardware, id = 'test-scheme'): RecordingInputContext {
+  const emitted: Reading[] = [];
+  const failures: Error[] = [];
+  return { id, hardware, log: silent, emitted, failures, emit: (r) => emitted.push(r), fail: (e) => failures.push(e) };
+}
+
+export function outputContext(hardware: Hardware, id = 'test-scheme'): OutputContext {
+  return { id, hardware, log: silent };
+}
+
+/** Hardware where only the given parts exist; touching anything else fails the test. */
+export function fakeHardware(parts: Partial<Hardware>): Hardware {
+  const missing = (what: string) => () => {
+    throw new Error(`test touched hardware.${what}`);
+  };
+  return {
+    kind: 'sim',
+    i2c: missing('i2c'),
+    spi: missing('spi'),
+    scan: missing('scan'),
+    close: async () => {},
+    ...parts,
+  } as Hardware;
+}
