@@ -1,0 +1,155 @@
+/**
+ * Loads scheme files (CONTRACT §3) in two passes: each file against the schema, then cross-checks
+ * over all of them. A file with any problem is skipped as a whole; the others load.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DriverRegistry } from '../core/registry.js';
+import { crossCheck, type FileUnit } from './cross-checks.js';
+import { show } from './issues.js';
+import { SECTIONS, validateEntry, validateRule } from './schema.js';
+import { didYouMean } from './suggest.js';
+import type { LoadResult, Problem } from './types.js';
+import { parseYaml } from './yaml-source.js';
+
+export { formatProblem, displayPath } from './types.js';
+export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport } from './types.js';
+
+const YAML_FILE = /\.ya?ml$/i;
+
+/**
+ * Loads every `*.yaml`/`*.yml` file under `dir`, subdirectories included, in sorted order.
+ * A missing directory loads as empty: a fresh node has no schemes yet.
+ */
+export async function loadSchemeDir(dir: string, registry: DriverRegistry): Promise<LoadResult> {
+  let files: string[];
+  try {
+    files = await listYamlFiles(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') files = [];
+    else return loadSchemeTexts([{ file: dir, error: err as Error }], registry);
+  }
+  return loadSchemeTexts(await Promise.all(files.map(readText)), registry);
+}
+
+/**
+ * Loads the given files and directories (directories as {@link loadSchemeDir} does), in the
+ * order given. A path that cannot be read is a problem, not an exception.
+ */
+export async function loadSchemeFiles(paths: readonly string[], registry: DriverRegistry): Promise<LoadResult> {
+  const files: string[] = [];
+  const broken: { file: string; error: Error }[] = [];
+  for (const path of paths) {
+    try {
+      const found = (await stat(path)).isDirectory() ? await listYamlFiles(path) : [path];
+      for (const f of found) if (!files.includes(f)) files.push(f);
+    } catch (err) {
+      broken.push({ file: path, error: err as Error });
+    }
+  }
+  return loadSchemeTexts([...broken, ...(await Promise.all(files.map(readText)))], registry);
+}
+
+/** `hanode validate`: every problem in the given paths, and how many files were read. */
+export async function validatePaths(paths: readonly string[], registry: DriverRegistry): Promise<{ problems: Problem[]; fileCount: number }> {
+  const result = await loadSchemeFiles(paths, registry);
+  return { problems: result.problems, fileCount: result.files.length };
+}
+
+/** A file's text, or why it could not be read. */
+export type SchemeText = { file: string; text: string } | { file: string; error: Error };
+
+/** Loads scheme files already in memory, in the order given. Pure apart from the registry's drivers. */
+export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRegistry): LoadResult {
+  const units = texts.map((t) => ('error' in t ? unreadable(t.file, t.error) : checkFile(t.file, t.text, registry)));
+  crossCheck(units, registry);
+  const result: LoadResult = { inputs: [], outputs: [], rules: [], problems: [], files: [] };
+  for (const unit of units) {
+    unit.problems.sort((a, b) => a.line - b.line || a.col - b.col);
+    const ok = unit.problems.length === 0;
+    result.files.push({ file: unit.file, ok, problems: unit.problems });
+    result.problems.push(...unit.problems);
+    if (!ok) continue;
+    for (const { path: _path, ...scheme } of unit.schemes) (scheme.direction === 'input' ? result.inputs : result.outputs).push(scheme);
+    for (const { path: _path, raw: _raw, ...rule } of unit.rules) result.rules.push(rule);
+  }
+  return result;
+}
+
+/** The first pass over one file: YAML syntax, the top-level shape, then each entry's schema. */
+function checkFile(file: string, text: string, registry: DriverRegistry): FileUnit {
+  const source = parseYaml(text);
+  const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [] };
+  const problem = (pos: { line: number; col: number }, message: string) => unit.problems.push({ file, ...pos, message });
+  if (source.errors.length) {
+    for (const e of source.errors) problem(e, e.message);
+    return unit;
+  }
+  const doc = source.value;
+  if (doc === null) return unit;
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    problem(source.locate([]), `expected a mapping with inputs, outputs or rules, got ${show(doc)}`);
+    return unit;
+  }
+  for (const [key, list] of Object.entries(doc)) {
+    if (!Object.hasOwn(SECTIONS, key)) {
+      problem(source.locate([key], 'key'), `unknown top-level key '${key}'${didYouMean(key, Object.keys(SECTIONS)) || '; a scheme file has inputs, outputs and rules'}`);
+      continue;
+    }
+    if (list === null) continue; // `inputs:` with every entry commented out
+    if (!Array.isArray(list)) {
+      problem(source.locate([key]), `expected a list of ${key}, got ${show(list)}`);
+      continue;
+    }
+    const section = SECTIONS[key as keyof typeof SECTIONS];
+    list.forEach((raw: unknown, i) => {
+      const path = [key, i];
+      const at = source.locate(path);
+      if (section === 'rule') {
+        const r = validateRule(raw);
+        if (r.ok) unit.rules.push({ ...r.rule, file, ...at, path, raw: raw as Record<string, unknown> });
+        else for (const p of r.problems) problem(source.locate([...path, ...p.path], p.at), p.message);
+        return;
+      }
+      const r = validateEntry(section, raw, registry);
+      if (!r.ok) {
+        for (const p of r.problems) problem(source.locate([...path, ...p.path], p.at), p.message);
+        const id = (raw as { id?: unknown } | null)?.id;
+        if (typeof id === 'string') unit.declared.push({ id, direction: section });
+        return;
+      }
+      unit.schemes.push({ id: r.options.id as string, direction: section, driver: r.driver, options: r.options, file, ...at, path });
+    });
+  }
+  return unit;
+}
+
+function unreadable(file: string, error: Error): FileUnit {
+  const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : error.message;
+  return { file, problems: [{ file, line: 1, col: 1, message: `cannot read: ${reason}` }], schemes: [], rules: [], declared: [] };
+}
+
+async function readText(file: string): Promise<SchemeText> {
+  try {
+    return { file, text: await readFile(file, 'utf8') };
+  } catch (error) {
+    return { file, error: error as Error };
+  }
+}
+
+/** Every YAML file under `dir`, sorted by path so the load order never depends on the disk. */
+async function listYamlFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string) => {
+    for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue; // editor swap files, .git
+      const child = rel ? join(rel, entry.name) : entry.name;
+      // Symlinked files are followed; symlinked directories are not, so a loop cannot hang the load.
+      const isFile = entry.isFile() || (entry.isSymbolicLink() && (await stat(join(dir, child)).catch(() => null))?.isFile());
+      if (entry.isDirectory()) await walk(child);
+      else if (isFile && YAML_FILE.test(entry.name)) out.push(child);
+    }
+  };
+  await walk('');
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).map((rel) => join(dir, rel));
+}

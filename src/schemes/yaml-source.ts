@@ -1,0 +1,60 @@
+/**
+ * Parses one scheme file keeping the position of every node, so a problem found in the parsed
+ * value can be shown at the line and column the user typed it.
+ */
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
+import type { Path } from './issues.js';
+
+export interface Position {
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  col: number;
+}
+
+export interface YamlSource {
+  /** The document as plain data; null for an empty file. */
+  value: unknown;
+  /** Syntax errors (and warnings such as unknown tags); the value is not to be trusted if any. */
+  errors: (Position & { message: string })[];
+  /** Where the node at `path` is: its key, or its value. Falls back to the nearest parent. */
+  locate(path: Path, at?: 'key' | 'value'): Position;
+}
+
+export function parseYaml(text: string): YamlSource {
+  const lines = new LineCounter();
+  // merge: true so `<<: *defaults` shares options between schemes, as ESPHome users expect.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const errors = [...doc.errors, ...doc.warnings].map((e) => ({ ...lines.linePos(e.pos[0]), message: `invalid YAML: ${e.message.split('\n')[0]}` }));
+  errors.sort((a, b) => a.line - b.line || a.col - b.col);
+  const start = (n: Node | null | undefined): Position | undefined => (n?.range ? lines.linePos(n.range[0]) : undefined);
+  // An empty value (`pin:` with nothing after it) has its range at the end of the line; the key is where the eye goes.
+  const isBlank = (n: Node | null | undefined) => !n || (isScalar(n) && n.value === null && !n.source);
+
+  return {
+    value: doc.errors.length ? null : (doc.toJS({ maxAliasCount: 1000 }) ?? null),
+    errors,
+    locate(path, at = 'value') {
+      let node = doc.contents as Node | null;
+      let key: Node | undefined;
+      let best = start(node) ?? { line: 1, col: 1 };
+      for (let i = 0; i < path.length; i++) {
+        const seg = path[i];
+        if (isMap(node)) {
+          const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
+          if (!pair) return best;
+          key = pair.key as Node;
+          node = pair.value as Node | null;
+        } else if (isSeq(node) && typeof seg === 'number' && node.items[seg]) {
+          key = undefined;
+          node = node.items[seg] as Node;
+        } else {
+          return best;
+        }
+        const last = i === path.length - 1;
+        best = (last && at === 'key') || isBlank(node) ? (start(key) ?? start(node) ?? best) : (start(node) ?? start(key) ?? best);
+      }
+      return best;
+    },
+  };
+}
