@@ -121,12 +121,13 @@ export function commonOptionDocs(direction: Direction): OptionDoc[] {
 
 function objectDocs(shape: Record<string, z.ZodType>): OptionDoc[] {
   return Object.entries(shape).map(([name, schema]) => {
-    const json = toJson(schema, {});
+    const defs: Json = {};
+    const json = toJson(schema, defs);
     // zod marks both optional and defaulted options as "opt-in"; only the rest must be written.
     const required = schema._zod.optin === undefined;
     return {
       name,
-      type: typeString(json),
+      type: typeString(json, defs),
       ...(json.default === undefined ? {} : { default: json.default }),
       description: json.description ?? '',
       required,
@@ -135,19 +136,21 @@ function objectDocs(shape: Record<string, z.ZodType>): OptionDoc[] {
   });
 }
 
-/** A JSON Schema fragment as a short type for a table. */
-export function typeString(json: Json): string {
+/** A JSON Schema fragment as a short type for a table; `defs` resolves `$ref`s. */
+export function typeString(json: Json, defs: Json = {}): string {
+  const ref = typeof json.$ref === 'string' ? defs[json.$ref.replace('#/definitions/', '')] : undefined;
+  if (ref) return typeString(ref, defs);
   const branches: Json[] = json.anyOf ?? json.oneOf ?? [];
   const patterns = [json.pattern, ...branches.map((b) => b.pattern)];
   if (patterns.includes(DURATION_PATTERN.source)) return 'duration';
   if (PIN_PATTERN && patterns.includes(PIN_PATTERN)) return 'pin';
   if (json.enum) return json.enum.map((v: unknown) => JSON.stringify(v)).join(' | ');
   if (json.const !== undefined) return JSON.stringify(json.const);
-  if (branches.length) return [...new Set(branches.map(typeString))].join(' | ');
+  if (branches.length) return [...new Set(branches.map((b) => typeString(b, defs)))].join(' | ');
   const type = Array.isArray(json.type) ? json.type.filter((t: string) => t !== 'null').join(' | ') : json.type;
   if (type === 'array') {
-    if (Array.isArray(json.items)) return `[${json.items.map(typeString).join(', ')}]`;
-    return json.items ? `${typeString(json.items)}[]` : 'list';
+    if (Array.isArray(json.items)) return `[${json.items.map((i: Json) => typeString(i, defs)).join(', ')}]`;
+    return json.items ? `${typeString(json.items, defs)}[]` : 'list';
   }
   return type ?? 'any';
 }
