@@ -15,6 +15,7 @@ export const BINARY_FILTERS = ['debounce', 'invert'] as const;
 /** Filters that decide whether a reading is published at all. */
 export const GATE_FILTERS = ['delta', 'throttle', 'heartbeat'] as const;
 export const FILTER_KINDS = [...NUMBER_FILTERS, ...GATE_FILTERS, ...BINARY_FILTERS] as const;
+/** The name of a filter, as its YAML key. */
 export type FilterKind = (typeof FILTER_KINDS)[number];
 
 /** A parsed filter. Durations are milliseconds. */
@@ -88,10 +89,12 @@ export const filterList = z
   .describe('Reading filters, applied in order: offset, multiply, calibrate, round, clamp, delta, throttle, heartbeat, average, median, debounce, invert')
   .meta({ examples: [[{ offset: -0.4 }, { round: 1 }, { delta: 0.2 }, { heartbeat: '5m' }]] });
 
+/** Debounce and invert: filters of ON/OFF fields. */
 export function isBinaryFilter(kind: FilterKind): boolean {
   return (BINARY_FILTERS as readonly string[]).includes(kind);
 }
 
+/** Filters that rewrite number fields. */
 export function isNumberFilter(kind: FilterKind): boolean {
   return (NUMBER_FILTERS as readonly string[]).includes(kind);
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { didYouMean } from './suggest.js';
 
+/** Keys and list indexes from the document root (or from the value being checked). */
 export type Path = (string | number)[];
 
 /** One schema problem, before it is given a file position. */
@@ -25,6 +26,7 @@ export interface CheckOptions {
   unknownKey?: (objectPath: Path, key: string) => string;
 }
 
+/** The parsed value, or every problem it has. */
 export type CheckResult<T> = { ok: true; data: T } | { ok: false; problems: SchemaProblem[] };
 
 type Issue = z.core.$ZodIssue & { input?: unknown };

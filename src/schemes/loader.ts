@@ -37,17 +37,22 @@ export async function loadSchemeDir(dir: string, registry: DriverRegistry): Prom
  * order given. A path that cannot be read is a problem, not an exception.
  */
 export async function loadSchemeFiles(paths: readonly string[], registry: DriverRegistry): Promise<LoadResult> {
-  const files: string[] = [];
-  const broken: { file: string; error: Error }[] = [];
+  const seen = new Set<string>();
+  const texts: SchemeText[] = [];
   for (const path of paths) {
+    let found: string[];
     try {
-      const found = (await stat(path)).isDirectory() ? await listYamlFiles(path) : [path];
-      for (const f of found) if (!files.includes(f)) files.push(f);
+      found = (await stat(path)).isDirectory() ? await listYamlFiles(path) : [path];
     } catch (err) {
-      broken.push({ file: path, error: err as Error });
+      texts.push({ file: path, error: err as Error });
+      continue;
+    }
+    for (const file of found.filter((f) => !seen.has(f))) {
+      seen.add(file);
+      texts.push(await readText(file));
     }
   }
-  return loadSchemeTexts([...broken, ...(await Promise.all(files.map(readText)))], registry);
+  return loadSchemeTexts(texts, registry);
 }
 
 /** `hanode validate`: every problem in the given paths, and how many files were read. */

@@ -8,6 +8,7 @@ import { duration, SCHEME_ID } from './pieces.js';
 import { didYouMean } from './suggest.js';
 import { objectCheck, show, type Path } from './issues.js';
 
+/** The json-rules-engine operators a condition may use. */
 export const OPERATORS = [
   'equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive',
   'in', 'notIn', 'contains', 'doesNotContain',
@@ -48,6 +49,7 @@ export interface Condition {
 
 const NESTING = ['all', 'any', 'not'] as const;
 
+/** The schema of one {@link Condition}, recursive through all/any/not. */
 export const condition: z.ZodType<Condition> = z
   .strictObject({
     get all() {
@@ -109,6 +111,7 @@ export const cron = z
 
 const qos = z.literal([0, 1, 2]);
 
+/** `set: {output, value}`. */
 export const setAction = z
   .strictObject({
     output: schemeRef('an output').describe('The output to set: a local id, or NODE/SCHEME').meta({ examples: ['kitchen-fan'] }),
@@ -116,6 +119,7 @@ export const setAction = z
   })
   .describe('Set an output, local or on another node');
 
+/** `publish: {topic, payload, retain?, qos?}`. */
 export const publishAction = z
   .strictObject({
     topic: z
@@ -129,12 +133,14 @@ export const publishAction = z
   })
   .describe('Publish an MQTT message');
 
+/** `notify: {bridge, …}`. */
 export const notifyAction = z
   .looseObject({ bridge: z.string().regex(SCHEME_ID, 'expected the id of a bridge in hanode.yaml') })
   .describe('Send a message through a bridge; the other options go to the bridge');
 
 const ACTIONS = ['set', 'publish', 'notify'] as const;
 
+/** One entry of `then:` or `else:`: exactly one of set, publish, notify. */
 export const action = z
   .strictObject({ set: setAction.optional(), publish: publishAction.optional(), notify: notifyAction.optional() })
   .check(
@@ -153,6 +159,7 @@ const actions = z.array(action).min(1);
 /** json-rules-engine wants all/any/not at the top; a single test is wrapped in `all`. */
 const topCondition = condition.transform((c): Condition => (c.fact !== undefined ? { all: [c] } : c));
 
+/** One entry of `rules:` (CONTRACT §5). */
 export const ruleSchema = z
   .strictObject({
     id: z.string().regex(SCHEME_ID, 'expected lower-case letters, digits and dashes, starting with a letter or digit').describe('Unique rule id; firings go to B/N/$rules/<id>').meta({ examples: ['fan-when-hot'] }),
@@ -179,4 +186,5 @@ export const ruleSchema = z
 
 /** A parsed rule: durations in ms, `when` always rooted at all/any/not. */
 export type Rule = z.output<typeof ruleSchema>;
+/** A parsed action: `{ set }`, `{ publish }` or `{ notify }`. */
 export type Action = z.output<typeof action>;

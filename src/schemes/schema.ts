@@ -12,6 +12,7 @@ import { check, show, type Path, type SchemaProblem } from './issues.js';
 import { ruleSchema, type Rule } from './rule-schema.js';
 import { didYouMean } from './suggest.js';
 
+/** Whether a scheme publishes readings (input) or can be set (output). */
 export type Direction = 'input' | 'output';
 
 /** The top-level keys of a scheme file, and which direction each list holds. */
@@ -68,6 +69,7 @@ export function entrySchema(direction: Direction, driverName: string, def: Drive
   return schema;
 }
 
+/** The driver and parsed options of a valid entry, or its problems (paths relative to the entry). */
 export type EntryResult =
   | { ok: true; driver: string; options: Record<string, unknown> }
   | { ok: false; problems: SchemaProblem[] };
@@ -120,6 +122,7 @@ function checkDriver(direction: Direction, driver: unknown, registry: DriverRegi
   return { path: ['driver'], at: 'value', message: `unknown driver '${driver}'${hint}` };
 }
 
+/** The parsed rule, or its problems (paths relative to the rule). */
 export type RuleResult = { ok: true; rule: Rule } | { ok: false; problems: SchemaProblem[] };
 
 /** Validates one entry of `rules:`. */

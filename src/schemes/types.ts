@@ -25,12 +25,14 @@ export interface LoadedScheme {
 /** A valid rule: durations in ms, `when` rooted at all/any/not. */
 export type LoadedRule = Rule & { file: string; line: number; col: number };
 
+/** One file and whether it loaded: `ok` is false when it has any problem. */
 export interface FileReport {
   file: string;
   ok: boolean;
   problems: Problem[];
 }
 
+/** Everything a load found: what loaded, and every problem. */
 export interface LoadResult {
   /** Schemes and rules of the valid files only. */
   inputs: LoadedScheme[];

@@ -21,6 +21,7 @@ export interface YamlSource {
   locate(path: Path, at?: 'key' | 'value'): Position;
 }
 
+/** Parses YAML text, keeping positions; never throws. */
 export function parseYaml(text: string): YamlSource {
   const lines = new LineCounter();
   // merge: true so `<<: *defaults` shares options between schemes, as ESPHome users expect.

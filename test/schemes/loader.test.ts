@@ -220,9 +220,9 @@ test('a rule may name a scheme in another file, and a scheme in a skipped file i
 test('loadSchemeFiles: files and directories in the order given, unreadable paths are problems', async () => {
   const result = await loadSchemeFiles([`${GOOD}/kitchen.yaml`, `${GOOD}/garden`, `${GOOD}/kitchen.yaml`, 'no/such.yaml'], fakeRegistry());
   assert.deepEqual(result.files.map((f) => [f.file, f.ok]), [
-    ['no/such.yaml', false],
     [`${GOOD}/kitchen.yaml`, true],
     [`${GOOD}/garden/soil.yml`, true],
+    ['no/such.yaml', false],
   ]);
   assert.deepEqual(result.problems.map(formatProblem), ['no/such.yaml:1:1: cannot read: no such file or directory']);
 });
