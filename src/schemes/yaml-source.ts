@@ -26,7 +26,11 @@ export function parseYaml(text: string): YamlSource {
   const lines = new LineCounter();
   // merge: true so `<<: *defaults` shares options between schemes, as ESPHome users expect.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
-  const errors = [...doc.errors, ...doc.warnings].map((e) => ({ ...lines.linePos(e.pos[0]), message: `invalid YAML: ${e.message.split('\n')[0]}` }));
+  const errors = [...doc.errors, ...doc.warnings].map((e) => ({
+    ...lines.linePos(e.pos[0]),
+    // The parser's own words, except where they speak to programmers rather than to the user.
+    message: e.code === 'MULTIPLE_DOCS' ? 'invalid YAML: a scheme file holds one document; split it at --- into files' : `invalid YAML: ${e.message.split('\n')[0]}`,
+  }));
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   const start = (n: Node | null | undefined): Position | undefined => (n?.range ? lines.linePos(n.range[0]) : undefined);
   // An empty value (`pin:` with nothing after it) has its range at the end of the line; the key is where the eye goes.

@@ -118,6 +118,15 @@ test('the shape of the file itself', () => {
   assert.deepEqual(lines({ 'a.yaml': 'outputs: []\nmqtt: {}\n' }), ["a.yaml:2:1: unknown top-level key 'mqtt'; a scheme file has inputs, outputs and rules"]);
   assert.deepEqual(lines({ 'a.yaml': 'inputs:\n  - system\n' }), ['a.yaml:2:5: expected a mapping with id and driver, got "system"']);
   assert.deepEqual(lines({ 'a.yaml': 'inputs: []\ninputs: []\n' }), ['a.yaml:2:1: invalid YAML: Map keys must be unique']);
+  assert.deepEqual(lines({ 'a.yaml': 'inputs: []\n---\nrules: []\n' }), ['a.yaml:2:1: invalid YAML: a scheme file holds one document; split it at --- into files']);
+  assert.deepEqual(lines({ 'a.yaml': 'inputs:\n  - id: a\n    driver: system\n    interval: !secret x\n' }), ['a.yaml:4:15: invalid YAML: Unresolved tag: !secret']);
+});
+
+test('YAML merge keys share options between entries', () => {
+  const result = load({ 'a.yaml': 'inputs:\n  - &climate\n    id: one\n    driver: bme280\n    interval: 10s\n  - <<: *climate\n    id: two\n    address: 0x77\n    colour: red\n' });
+  assert.deepEqual(result.problems.map(formatProblem), ["a.yaml:9:5: unknown option 'colour' for driver bme280"]);
+  const fixed = load({ 'a.yaml': 'inputs:\n  - &climate\n    id: one\n    driver: bme280\n    interval: 10s\n  - <<: *climate\n    id: two\n    address: 0x77\n' });
+  assert.deepEqual(fixed.inputs.map((s) => [s.id, s.options.interval, s.options.address]), [['one', 10_000, 0x76], ['two', 10_000, 0x77]]);
 });
 
 test('a scheme under the wrong section, and an entry without id or driver', () => {
