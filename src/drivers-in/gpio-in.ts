@@ -52,6 +52,17 @@ export const gpioIn = defineInput({
       }
     };
 
+    const stop = async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      unwatch?.();
+      unwatch = undefined;
+      const l = line;
+      line = undefined;
+      last = undefined;
+      await l?.close();
+    };
+
     return {
       async start() {
         line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
@@ -62,7 +73,7 @@ export const gpioIn = defineInput({
         try {
           last = toState(await line.read());
         } catch (err) {
-          await this.stop();
+          await stop();
           throw err;
         }
         ctx.emit({ state: last });
@@ -72,16 +83,7 @@ export const gpioIn = defineInput({
         last = toState(await line.read());
         return { state: last };
       },
-      async stop() {
-        clearTimeout(timer);
-        timer = undefined;
-        unwatch?.();
-        unwatch = undefined;
-        const l = line;
-        line = undefined;
-        last = undefined;
-        await l?.close();
-      },
+      stop,
     };
   },
 });

@@ -30,6 +30,12 @@ export const gpioOut = defineOutput({
     let state: OnOff = options.initial;
     const level = (s: OnOff): Level => ((s === 'ON') !== options.invert ? 1 : 0);
 
+    const stop = async () => {
+      const l = line;
+      line = undefined;
+      await l?.close();
+    };
+
     return {
       async start(restored) {
         const saved = restored?.state;
@@ -39,7 +45,7 @@ export const gpioOut = defineOutput({
         try {
           await line.write(level(state));
         } catch (err) {
-          await this.stop();
+          await stop();
           throw err;
         }
         return { state };
@@ -52,11 +58,7 @@ export const gpioOut = defineOutput({
         state = next;
         return { state };
       },
-      async stop() {
-        const l = line;
-        line = undefined;
-        await l?.close();
-      },
+      stop,
     };
   },
 });

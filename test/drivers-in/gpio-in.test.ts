@@ -20,6 +20,7 @@ test('gpio-in: emits the initial state on start, then each debounced change', as
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const { device, ctx, driver } = await setup({ pin: 17, debounce: '20ms' });
   await driver.start();
+  await settle();
   assert.deepEqual(ctx.emitted, [{ state: 'OFF' }]);
 
   device.set({ level: 1 });
@@ -75,6 +76,7 @@ test('gpio-in: a bounce shorter than the debounce time produces no event', async
 test('gpio-in: invert publishes ON for a low level; a pull-up idles high in the sim', async () => {
   const { device, ctx, driver } = await setup({ pin: 'GPIO5', pull: 'up', invert: true, debounce: 0 });
   await driver.start();
+  await settle();
   assert.deepEqual(ctx.emitted, [{ state: 'OFF' }]);
   device.set({ level: 0 }); // button pressed: pulled to ground
   await new Promise((r) => setTimeout(r, 20));
