@@ -16,7 +16,12 @@ export async function startEmbeddedBroker(opts: { host: string; port: number; lo
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.setNoDelay(true);
-    broker.handle(socket);
+    const client = broker.handle(socket) as unknown as { id?: string; _parser: import('node:events').EventEmitter };
+    // hanode's own connections get MQTT 5's retain-as-published on MQTT 3.1.1, so a retained
+    // command published while the agent is subscribed is still seen as retained (and ignored).
+    client._parser.prependListener('packet', (packet: { cmd: string; subscriptions?: { rap?: boolean }[] }) => {
+      if (packet.cmd === 'subscribe' && client.id?.startsWith('hanode-')) for (const sub of packet.subscriptions ?? []) sub.rap = true;
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -18,6 +18,8 @@ export interface LinkOptions {
   keepalive?: number;
   will: { topic: string; payload: string; retain: boolean; qos: 0 | 1 | 2 };
   log: Logger;
+  /** MQTT 5 by default (for retain-as-published); falls back to 3.1.1 when the broker refuses 5. */
+  protocolVersion?: 4 | 5;
   /** Backoff bounds for reconnects, in ms. */
   backoff?: { min: number; max: number };
 }
@@ -34,7 +36,7 @@ export interface LinkStats {
 
 export class MqttLink {
   #client?: MqttClient;
-  readonly #handlers: { filter: string; qos: 0 | 1 | 2; fn: MessageHandler }[] = [];
+  readonly #handlers: { filter: string; qos: 0 | 1 | 2; rap: boolean; fn: MessageHandler }[] = [];
   readonly #onConnect: (() => void)[] = [];
   #stats: LinkStats = { connected: false, connects: 0, reconnects: 0 };
 
@@ -60,9 +62,13 @@ export class MqttLink {
       key: this.opts.key,
       keepalive: this.opts.keepalive ?? 30,
       clean: true,
+      protocolVersion: this.opts.protocolVersion ?? 5,
       // We re-subscribe ourselves on every connect, so mqtt.js must not do it a second time.
       resubscribe: false,
       reconnectPeriod: min,
+      // Keep trying after a refused CONNACK too: the MQTT 5 → 3.1.1 fallback needs it, and a
+      // node whose credentials are fixed on the broker later should come back by itself.
+      reconnectOnConnackError: true,
       connectTimeout: 10_000,
       will: { ...this.opts.will, payload: Buffer.from(this.opts.will.payload) },
     };
@@ -72,6 +78,11 @@ export class MqttLink {
     client.on('close', () => this.#closed());
     client.on('error', (err) => {
       this.#stats.lastError = err.message;
+      if (client.options.protocolVersion === 5 && /protocol version/i.test(err.message)) {
+        this.opts.log.info('MQTT: the broker does not speak MQTT 5; using 3.1.1');
+        client.options.protocolVersion = 4;
+        return;
+      }
       this.opts.log.warn(`MQTT: ${err.message}`);
     });
     client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
@@ -92,9 +103,14 @@ export class MqttLink {
     this.#onConnect.push(fn);
   }
 
-  subscribe(filter: string, fn: MessageHandler, qos: 0 | 1 | 2 = 1): void {
-    this.#handlers.push({ filter, qos, fn });
-    if (this.connected) this.#client!.subscribe(filter, { qos });
+  /**
+   * Subscribes now (if connected) and after every reconnect. `rap` asks for MQTT 5's
+   * retain-as-published, so a handler can tell a retained message from a live one.
+   */
+  subscribe(filter: string, fn: MessageHandler, opts: { qos?: 0 | 1 | 2; rap?: boolean } = {}): void {
+    const h = { filter, qos: opts.qos ?? 1, rap: opts.rap ?? false, fn };
+    this.#handlers.push(h);
+    if (this.connected) this.#client!.subscribe(filter, { qos: h.qos, rap: h.rap });
   }
 
   /** Resolves when the broker has the message (PUBACK for QoS 1); queued in memory while offline. */
@@ -128,7 +144,7 @@ export class MqttLink {
     this.#stats.connectedSince = new Date().toISOString();
     client.options.reconnectPeriod = (this.opts.backoff ?? { min: 500 }).min;
     this.opts.log.info(`MQTT: connected to ${redact(this.opts.url)}${this.#stats.connects > 1 ? ' again' : ''}`);
-    for (const { filter, qos } of this.#handlers) client.subscribe(filter, { qos });
+    for (const { filter, qos, rap } of this.#handlers) client.subscribe(filter, { qos, rap });
     for (const fn of this.#onConnect) fn();
   }
 

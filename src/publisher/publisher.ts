@@ -43,7 +43,7 @@ export class Publisher {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
     });
     bus.on('error', this, ({ topic, error }) => {
-      this.ctx.log.warn(`${topic}: ${error}`);
+      this.ctx.log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
       void this.send({ topic: topics.error, payload: JSON.stringify({ topic, error, ts: new Date().toISOString() }), qos: 1, retain: false });
     });
   }

@@ -20,6 +20,7 @@ export class InputScheme extends Supervised {
   #driver?: InputDriver;
   #timer?: NodeJS.Timeout;
   #interval: number | undefined;
+  #early?: { reading: Reading; ts: Date };
 
   constructor(private readonly ctx: InputSchemeContext) {
     super(ctx);
@@ -45,19 +46,25 @@ export class InputScheme extends Supervised {
   }
 
   protected async open(): Promise<void> {
-    const { def, options, hardware, log, bus } = this.ctx;
+    const { def, options, hardware, log } = this.ctx;
     this.#driver = def.create(options, {
       id: this.id,
       hardware,
       log,
-      emit: (reading, ts) => this.online && this.#accept(reading, ts ?? new Date(), false),
+      // A reading emitted while start() is still running goes out as soon as the scheme is online.
+      emit: (reading, ts) => {
+        if (this.online) this.#accept(reading, ts ?? new Date(), false);
+        else if (!this.stopped) this.#early = { reading, ts: ts ?? new Date() };
+      },
       fail: (err) => void this.fail(err, 'reading'),
     });
     await this.#driver.start();
-    void bus;
   }
 
   protected override afterOpen(): void {
+    const early = this.#early;
+    this.#early = undefined;
+    if (early) this.#accept(early.reading, early.ts, false);
     if (this.ctx.def.polled) this.#schedule(0);
   }
 

@@ -1,0 +1,16 @@
+/** `npm run bench`: every figure next to a baseline measured in the same run on the same broker. */
+import { Mosquitto } from '../test/helpers/mosquitto.js';
+import { benchControlLatency, printControlLatency } from './control-latency.js';
+import { benchMemory, printMemory } from './memory.js';
+
+const only = process.argv.slice(2);
+const want = (name: string) => only.length === 0 || only.includes(name);
+
+const broker = await Mosquitto.start();
+console.log(`hanode bench on a private Mosquitto at ${broker.url} (node ${process.version}, ${(await import('node:os')).cpus().length} cores)`);
+try {
+  if (want('latency')) printControlLatency(await benchControlLatency(broker.url));
+  if (want('memory')) printMemory(await benchMemory(broker.url));
+} finally {
+  await broker.stop();
+}

@@ -1,0 +1,267 @@
+/**
+ * The controller. It owns the services (publisher, mediator, the running schemes) and starts
+ * them in order: hardware, then the broker link, then outputs, then inputs, then control topics,
+ * then `status online`. Everything it needs comes in through `AgentOptions`.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { EventBus } from '../core/bus.js';
+import type { DriverRegistry } from '../core/registry.js';
+import type { Reading } from '../core/driver.js';
+import { topicsFor, type Topics } from '../core/topics.js';
+import type { Config } from '../config/config.js';
+import type { Hardware } from '../hardware/types.js';
+import { createHardware, isSim } from '../hardware/index.js';
+import { loadSchemeDir, formatProblem, type LoadResult } from '../schemes/loader.js';
+import { MqttLink, redact } from '../publisher/link.js';
+import { Publisher } from '../publisher/publisher.js';
+import { Mediator } from '../mediator/mediator.js';
+import { brokerAnswers } from '../broker/detect.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js';
+import { InputScheme } from '../runtime/input-scheme.js';
+import { OutputScheme } from '../runtime/output-scheme.js';
+import { SchemeSet } from './schemes.js';
+import { runOperation } from './requests.js';
+import { version } from '../version.js';
+
+export interface AgentOptions {
+  config: Config;
+  registry: DriverRegistry;
+  log: Logger;
+  /** Use this hardware instead of creating one from `config.hardware` (tests). */
+  hardware?: Hardware;
+  /** Driver retry backoff in ms (tests shorten it). */
+  retry?: { min: number; max: number };
+}
+
+export class Agent {
+  readonly bus: EventBus;
+  readonly topics: Topics;
+  hardware!: Hardware;
+  schemes!: SchemeSet;
+  #link?: MqttLink;
+  #publisher?: Publisher;
+  #mediator?: Mediator;
+  #broker?: EmbeddedBroker;
+  #loaded?: LoadResult;
+  #started?: Date;
+  #ready = false;
+  #url?: string;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.bus = new EventBus(opts.log);
+    this.topics = topicsFor(opts.config.base_topic, opts.config.node.id);
+  }
+
+  get log(): Logger {
+    return this.opts.log;
+  }
+
+  /** The broker URL in use (after start). */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  async start(): Promise<void> {
+    const { config, log, registry } = this.opts;
+    this.#started = new Date();
+    log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
+
+    this.hardware = this.opts.hardware ?? (await createHardware(config.hardware, { log }));
+    this.schemes = new SchemeSet({ registry, hardware: this.hardware, bus: this.bus, log, retry: this.opts.retry });
+
+    this.#loaded = await this.#loadSchemes();
+
+    this.#url = await this.#brokerUrl();
+    this.#link = await this.#connect(this.#url);
+    this.#publisher = new Publisher({
+      link: this.#link,
+      bus: this.bus,
+      topics: this.topics,
+      log,
+      delivery: (id) => {
+        const o = this.schemes.get(id)?.scheme.options as { retain?: boolean; qos?: 0 | 1 | 2 } | undefined;
+        return { retain: o?.retain ?? true, qos: o?.qos ?? 1 };
+      },
+    });
+    await this.#publisher.start();
+    for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
+
+    const { started } = await this.schemes.apply([...this.#loaded.outputs, ...this.#loaded.inputs]);
+    log.info(`started ${started.length} scheme(s): ${started.join(', ') || 'none'}`);
+
+    this.#mediator = new Mediator({ link: this.#link, bus: this.bus, topics: this.topics, log, control: this.#control() });
+    await this.#mediator.start();
+    this.bus.on('schemesChanged', this, () => void this.#publishInfo());
+
+    this.#ready = true;
+    await this.#announce();
+  }
+
+  async stop(): Promise<void> {
+    const { log } = this.opts;
+    log.info('stopping');
+    this.#ready = false;
+    await this.#mediator?.stop();
+    await this.schemes?.stopAll();
+    await this.#publisher?.stop();
+    await this.#link?.stop({ topic: this.topics.status, payload: 'offline' });
+    await this.hardware?.close().catch(() => {});
+    await this.#broker?.close();
+    this.bus.off(this);
+    log.info('stopped');
+  }
+
+  async readNow(id: string): Promise<Reading> {
+    const running = this.schemes.get(id);
+    if (!running) throw new Error(`no scheme '${id}' on this node`);
+    if (running.runtime instanceof InputScheme) return running.runtime.readNow();
+    const state = running.runtime.status(running.enabled, 'output').state;
+    if (!state) throw new Error(`${id} has no state yet`);
+    return state;
+  }
+
+  async setEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.schemes.setEnabled(id, enabled);
+    this.opts.log.info(`${id}: ${enabled ? 'enabled' : 'disabled'}`);
+    if (!enabled) this.bus.emit('availability', { id, online: false, reason: 'disabled' });
+    this.bus.emit('schemesChanged', {});
+  }
+
+  setInterval(id: string, ms: number): void {
+    const running = this.schemes.get(id);
+    if (!running) throw new Error(`no scheme '${id}' on this node`);
+    if (!(running.runtime instanceof InputScheme) || running.runtime.interval === undefined) throw new Error(`${id} is not a polled input`);
+    running.runtime.setInterval(ms);
+    this.opts.log.info(`${id}: interval set to ${ms} ms`);
+  }
+
+  /** Re-reads the schemes directory and applies the difference. */
+  async reload(): Promise<{ started: string[]; stopped: string[]; restarted: string[]; invalid: { file: string; problems: string[] }[] }> {
+    this.#loaded = await this.#loadSchemes();
+    for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
+    const diff = await this.schemes.apply([...this.#loaded.outputs, ...this.#loaded.inputs]);
+    for (const id of diff.stopped) {
+      // A removed scheme takes its retained topics with it.
+      await this.#publisher!.send({ topic: this.topics.state(id), payload: '', qos: 1, retain: true });
+      await this.#publisher!.send({ topic: this.topics.availability(id), payload: '', qos: 1, retain: true });
+    }
+    this.opts.log.info(`reload: started [${diff.started}], stopped [${diff.stopped}], restarted [${diff.restarted}]`);
+    this.bus.emit('schemesChanged', {});
+    return { ...diff, invalid: this.invalidFiles() };
+  }
+
+  invalidFiles(): { file: string; problems: string[] }[] {
+    return (this.#loaded?.files ?? []).filter((f) => !f.ok).map((f) => ({ file: f.file, problems: f.problems.map(formatProblem) }));
+  }
+
+  health(): Record<string, unknown> {
+    const status = this.schemes.status();
+    return {
+      node: this.topics.node,
+      version,
+      hardware: this.hardware.kind,
+      uptime_s: Math.round((Date.now() - this.#started!.getTime()) / 1000),
+      connection: { url: redact(this.#url ?? ''), ...this.#link?.stats },
+      publisher: this.#publisher?.stats,
+      schemes: {
+        total: status.length,
+        online: status.filter((s) => s.online).length,
+        failing: status.filter((s) => s.enabled && !s.online).map((s) => ({ id: s.id, error: s.error })),
+        disabled: status.filter((s) => !s.enabled).map((s) => s.id),
+      },
+      invalid_files: this.invalidFiles().length,
+      rss_bytes: process.memoryUsage().rss,
+    };
+  }
+
+  #control() {
+    return {
+      command: async (id: string, command: Record<string, unknown>) => {
+        const running = this.schemes.get(id);
+        if (!running) throw new Error(`no output '${id}' on this node; outputs: ${this.schemes.ids('output').join(', ') || 'none'}`);
+        if (!(running.runtime instanceof OutputScheme)) throw new Error(`'${id}' is an input; only outputs take commands`);
+        if (!running.enabled) throw new Error(`'${id}' is disabled`);
+        return running.runtime.command(command);
+      },
+      request: (op: string, args: Record<string, unknown>) => runOperation(this, op, args),
+      simulate: isSim(this.hardware)
+        ? (id: string, quantities: Record<string, unknown>) => {
+            const sim = this.hardware as import('../hardware/sim/index.js').SimHardware;
+            const device = sim.device(id);
+            if (!device) throw new Error(`no simulated device behind '${id}'; schemes: ${this.schemes.all().map((r) => r.scheme.id).join(', ')}`);
+            device.set(quantities);
+          }
+        : undefined,
+    };
+  }
+
+  async #loadSchemes(): Promise<LoadResult> {
+    const { config, registry, log } = this.opts;
+    const result = await loadSchemeDir(config.schemes, registry);
+    for (const p of result.problems) log.error(formatProblem(p));
+    const skipped = result.files.filter((f) => !f.ok).length;
+    log.info(
+      `schemes: ${result.files.length} file(s) in ${config.schemes}; ${result.inputs.length} input(s), ${result.outputs.length} output(s), ${result.rules.length} rule(s)` +
+        (skipped ? `; ${skipped} invalid file(s) skipped` : ''),
+    );
+    return result;
+  }
+
+  async #brokerUrl(): Promise<string> {
+    const { config, log } = this.opts;
+    if (config.mqtt.url) return config.mqtt.url;
+    const { host, port } = config.broker;
+    if (await brokerAnswers(host, port)) {
+      log.info(`broker: using the broker answering on ${host}:${port}`);
+      return `mqtt://${host}:${port}`;
+    }
+    this.#broker = await startEmbeddedBroker({ host, port, log });
+    log.info(`broker: none answered on ${host}:${port}, so started the embedded broker there`);
+    return this.#broker.url;
+  }
+
+  async #connect(url: string): Promise<MqttLink> {
+    const { config, log } = this.opts;
+    const read = (f?: string) => (f ? readFile(f) : undefined);
+    const link = new MqttLink({
+      url,
+      clientId: config.mqtt.client_id ?? `hanode-${config.node.id}`,
+      username: config.mqtt.username,
+      password: config.mqtt.password,
+      ca: await read(config.mqtt.ca),
+      cert: await read(config.mqtt.cert),
+      key: await read(config.mqtt.key),
+      keepalive: config.mqtt.keepalive,
+      will: { topic: this.topics.status, payload: 'offline', retain: true, qos: 1 },
+      // The embedded broker speaks 3.1.1 (and gives us retain-as-published anyway).
+      protocolVersion: this.#broker ? 4 : 5,
+      log,
+    });
+    // After a reconnect the broker may have published our will: say we are back.
+    link.onConnect(() => this.#ready && void this.#announce());
+    log.info(`MQTT: connecting to ${redact(url)} as ${config.mqtt.client_id ?? `hanode-${config.node.id}`}`);
+    await link.start();
+    return link;
+  }
+
+  async #announce(): Promise<void> {
+    await this.#publishInfo();
+    await this.#publisher!.send({ topic: this.topics.status, payload: 'online', qos: 1, retain: true });
+    this.opts.log.info(`online: ${this.topics.status}`);
+  }
+
+  async #publishInfo(): Promise<void> {
+    if (!this.#publisher) return;
+    const info = {
+      version,
+      node: this.topics.node,
+      hardware: this.hardware.kind,
+      inputs: this.schemes.ids('input'),
+      outputs: this.schemes.ids('output'),
+      started: this.#started!.toISOString(),
+      scan: await this.hardware.scan().catch((err) => ({ error: (err as Error).message })),
+    };
+    await this.#publisher.send({ topic: this.topics.info, payload: JSON.stringify(info), qos: 1, retain: true });
+  }
+}

@@ -1,0 +1,52 @@
+/** `$request` operations (CONTRACT §4). Each takes the request's JSON and returns the reply's `data`. */
+import { parseDuration } from '../core/duration.js';
+import type { Agent } from './agent.js';
+
+type Operation = (agent: Agent, args: Record<string, unknown>) => Promise<unknown>;
+
+function requireId(args: Record<string, unknown>): string {
+  if (typeof args.id !== 'string' || args.id === '') throw new Error('expected {"id": "<scheme id>"}');
+  return args.id;
+}
+
+export const operations: Record<string, Operation> = {
+  async read(agent, args) {
+    const id = requireId(args);
+    return { id, state: await agent.readNow(id) };
+  },
+  async schemes(agent) {
+    return { schemes: agent.schemes.status(), invalid: agent.invalidFiles() };
+  },
+  async health(agent) {
+    return agent.health();
+  },
+  async scan(agent) {
+    return agent.hardware.scan();
+  },
+  async enable(agent, args) {
+    const id = requireId(args);
+    await agent.setEnabled(id, true);
+    return { id, enabled: true };
+  },
+  async disable(agent, args) {
+    const id = requireId(args);
+    await agent.setEnabled(id, false);
+    return { id, enabled: false };
+  },
+  async interval(agent, args) {
+    const id = requireId(args);
+    const ms = parseDuration(args.interval);
+    if (ms === undefined || ms < 10) throw new Error('expected {"id": "…", "interval": "30s"} with an interval of at least 10ms');
+    agent.setInterval(id, ms);
+    return { id, interval: ms };
+  },
+  async reload(agent) {
+    return agent.reload();
+  },
+};
+
+export function runOperation(agent: Agent, op: string, args: Record<string, unknown>): Promise<unknown> {
+  const fn = Object.hasOwn(operations, op) ? operations[op] : undefined;
+  if (!fn) return Promise.reject(new Error(`unknown operation '${op}'; expected one of ${Object.keys(operations).join(', ')}`));
+  return fn(agent, args);
+}

@@ -1,0 +1,43 @@
+/** `hanode scan`: what hardware the OS shows. */
+import { createLogger } from '../core/log.js';
+import { createHardware } from '../hardware/index.js';
+import type { ScanResult } from '../hardware/types.js';
+
+export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string }): Promise<number> {
+  // Logs go to stderr so `--json` output stays clean for pipes.
+  const log = createLogger(opts.json ? 'warn' : 'info', { pretty: Boolean(process.stderr.isTTY) });
+  const hardware = await createHardware(opts.hardware, { log });
+  try {
+    const result = await hardware.scan();
+    process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : describeScan(result));
+    if (opts.write) {
+      const { writeDrafts } = await import('./scan-write.js');
+      for (const line of await writeDrafts(result, opts.write)) process.stderr.write(line + '\n');
+    }
+    return 0;
+  } finally {
+    await hardware.close();
+  }
+}
+
+export function describeScan(r: ScanResult): string {
+  const lines = [`hardware: ${r.hardware}`, '', 'GPIO chips:'];
+  for (const c of r.gpiochips) lines.push(`  ${c.name.padEnd(12)} ${c.label.padEnd(28)} base ${String(c.base).padEnd(4)} lines ${c.ngpio}`);
+  if (!r.gpiochips.length) lines.push('  none');
+  lines.push('', 'I2C buses:');
+  for (const b of r.i2c) {
+    lines.push(`  /dev/i2c-${b.bus}: ${b.addresses.length ? '' : 'no device answered'}`);
+    for (const a of b.addresses) lines.push(`    ${a.hex}  ${a.likely.join(', ') || 'unknown'}`);
+  }
+  if (!r.i2c.length) lines.push('  none');
+  lines.push('', 'SPI devices:');
+  for (const s of r.spi) lines.push(`  ${s.path}`);
+  if (!r.spi.length) lines.push('  none');
+  lines.push('', '1-wire devices:');
+  for (const id of r.onewire) lines.push(`  ${id}`);
+  if (!r.onewire.length) lines.push('  none');
+  const s = r.system;
+  lines.push('', 'System:', `  ${s.model ?? 'unknown model'}, ${s.hostname}, kernel ${s.kernel} (${s.arch})`);
+  lines.push(`  cpu_temp ${s.cpu_temp ?? 'n/a'} °C, load1 ${s.load1}, mem ${s.mem_used_pct} %, disk ${s.disk_used_pct} %, uptime ${s.uptime} s`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,126 @@
+/**
+ * Turns MQTT control topics into actions: `B/N/S/set` into output commands, `B/N/$request/OP`
+ * into operations answered on `$response/OP`, and (under sim) `B/N/$sim/S/set` into simulated
+ * physics. Nothing a sender does can throw out of here: every rejection becomes a `$error`.
+ */
+import type { Logger } from 'pino';
+import type { IPublishPacket } from 'mqtt';
+import type { EventBus } from '../core/bus.js';
+import type { Reading } from '../core/driver.js';
+import { parseTopic, type Topics } from '../core/topics.js';
+import type { MqttLink } from '../publisher/link.js';
+import { normaliseCommand } from './command.js';
+
+/** What the mediator may ask of the node. The agent implements it. */
+export interface NodeControl {
+  /** Applies a command to an output; rejects with a reason fit for `$error`. */
+  command(id: string, command: Record<string, unknown>): Promise<Reading>;
+  /** Runs one `$request` operation; rejects with a reason. */
+  request(op: string, args: Record<string, unknown>): Promise<unknown>;
+  /** Sets simulated quantities behind scheme `id`; undefined when not running on sim. */
+  simulate?(id: string, quantities: Record<string, unknown>): void;
+}
+
+export interface MediatorContext {
+  link: MqttLink;
+  bus: EventBus;
+  topics: Topics;
+  log: Logger;
+  control: NodeControl;
+}
+
+export class Mediator {
+  constructor(private readonly ctx: MediatorContext) {}
+
+  async start(): Promise<void> {
+    const { link, topics } = this.ctx;
+    const prefix = `${topics.base}/${topics.node}`;
+    const handler = (t: string, p: Buffer, pk: IPublishPacket) => this.#onMessage(t, p, pk);
+    link.subscribe(`${prefix}/+/set`, handler, { rap: true });
+    link.subscribe(`${prefix}/$request/+`, handler, { rap: true });
+    if (this.ctx.control.simulate) link.subscribe(`${prefix}/$sim/+/set`, handler, { rap: true });
+  }
+
+  async stop(): Promise<void> {}
+
+  #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const parsed = parseTopic(this.ctx.topics.base, this.ctx.topics.node, topic);
+    // A retained command is an old command: acting on it at every (re)connect would replay it.
+    if (packet.retain) {
+      if (parsed.kind === 'set' || parsed.kind === 'sim') this.ctx.log.info(`${topic}: ignoring a retained command`);
+      return;
+    }
+    switch (parsed.kind) {
+      case 'set':
+        return void this.#set(topic, parsed.id, payload);
+      case 'request':
+        return void this.#request(parsed.op, payload);
+      case 'sim':
+        return this.#simulate(topic, parsed.id, payload);
+      default:
+        return;
+    }
+  }
+
+  async #set(topic: string, id: string, payload: Buffer): Promise<void> {
+    const normalised = normaliseCommand(payload);
+    if (!normalised.ok) return this.#reject(topic, normalised.error);
+    try {
+      await this.ctx.control.command(id, normalised.command);
+    } catch (err) {
+      this.#reject(topic, (err as Error).message);
+    }
+  }
+
+  async #request(op: string, payload: Buffer): Promise<void> {
+    const { topics, link } = this.ctx;
+    let args: Record<string, unknown> = {};
+    const text = payload.toString('utf8').trim();
+    let transaction: unknown;
+    const reply = (body: Record<string, unknown>) =>
+      link
+        .publish(topics.response(op), JSON.stringify({ ...body, ...(transaction !== undefined ? { transaction } : {}) }), { qos: 1, retain: false })
+        .catch((err) => this.ctx.log.warn(`reply to ${op} failed: ${err.message}`));
+    if (text) {
+      try {
+        const value = JSON.parse(text);
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected a JSON object');
+        args = value;
+        transaction = args.transaction;
+      } catch (err) {
+        const error = `invalid request payload: ${(err as Error).message}`;
+        this.#reject(topics.request(op), error);
+        return void (await reply({ status: 'error', error }));
+      }
+    }
+    try {
+      const data = await this.ctx.control.request(op, args);
+      await reply({ status: 'ok', ...(data !== undefined ? { data } : {}) });
+    } catch (err) {
+      const error = (err as Error).message;
+      this.#reject(topics.request(op), error);
+      await reply({ status: 'error', error });
+    }
+  }
+
+  #simulate(topic: string, id: string, payload: Buffer): void {
+    let quantities: unknown;
+    try {
+      quantities = JSON.parse(payload.toString('utf8'));
+    } catch (err) {
+      return this.#reject(topic, `invalid JSON: ${(err as Error).message}; expected e.g. {"temperature":26.5}`);
+    }
+    if (quantities === null || typeof quantities !== 'object' || Array.isArray(quantities)) {
+      return this.#reject(topic, 'expected a JSON object of physical quantities, e.g. {"temperature":26.5}');
+    }
+    try {
+      this.ctx.control.simulate!(id, quantities as Record<string, unknown>);
+    } catch (err) {
+      this.#reject(topic, (err as Error).message);
+    }
+  }
+
+  #reject(topic: string, error: string): void {
+    this.ctx.bus.emit('error', { topic, error });
+  }
+}

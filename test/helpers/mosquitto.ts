@@ -1,0 +1,77 @@
+/** A private Mosquitto on a free loopback port, that a test can stop and start again. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function mosquittoBinary(): string {
+  for (const candidate of ['/usr/sbin/mosquitto', '/usr/bin/mosquitto', '/usr/local/sbin/mosquitto', '/usr/local/bin/mosquitto']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return 'mosquitto';
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = tcpConnect(port, '127.0.0.1');
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
+}
+
+export class Mosquitto {
+  #proc?: ChildProcess;
+  readonly url: string;
+  readonly #conf: string;
+
+  private constructor(readonly port: number, extraConfig: string) {
+    this.url = `mqtt://127.0.0.1:${port}`;
+    const dir = mkdtempSync(join(tmpdir(), 'hanode-mosq-'));
+    this.#conf = join(dir, 'mosquitto.conf');
+    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n${extraConfig}`);
+  }
+
+  static async start(extraConfig = ''): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort(), extraConfig);
+    await m.start();
+    return m;
+  }
+
+  async start(): Promise<void> {
+    const proc = spawn(mosquittoBinary(), ['-c', this.#conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    proc.stderr!.on('data', (d) => (stderr += d));
+    this.#proc = proc;
+    const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))));
+    await Promise.race([waitForPort(this.port, 5_000), exited]);
+    exited.catch(() => {});
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.#proc;
+    this.#proc = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.once('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  }
+}
