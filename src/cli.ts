@@ -65,6 +65,11 @@ program
   });
 
 export async function main(argv: string[]): Promise<void> {
+  // `hanode drivers | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -5,7 +5,7 @@ import type { ScanResult } from '../hardware/types.js';
 
 export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string }): Promise<number> {
   // Logs go to stderr so `--json` output stays clean for pipes.
-  const log = createLogger(opts.json ? 'warn' : 'info', { pretty: Boolean(process.stderr.isTTY) });
+  const log = createLogger(opts.json ? 'warn' : 'info', { stderr: true });
   const hardware = await createHardware(opts.hardware, { log });
   try {
     const result = await hardware.scan();

@@ -127,10 +127,12 @@ export class MqttLink {
     const client = this.#client;
     if (!client) return;
     if (last && client.connected) {
+      let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.publish(last.topic, last.payload, { qos: 1, retain: true }).catch(() => {}),
-        new Promise((r) => setTimeout(r, 2_000)),
+        new Promise((r) => (timer = setTimeout(r, 2_000))),
       ]);
+      clearTimeout(timer);
     }
     await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
     this.#client = undefined;
