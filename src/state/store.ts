@@ -1,0 +1,241 @@
+/**
+ * The node's persistent state in `data/state.json` (lowdb): the last state of each scheme, the
+ * runtime overrides made through `$request`, and pulse-counter totals.
+ *
+ * Writes are coalesced: a state change is written at most `flushMs` later, and one write carries
+ * every change made meanwhile, so a 10 Hz input costs one write per `flushMs`. Overrides are
+ * rarer and matter more, so they are written within `overrideFlushMs`. Every write is atomic
+ * (see {@link AtomicJsonFile}). A file that cannot be read is moved aside and the node starts
+ * clean: losing saved state is better than not starting.
+ */
+import { mkdir, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Low } from 'lowdb';
+import type { Logger } from 'pino';
+import type { EventBus } from '../core/bus.js';
+import type { Reading } from '../core/driver.js';
+import { AtomicJsonFile } from './atomic-file.js';
+import { emptyState, parseStateData, type Overrides, type StateData } from './shape.js';
+
+export interface StateStoreOptions {
+  /** Usually `<data>/state.json`; its directory is created if missing. */
+  file: string;
+  log: Logger;
+  /** Longest a state change waits before it is written, in ms. */
+  flushMs?: number;
+  /** Longest an override change waits before it is written, in ms. */
+  overrideFlushMs?: number;
+}
+
+/** What kind of thing an enable/disable override is about. */
+export type OverrideKind = 'scheme' | 'rule';
+
+export interface StateStoreStats {
+  writes: number;
+  /** True while changes wait to be written. */
+  dirty: boolean;
+  lastError?: string;
+  /** Where a corrupt file was moved at open, if one was. */
+  quarantined?: string;
+}
+
+export class StateStore {
+  readonly #db: Low<StateData>;
+  readonly #file: AtomicJsonFile<StateData>;
+  readonly #log: Logger;
+  readonly #flushMs: number;
+  readonly #overrideFlushMs: number;
+  #dirty = false;
+  #closed = false;
+  #timer?: NodeJS.Timeout;
+  #due?: number;
+  #writing?: Promise<Error | undefined>;
+  #lastError?: string;
+  #quarantined?: string;
+  #bus?: EventBus;
+
+  private constructor(db: Low<StateData>, file: AtomicJsonFile<StateData>, opts: StateStoreOptions, quarantined?: string) {
+    this.#db = db;
+    this.#file = file;
+    this.#log = opts.log;
+    this.#flushMs = opts.flushMs ?? 1_000;
+    this.#overrideFlushMs = opts.overrideFlushMs ?? 50;
+    this.#quarantined = quarantined;
+  }
+
+  /** Reads the file (or starts empty). Never throws for a bad file: it is moved aside with a warning. */
+  static async open(opts: StateStoreOptions): Promise<StateStore> {
+    const { file, log } = opts;
+    await mkdir(dirname(file), { recursive: true }).catch((err) => log.warn(`state: cannot create ${dirname(file)}: ${err.message}`));
+    const adapter = new AtomicJsonFile(file, parseStateData);
+    const stale = await adapter.removeStaleTemps();
+    if (stale.length) log.info(`state: removed ${stale.length} temp file(s) left by an interrupted write`);
+    const db = new Low<StateData>(adapter, emptyState());
+    let quarantined: string | undefined;
+    try {
+      await db.read();
+    } catch (err) {
+      db.data = emptyState();
+      quarantined = await quarantine(file, err as Error, log);
+    }
+    return new StateStore(db, adapter, opts, quarantined);
+  }
+
+  get stats(): StateStoreStats {
+    return { writes: this.#file.writes, dirty: this.#dirty, lastError: this.#lastError, quarantined: this.#quarantined };
+  }
+
+  /** The last saved state of a scheme, e.g. for an output with `restore: true`. */
+  getState(id: string): { state: Reading; ts: Date } | undefined {
+    const saved = this.#db.data.states[id];
+    return saved && { state: { ...saved.state }, ts: new Date(saved.ts) };
+  }
+
+  /** Records a scheme's state; written within `flushMs`. */
+  setState(id: string, state: Reading, ts: Date = new Date()): void {
+    this.#db.data.states[id] = { state: { ...state }, ts: ts.toISOString() };
+    this.#changed(this.#flushMs);
+  }
+
+  /** Forgets a scheme's state, e.g. when its scheme was removed. */
+  deleteState(id: string): void {
+    if (!(id in this.#db.data.states)) return;
+    delete this.#db.data.states[id];
+    this.#changed(this.#flushMs);
+  }
+
+  /** A copy of the runtime overrides. */
+  overrides(): Overrides {
+    const { intervals, disabled } = this.#db.data.overrides;
+    return { intervals: { ...intervals }, disabled: { schemes: [...disabled.schemes], rules: [...disabled.rules] } };
+  }
+
+  /** Sets (or with `undefined`, clears) an input's interval override in ms. */
+  setInterval(id: string, ms: number | undefined): void {
+    const { intervals } = this.#db.data.overrides;
+    if (ms === undefined) delete intervals[id];
+    else intervals[id] = ms;
+    this.#changed(this.#overrideFlushMs);
+  }
+
+  /** Records that a scheme or rule was enabled or disabled at run time. */
+  setEnabled(kind: OverrideKind, id: string, enabled: boolean): void {
+    const key = kind === 'scheme' ? 'schemes' : 'rules';
+    const list = this.#db.data.overrides.disabled[key].filter((x) => x !== id);
+    if (!enabled) list.push(id);
+    this.#db.data.overrides.disabled[key] = list;
+    this.#changed(this.#overrideFlushMs);
+  }
+
+  /** False when a scheme or rule was disabled at run time. */
+  isEnabled(kind: OverrideKind, id: string): boolean {
+    return !this.#db.data.overrides.disabled[kind === 'scheme' ? 'schemes' : 'rules'].includes(id);
+  }
+
+  /** A pulse counter's saved total. */
+  getCounter(id: string): number | undefined {
+    return this.#db.data.counters[id];
+  }
+
+  setCounter(id: string, total: number): void {
+    this.#db.data.counters[id] = total;
+    this.#changed(this.#flushMs);
+  }
+
+  /** Records every `state` event on the bus. Undo with {@link detach}. */
+  attach(bus: EventBus): void {
+    bus.on('state', this, (e) => this.setState(e.id, e.state, e.ts));
+    this.#bus = bus;
+  }
+
+  detach(): void {
+    this.#bus?.off(this);
+    this.#bus = undefined;
+  }
+
+  /** Writes pending changes now; resolves when they are on disk, rejects when the write failed. */
+  async flush(): Promise<void> {
+    this.#cancelTimer();
+    for (;;) {
+      if (this.#writing) {
+        const err = await this.#writing;
+        if (err) throw err;
+        continue;
+      }
+      if (!this.#dirty) return;
+      this.#dirty = false;
+      const run = this.#writeOnce();
+      this.#writing = run;
+      const err = await run;
+      if (err) throw err;
+    }
+  }
+
+  /** Detaches, writes what is pending, and stops scheduling writes. Never throws. */
+  async close(): Promise<void> {
+    this.detach();
+    await this.flush().catch(() => {});
+    this.#closed = true;
+    this.#cancelTimer();
+  }
+
+  #changed(within: number): void {
+    this.#dirty = true;
+    if (this.#closed) return;
+    const due = Date.now() + within;
+    // A write already planned sooner will carry this change too.
+    if (this.#timer && this.#due! <= due) return;
+    this.#cancelTimer();
+    this.#due = due;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#due = undefined;
+      this.flush().catch(() => {});
+    }, within);
+    // The agent's own lifecycle keeps the process alive and calls close(); a pending write must not.
+    this.#timer.unref();
+  }
+
+  #cancelTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#due = undefined;
+  }
+
+  async #writeOnce(): Promise<Error | undefined> {
+    try {
+      await this.#db.write();
+      this.#lastError = undefined;
+      return undefined;
+    } catch (err) {
+      const error = err as Error;
+      this.#dirty = true;
+      if (this.#lastError !== error.message) this.#log.warn(`state: cannot write ${this.#file.file}: ${error.message}; retrying`);
+      this.#lastError = error.message;
+      if (!this.#closed) this.#retryLater();
+      return error;
+    } finally {
+      this.#writing = undefined;
+    }
+  }
+
+  #retryLater(): void {
+    // Not through #changed: a write that keeps failing must not be retried every override delay.
+    setTimeout(() => {
+      if (this.#dirty && !this.#closed && !this.#timer) this.#changed(0);
+    }, Math.max(this.#flushMs, 1_000)).unref();
+  }
+}
+
+/** Moves an unusable state file aside and returns its new name. */
+async function quarantine(file: string, err: Error, log: Logger): Promise<string | undefined> {
+  const aside = `${file}.corrupt-${new Date().toISOString()}`;
+  try {
+    await rename(file, aside);
+    log.warn(`state: ${file} is unusable (${err.message}); moved it to ${aside} and starting with an empty state`);
+    return aside;
+  } catch (renameErr) {
+    log.warn(`state: ${file} is unusable (${err.message}) and could not be moved aside (${(renameErr as Error).message}); starting with an empty state`);
+    return undefined;
+  }
+}
