@@ -4,11 +4,11 @@
  * sees where a secret came from.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { readYamlFile, positionOf, ConfigError, type Located } from './yaml-source.js';
+import { didYouMean } from '../schemes/suggest.js';
+import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
 
 export { ConfigError };
 
@@ -17,35 +17,106 @@ export type HardwareMode = (typeof hardwareModes)[number];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+const idPattern = /^[a-z0-9][a-z0-9-]*$/;
+const idMessage = 'expected lower-case letters, digits and dashes, starting with a letter or digit';
+
+/** What is wrong with an MQTT broker URL, or undefined. Never repeats a password it was given. */
+export function urlProblem(url: string): string | undefined {
+  const shown = `'${hideCredentials(url)}'`;
+  if (!/^(mqtts?|wss?|tcp|ssl):\/\//i.test(url)) return `expected a URL such as mqtt://host:1883, got ${shown}`;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `${shown} is not a valid URL`;
+  }
+  if (!parsed.hostname) return `${shown} has no host`;
+  return undefined;
+}
+
+/** The URL with the password of its user info replaced by `***` (the whole user info when it has no ':'). */
+export function hideCredentials(url: string): string {
+  // The scheme is optional here: a URL written without one is still shown without its password.
+  return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?([^/?#]*)@/i, (_m, scheme: string | undefined, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme ?? ''}${colon < 0 ? '***' : `${info.slice(0, colon)}:***`}@`;
+  });
+}
+
+/**
+ * Takes the user name and password out of a broker URL, so the URL can be logged as it is and
+ * mqtt.js gets the credentials decoded and whole (it would split `user:pa:ss` at the wrong colon).
+ */
+export function splitCredentials(url: string): { url: string; username?: string; password?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { url };
+  }
+  if (!parsed.username && !parsed.password) return { url };
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return s;
+    }
+  };
+  const out = { username: parsed.username ? decode(parsed.username) : undefined, password: parsed.password ? decode(parsed.password) : undefined };
+  parsed.username = '';
+  parsed.password = '';
+  return { url: parsed.href, ...out };
+}
+
+// YAML reads `password: 123456` (or a `${VAR}` / secret holding digits) as a number; a string
+// field takes it as the text it was written as. Numeric fields take digits given as text.
+const text = <T extends z.ZodType<string>>(inner: T) => z.preprocess((v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v), inner);
+const digits = <T extends z.ZodType<number>>(inner: T) => z.preprocess((v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v), inner);
+
+const nodeSchema = z.object({ id: text(z.string().regex(idPattern, idMessage)).optional() }).strict();
+const mqttSchema = z
+  .object({
+    url: text(
+      z.string().superRefine((url, ctx) => {
+        const problem = urlProblem(url);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    ).optional(),
+    username: text(z.string()).optional(),
+    password: text(z.string()).optional(),
+    client_id: text(z.string()).optional(),
+    ca: text(z.string()).optional(),
+    cert: text(z.string()).optional(),
+    key: text(z.string()).optional(),
+    keepalive: digits(z.number().int().positive()).default(30),
+  })
+  .strict();
+const brokerSchema = z
+  .object({ host: text(z.string().min(1)).default('127.0.0.1'), port: digits(z.number().int().min(1).max(65535)).default(1883) })
+  .strict();
+
 const configSchema = z
   .object({
-    node: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'expected lower-case letters, digits and dashes').optional() }).strict().default({}),
-    base_topic: z.string().min(1).regex(/^[^#+$][^#+]*$/, 'expected a topic without wildcards').default('han'),
-    mqtt: z
-      .object({
-        url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected a URL such as mqtt://host:1883').optional(),
-        username: z.string().optional(),
-        password: z.string().optional(),
-        client_id: z.string().optional(),
-        ca: z.string().optional(),
-        cert: z.string().optional(),
-        key: z.string().optional(),
-        keepalive: z.number().int().positive().default(30),
-      })
-      .strict()
-      .default({ keepalive: 30 }),
-    broker: z
-      .object({ host: z.string().default('127.0.0.1'), port: z.number().int().min(1).max(65535).default(1883) })
-      .strict()
-      .default({ host: '127.0.0.1', port: 1883 }),
-    schemes: z.string().default('./schemes'),
-    data: z.string().default('./data'),
+    node: nodeSchema.default({}),
+    base_topic: text(z.string().min(1).regex(/^[^#+$][^#+]*$/, 'expected a topic without wildcards, not starting with $')).default('han'),
+    mqtt: mqttSchema.default({ keepalive: 30 }),
+    broker: brokerSchema.default({ host: '127.0.0.1', port: 1883 }),
+    schemes: text(z.string().min(1)).default('./schemes'),
+    data: text(z.string().min(1)).default('./data'),
     hardware: z.enum(hardwareModes).default('auto'),
     log_level: z.enum(logLevels).default('info'),
     bridges: z.array(z.record(z.string(), z.unknown())).default([]),
     plugins: z.array(z.string()).default([]),
   })
   .strict();
+
+/** The keys each mapping of the file may have, for "did you mean". */
+const knownKeys: Record<string, string[]> = {
+  '': Object.keys(configSchema.shape),
+  node: Object.keys(nodeSchema.shape),
+  mqtt: Object.keys(mqttSchema.shape),
+  broker: Object.keys(brokerSchema.shape),
+};
 
 export type FileConfig = z.output<typeof configSchema>;
 
@@ -75,71 +146,149 @@ export function defaultNodeId(host = hostname()): string {
 
 /**
  * Reads the config: `overrides.config`, else ./hanode.yaml when present, else defaults.
- * Throws ConfigError with `FILE:LINE:COL: message` lines.
+ * Relative paths in the file are taken from the file's directory; relative paths given in the
+ * environment or on the command line from `cwd`. Throws ConfigError with every problem found,
+ * one `FILE:LINE:COL: message` line each (`HANODE_X: …` / `--flag: …` for the other layers).
  */
 export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<Config> {
   const file = overrides.config ? resolve(cwd, overrides.config) : existsSync(resolve(cwd, 'hanode.yaml')) ? resolve(cwd, 'hanode.yaml') : undefined;
   const dir = file ? dirname(file) : cwd;
   let raw: unknown = {};
   let source: Located | undefined;
+  const fileProblems: Problem[] = [];
   if (file) {
     if (!existsSync(file)) throw new ConfigError([`${file}: config file not found`]);
-    source = await readYamlFile(file, { secrets: () => loadSecrets(dir), env });
+    source = await readYamlFile(file, { secrets: () => readSecrets(resolve(dir, 'secrets.yaml')), env });
     raw = source.value ?? {};
+    fileProblems.push(...source.problems);
   }
-  const parsed = configSchema.safeParse(applyEnv(raw, env));
+  const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => {
-      const pos = source ? positionOf(source, issue.path as (string | number)[]) : { line: 1, col: 1 };
-      return `${file ?? 'config'}:${pos.line}:${pos.col}: ${issue.path.join('.')}: ${issue.message}`;
-    }));
+    // A value that is wrong only because its ${VAR} or secret is missing is reported once.
+    const reported = new Set(fileProblems.map((p) => `${p.line}:${p.col}`));
+    for (const p of parsed.error.issues.flatMap((issue) => describeIssue(issue, raw, source, file ?? 'config'))) {
+      if (!reported.has(`${p.line}:${p.col}`)) fileProblems.push(p);
+    }
   }
+  const problems = fileProblems.sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
+  const fromEnv = envLayer(env, cwd, problems);
+  const fromFlags = flagLayer(overrides, cwd, problems);
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+
   const cfg = parsed.data;
   const merged: Config = {
     ...cfg,
+    mqtt: { ...cfg.mqtt },
+    broker: { ...cfg.broker },
     node: { id: cfg.node.id ?? defaultNodeId() },
     dir,
     file,
   };
-  applyFlags(merged, overrides);
   merged.schemes = resolve(dir, merged.schemes);
   merged.data = resolve(dir, merged.data);
   for (const k of ['ca', 'cert', 'key'] as const) if (merged.mqtt[k]) merged.mqtt[k] = resolve(dir, merged.mqtt[k]!);
+  for (const layer of [fromEnv, fromFlags]) {
+    if (layer.url) merged.mqtt.url = layer.url;
+    if (layer.node) merged.node.id = layer.node;
+    if (layer.hardware) merged.hardware = layer.hardware;
+    if (layer.data) merged.data = layer.data;
+    if (layer.schemes) merged.schemes = layer.schemes;
+    if (layer.logLevel) merged.log_level = layer.logLevel;
+  }
+  if (merged.mqtt.url) {
+    const { url, username, password } = splitCredentials(merged.mqtt.url);
+    merged.mqtt.url = url;
+    if (username !== undefined) merged.mqtt.username = username;
+    if (password !== undefined) merged.mqtt.password = password;
+  }
   return merged;
 }
 
-function applyEnv(raw: unknown, env: NodeJS.ProcessEnv): unknown {
-  const cfg = structuredClone((raw ?? {}) as Record<string, any>);
-  if (env.HANODE_MQTT_URL) cfg.mqtt = { ...cfg.mqtt, url: env.HANODE_MQTT_URL };
-  if (env.HANODE_NODE_ID) cfg.node = { ...cfg.node, id: env.HANODE_NODE_ID };
-  if (env.HANODE_HARDWARE) cfg.hardware = env.HANODE_HARDWARE;
-  if (env.HANODE_DATA) cfg.data = env.HANODE_DATA;
-  return cfg;
+interface Layer {
+  url?: string;
+  node?: string;
+  hardware?: HardwareMode;
+  data?: string;
+  schemes?: string;
+  logLevel?: Config['log_level'];
 }
 
-function applyFlags(cfg: Config, o: Overrides): void {
-  const problems: string[] = [];
-  if (o.schemes) cfg.schemes = resolve(o.schemes);
-  if (o.data) cfg.data = resolve(o.data);
-  if (o.mqtt) cfg.mqtt.url = o.mqtt;
-  if (o.node) {
-    if (!/^[a-z0-9][a-z0-9-]*$/.test(o.node)) problems.push(`--node: expected lower-case letters, digits and dashes, got '${o.node}'`);
-    cfg.node.id = o.node;
-  }
-  if (o.hardware) {
-    if (!(hardwareModes as readonly string[]).includes(o.hardware)) problems.push(`--hardware: expected one of auto, linux, sim, got '${o.hardware}'`);
-    cfg.hardware = o.hardware as HardwareMode;
-  }
-  if (o.logLevel) {
-    if (!(logLevels as readonly string[]).includes(o.logLevel)) problems.push(`--log-level: expected one of ${logLevels.join(', ')}, got '${o.logLevel}'`);
-    cfg.log_level = o.logLevel as Config['log_level'];
-  }
-  if (problems.length) throw new ConfigError(problems);
+function oneOf<T extends string>(label: string, value: string, allowed: readonly T[], problems: string[]): T | undefined {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${label}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}${didYouMean(value, allowed)}`);
+  return undefined;
 }
 
-async function loadSecrets(dir: string): Promise<Record<string, unknown>> {
-  const file = resolve(dir, 'secrets.yaml');
-  if (!existsSync(file)) return {};
-  const { parse } = await import('yaml');
-  return (parse(await readFile(file, 'utf8')) ?? {}) as Record<string, unknown>;
+function checkId(label: string, value: string, problems: string[]): string | undefined {
+  if (idPattern.test(value)) return value;
+  problems.push(`${label}: ${idMessage}, got ${JSON.stringify(value)}`);
+  return undefined;
+}
+
+function checkUrl(label: string, value: string, problems: string[]): string | undefined {
+  const problem = urlProblem(value);
+  if (!problem) return value;
+  problems.push(`${label}: ${problem}`);
+  return undefined;
+}
+
+/** HANODE_MQTT_URL, HANODE_NODE_ID, HANODE_HARDWARE, HANODE_DATA; empty ones count as unset. */
+function envLayer(env: NodeJS.ProcessEnv, cwd: string, problems: string[]): Layer {
+  const layer: Layer = {};
+  if (env.HANODE_MQTT_URL) layer.url = checkUrl('HANODE_MQTT_URL', env.HANODE_MQTT_URL, problems);
+  if (env.HANODE_NODE_ID) layer.node = checkId('HANODE_NODE_ID', env.HANODE_NODE_ID, problems);
+  if (env.HANODE_HARDWARE) layer.hardware = oneOf('HANODE_HARDWARE', env.HANODE_HARDWARE, hardwareModes, problems);
+  if (env.HANODE_DATA) layer.data = resolve(cwd, env.HANODE_DATA);
+  return layer;
+}
+
+function flagLayer(o: Overrides, cwd: string, problems: string[]): Layer {
+  const layer: Layer = {};
+  if (o.mqtt) layer.url = checkUrl('--mqtt', o.mqtt, problems);
+  if (o.node) layer.node = checkId('--node', o.node, problems);
+  if (o.hardware) layer.hardware = oneOf('--hardware', o.hardware, hardwareModes, problems);
+  if (o.logLevel) layer.logLevel = oneOf('--log-level', o.logLevel, logLevels, problems);
+  if (o.schemes) layer.schemes = resolve(cwd, o.schemes);
+  if (o.data) layer.data = resolve(cwd, o.data);
+  return layer;
+}
+
+/** A zod issue as problems at their places in the file: one per unknown key, with did-you-mean. */
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown, source: Located | undefined, file: string): Problem[] {
+  const path = issue.path as (string | number)[];
+  const where = (pos: { line: number; col: number }, message: string): Problem => ({ file, ...pos, message });
+  const at = source ? positionOf(source, path) : { line: 1, col: 1 };
+  const label = path.length ? `${path.join('.')}: ` : '';
+  if (issue.code === 'unrecognized_keys') {
+    const parent = path.join('.');
+    const known = knownKeys[parent] ?? [];
+    return issue.keys.map((key) =>
+      where(source ? keyPositionOf(source, path, key) : at, `unknown key '${key}'${parent ? ` in ${parent}` : ''}${didYouMean(key, known)}`),
+    );
+  }
+  const value = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string | number, unknown>)[k] : undefined), raw);
+  const got = describeValue(value, path);
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map(String);
+    return [where(at, `${label}expected one of ${allowed.join(', ')}, got ${got}${typeof value === 'string' ? didYouMean(value, allowed) : ''}`)];
+  }
+  if (issue.code === 'invalid_type') {
+    const expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    return [where(at, `${label}expected ${expected}, got ${got}`)];
+  }
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+    const [op, bound] = issue.code === 'too_big' ? [issue.inclusive ? '<=' : '<', issue.maximum] : [issue.inclusive ? '>=' : '>', issue.minimum];
+    return [where(at, `${label}expected a number ${op} ${bound}, got ${got}`)];
+  }
+  if (issue.code === 'too_small' && issue.origin === 'string') return [where(at, `${label}expected a non-empty value`)];
+  return [where(at, `${label}${issue.message}`)];
+}
+
+/** A value for a message; a password is never shown. */
+function describeValue(value: unknown, path: (string | number)[]): string {
+  if (path.includes('password')) return 'a hidden value';
+  if (value === null || value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
 }

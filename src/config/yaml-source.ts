@@ -3,7 +3,8 @@
  * Resolves `!secret name` (from secrets.yaml) and `${ENV_VAR}` in place, before toJS().
  */
 import { readFile } from 'node:fs/promises';
-import { Document, LineCounter, parseDocument, isScalar, visit, type Scalar } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
+import { didYouMean } from '../schemes/suggest.js';
 
 /** A config that cannot be used; each problem is a `FILE:LINE:COL: message` line. */
 export class ConfigError extends Error {
@@ -12,28 +13,79 @@ export class ConfigError extends Error {
   }
 }
 
+/** One problem at a place in a file. */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
+}
+
 export interface Located {
   file: string;
   doc: Document;
   lines: LineCounter;
   value: unknown;
+  /**
+   * Problems found while resolving `${ENV_VAR}` and `!secret`; the caller reports them together
+   * with its own, so the user sees every problem at once.
+   */
+  problems: Problem[];
 }
 
 const secretTag = { tag: '!secret', resolve: (str: string) => str };
+
+/** Parses a YAML file with positions; throws ConfigError for an unreadable file or invalid YAML. */
+async function parseFile(file: string, customTags: (typeof secretTag)[] = []): Promise<{ doc: Document; lines: LineCounter; problems: Problem[] }> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new ConfigError([`${file}: cannot read: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file' : e.message}`]);
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, customTags, prettyErrors: false });
+  const at = (offset: number, message: string): Problem => ({ file, ...lines.linePos(offset), message });
+  const errors = doc.errors.map((e) => at(e.pos[0], `invalid YAML: ${e.message.split('\n')[0]}`));
+  if (errors.length) throw new ConfigError(errors.map(formatProblem));
+  // An unknown tag is only a warning to the yaml package, but `!secrets x` or `!env X` would
+  // otherwise end up as a literal value.
+  const problems = doc.warnings
+    .filter((w) => w.code === 'TAG_RESOLVE_FAILED')
+    .map((w) => {
+      const tag = /(![^\s]*)/.exec(w.message)?.[1] ?? '';
+      return at(w.pos[0], `unknown tag '${tag}'${didYouMean(tag, customTags.map((t) => t.tag))}`);
+    });
+  return { doc, lines, problems };
+}
+
+/** `secrets.yaml`: a mapping of names to values. A missing file is an empty one. */
+export async function readSecrets(file: string): Promise<Record<string, unknown>> {
+  const { doc, lines, problems } = await parseFile(file).catch((err) => {
+    if (err instanceof ConfigError && /no such file/.test(err.message)) return { doc: undefined, lines: undefined, problems: [] };
+    throw err;
+  });
+  if (!doc) return {};
+  if (doc.contents !== null && !isMap(doc.contents)) {
+    const pos = lines!.linePos(doc.contents.range?.[0] ?? 0);
+    problems.push({ file, ...pos, message: 'expected a mapping of secret names to values' });
+  }
+  if (problems.length) throw new ConfigError(problems.map(formatProblem));
+  return (doc.toJS() ?? {}) as Record<string, unknown>;
+}
 
 export async function readYamlFile(
   file: string,
   opts: { secrets: () => Promise<Record<string, unknown>>; env: NodeJS.ProcessEnv },
 ): Promise<Located> {
-  const lines = new LineCounter();
-  const doc = parseDocument(await readFile(file, 'utf8'), { lineCounter: lines, customTags: [secretTag], prettyErrors: false });
-  const problems = doc.errors.map((e) => {
-    const pos = lines.linePos(e.pos[0]);
-    return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
-  });
-  if (problems.length) throw new ConfigError(problems);
+  const { doc, lines, problems } = await parseFile(file, [secretTag]);
+  const at = (node: Scalar, message: string): Problem => ({ file, ...lines.linePos(node.range?.[0] ?? 0), message });
 
-  let secrets: Record<string, unknown> | undefined;
   const pending: { node: Scalar; name: string }[] = [];
   visit(doc, {
     Scalar(_key, node) {
@@ -41,32 +93,39 @@ export async function readYamlFile(
       else if (typeof node.value === 'string' && node.value.includes('${')) {
         node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
           const value = opts.env[name];
-          if (value === undefined) problems.push(`${where(file, lines, node)}: environment variable ${name} is not set`);
+          if (value === undefined) problems.push(at(node, `environment variable ${name} is not set`));
           return value ?? '';
         });
       }
     },
   });
-  for (const { node, name } of pending) {
-    secrets ??= await opts.secrets();
-    if (!(name in secrets)) problems.push(`${where(file, lines, node)}: secret '${name}' is not in secrets.yaml`);
-    node.value = secrets[name] ?? '';
-    node.tag = undefined;
+  if (pending.length) {
+    const secrets = await opts.secrets();
+    for (const { node, name } of pending) {
+      if (!Object.hasOwn(secrets, name)) problems.push(at(node, `secret '${name}' is not in secrets.yaml${didYouMean(name, Object.keys(secrets))}`));
+      node.value = secrets[name] ?? '';
+      node.tag = undefined;
+    }
   }
-  if (problems.length) throw new ConfigError(problems);
-  return { file, doc, lines, value: doc.toJS() };
-}
-
-function where(file: string, lines: LineCounter, node: Scalar): string {
-  const pos = lines.linePos(node.range?.[0] ?? 0);
-  return `${file}:${pos.line}:${pos.col}`;
+  return { file, doc, lines, value: doc.toJS(), problems };
 }
 
 /** Position of the node at `path`, or of its nearest existing parent. */
 export function positionOf(src: Located, path: (string | number)[]): { line: number; col: number } {
   for (let n = path.length; n >= 0; n--) {
-    const node = src.doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (isScalar(node) || (node && node.range)) return src.lines.linePos(node!.range![0]);
+    const node = (n === 0 ? src.doc.contents : src.doc.getIn(path.slice(0, n), true)) as { range?: [number, number, number] } | null | undefined;
+    if (node?.range) return src.lines.linePos(node.range[0]);
   }
   return { line: 1, col: 1 };
+}
+
+/** Position of the key `key` in the mapping at `path` (the key itself, not its value). */
+export function keyPositionOf(src: Located, path: (string | number)[], key: string): { line: number; col: number } {
+  const map = path.length ? src.doc.getIn(path, true) : src.doc.contents;
+  if (isMap(map)) {
+    for (const pair of map.items) {
+      if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return src.lines.linePos(pair.key.range[0]);
+    }
+  }
+  return positionOf(src, path);
 }
