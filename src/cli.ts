@@ -74,8 +74,9 @@ export async function main(argv: string[]): Promise<void> {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version exit 0; usage errors (unknown flag, bad argument) exit 2.
-      process.exitCode = err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help' ? 0 : 2;
+      // Help and version exit 0; usage errors (unknown flag, bad argument, no command) exit 2.
+      // Commander's own exit code tells them apart: `hanode` alone prints the help as an error.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
     if (err instanceof ConfigError) {
@@ -83,7 +84,8 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = 1;
       return;
     }
-    createLogger('error').fatal({ err }, (err as Error).message);
+    // stderr, so a failing `scan --json` or `schema` never mixes a log line into its output.
+    createLogger('error', { stderr: true }).fatal({ err }, (err as Error).message);
     process.exitCode = 1;
   }
 }
