@@ -1,0 +1,233 @@
+/**
+ * The rule engine (CONTRACT §5): keeps the facts (the latest state JSON of local schemes from
+ * the bus, and of other nodes' schemes from MQTT), evaluates the rules that read a fact when it
+ * changes, and carries out their firings through {@link RuleActions}.
+ *
+ * Evaluations are coalesced: a fact change marks its rules dirty, and one `setImmediate` later
+ * each dirty rule is evaluated once, whatever number of facts changed meanwhile. An action that
+ * changes its own rule's fact therefore comes back at the earliest one event-loop turn later,
+ * and loop damping (see {@link RunningRule}) stops it after a burst.
+ */
+import type { Logger } from 'pino';
+import type { EventBus } from '../core/bus.js';
+import { topicsFor, type Topics } from '../core/topics.js';
+import type { LoadedRule } from '../schemes/types.js';
+import { describeAction, runAction, type RuleActions } from './actions.js';
+import { systemClock, type Clock } from './clock.js';
+import { DEFAULT_DAMPING, RunningRule, type Damping, type Firing, type RuleInfo } from './running-rule.js';
+
+export interface RuleEngineOptions {
+  rules: LoadedRule[];
+  /** This node's id: facts and outputs named `<node>/S` are local. */
+  node: string;
+  /** The base topic, B. */
+  base: string;
+  bus: EventBus;
+  log: Logger;
+  actions: RuleActions;
+  /** Rule ids disabled at run time before a restart (the state store's overrides). */
+  disabled?: Iterable<string>;
+  /** Time and timers; a fake one in tests. */
+  clock?: Clock;
+  damping?: Partial<Damping>;
+  /** How long stop() waits for running actions, in ms. */
+  stopWaitMs?: number;
+}
+
+export class RuleEngine {
+  readonly #opts: RuleEngineOptions;
+  readonly #topics: Topics;
+  readonly #clock: Clock;
+  readonly #rules = new Map<string, RunningRule>();
+  /** Fact name → rules that read it. */
+  readonly #readers = new Map<string, RunningRule[]>();
+  /** Fact name → state JSON, and the same without `ts` to spot repeats. */
+  readonly #facts = new Map<string, { state: Record<string, unknown>; key: string }>();
+  readonly #dirty = new Set<RunningRule>();
+  #batch?: NodeJS.Immediate;
+  #running = false;
+  /** Bumped at each start, so MQTT handlers from an earlier run (they cannot be removed) go quiet. */
+  #generation = 0;
+
+  /** Builds the rules; no timers, listeners or subscriptions until {@link start}. */
+  constructor(opts: RuleEngineOptions) {
+    this.#opts = opts;
+    this.#topics = topicsFor(opts.base, opts.node);
+    this.#clock = opts.clock ?? systemClock;
+    const damping = { ...DEFAULT_DAMPING, ...opts.damping };
+    const disabled = new Set(opts.disabled ?? []);
+    for (const rule of opts.rules) {
+      const running = new RunningRule(rule, {
+        clock: this.#clock,
+        damping,
+        factName: (name) => this.#factName(name),
+        execute: (r, which) => this.#execute(r, which),
+        paused: (r, firings) => this.#paused(r, firings, damping),
+        resumed: (r) => this.#markDirty(r),
+      });
+      if (disabled.has(rule.id)) running.enabled = false;
+      this.#rules.set(rule.id, running);
+      for (const fact of running.facts) this.#readers.set(fact, [...(this.#readers.get(fact) ?? []), running]);
+    }
+  }
+
+  /** Listens for local states, subscribes to remote ones, starts schedules, and evaluates every rule once. */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    this.#running = true;
+    const generation = ++this.#generation;
+    const { bus, actions, node } = this.#opts;
+    bus.on('state', this, (e) => this.setFact(e.id, { ...e.state, ts: e.ts.toISOString() }));
+    for (const fact of this.#readers.keys()) {
+      const slash = fact.indexOf('/');
+      if (slash < 0) continue;
+      const [other, id] = [fact.slice(0, slash), fact.slice(slash + 1)];
+      if (other === node) continue;
+      actions.subscribe(this.#topics.remoteState(other, id), (state) => {
+        if (this.#running && generation === this.#generation) this.setFact(fact, state);
+      });
+    }
+    for (const rule of this.#rules.values()) {
+      if (!rule.enabled) continue;
+      rule.arm();
+      this.#markDirty(rule);
+    }
+    const remote = [...this.#readers.keys()].filter((f) => f.includes('/'));
+    this.#opts.log.info(`rules: ${this.#rules.size} rule(s) started` + (remote.length ? `; remote facts: ${remote.join(', ')}` : ''));
+  }
+
+  /** Clears timers, schedules and listeners, and waits (a bounded time) for running actions. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#opts.bus.off(this);
+    if (this.#batch) clearImmediate(this.#batch);
+    this.#batch = undefined;
+    this.#dirty.clear();
+    for (const rule of this.#rules.values()) rule.disarm();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.#rules.values()].map((r) => r.queue)),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.#opts.stopWaitMs ?? 2_000))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  has(id: string): boolean {
+    return this.#rules.has(id);
+  }
+
+  /** Every rule with its state, last firing and schedule, in file order. */
+  list(): RuleInfo[] {
+    return [...this.#rules.values()].map((r) => r.info());
+  }
+
+  /** Enables or disables a rule at run time. Throws for an unknown id. */
+  setEnabled(id: string, enabled: boolean): void {
+    const rule = this.#rules.get(id);
+    if (!rule) throw new Error(`no rule '${id}' on this node; rules: ${[...this.#rules.keys()].join(', ') || 'none'}`);
+    if (rule.enabled === enabled) return;
+    rule.enabled = enabled;
+    this.#opts.log.info(`rule ${id}: ${enabled ? 'enabled' : 'disabled'}`);
+    if (!enabled) return rule.disarm();
+    if (!this.#running) return;
+    rule.arm();
+    this.#markDirty(rule);
+  }
+
+  /**
+   * Sets a fact: a local scheme id or `N/S`, and its state JSON. The engine feeds itself from
+   * the bus and its subscriptions; the agent may call this to seed states it already has.
+   */
+  setFact(name: string, state: Record<string, unknown>): void {
+    const fact = this.#factName(name);
+    const { ts: _ts, ...rest } = state;
+    const key = JSON.stringify(rest);
+    const previous = this.#facts.get(fact);
+    this.#facts.set(fact, { state, key });
+    // A repeat of the same values (a 10 Hz input that did not change) cannot change any rule.
+    if (previous?.key === key) return;
+    for (const rule of this.#readers.get(fact) ?? []) this.#markDirty(rule);
+  }
+
+  #factName(name: string): string {
+    const prefix = `${this.#opts.node}/`;
+    return name.startsWith(prefix) ? name.slice(prefix.length) : name;
+  }
+
+  #markDirty(rule: RunningRule): void {
+    if (!this.#running || !rule.evaluator) return;
+    this.#dirty.add(rule);
+    this.#batch ??= setImmediate(() => {
+      this.#batch = undefined;
+      const batch = [...this.#dirty];
+      this.#dirty.clear();
+      for (const r of batch) void this.#evaluate(r);
+    });
+  }
+
+  async #evaluate(rule: RunningRule): Promise<void> {
+    if (!rule.enabled || !rule.evaluator) return;
+    // One evaluation at a time per rule, so results can never arrive out of order.
+    if (rule.evaluating) {
+      rule.again = true;
+      return;
+    }
+    rule.evaluating = true;
+    const facts: Record<string, unknown> = {};
+    for (const name of rule.facts) {
+      const fact = this.#facts.get(name);
+      if (fact) facts[name] = fact.state;
+    }
+    let truth: boolean | undefined;
+    let failed = false;
+    try {
+      truth = await rule.evaluator.evaluate(facts);
+      rule.conditionError = undefined;
+    } catch (err) {
+      // Reported once, not at every reading; the rule keeps its last result meanwhile.
+      failed = true;
+      const message = `${rule.id}: condition: ${(err as Error).message}`;
+      if (rule.conditionError !== message) this.#error(rule, message);
+      rule.conditionError = message;
+    } finally {
+      rule.evaluating = false;
+    }
+    if (!this.#running) return;
+    if (!failed) rule.update(truth);
+    if (rule.again) {
+      rule.again = false;
+      this.#markDirty(rule);
+    }
+  }
+
+  #execute(rule: RunningRule, which: Firing): void {
+    const { actions, log } = this.#opts;
+    const ts = rule.lastFired!.ts;
+    log.info(`rule ${rule.id}: ${which}`);
+    actions
+      .publish(this.#topics.rule(rule.id), JSON.stringify({ fired: which, ts }), { retain: false, qos: 1 })
+      .catch((err) => log.warn(`rule ${rule.id}: cannot publish the firing: ${(err as Error).message}`));
+    const list = (which === 'then' ? rule.rule.then : rule.rule.else) ?? [];
+    const ctx = { node: this.#opts.node, topics: this.#topics, actions };
+    // Chained, so `else` never overtakes a slow `then` on the same output.
+    rule.queue = rule.queue.then(async () => {
+      for (const action of list) {
+        // A failing action is reported and the rule's other actions still run.
+        await runAction(action, ctx).catch((err) => this.#error(rule, `${rule.id}: ${describeAction(action)}: ${(err as Error)?.message ?? err}`));
+      }
+    });
+  }
+
+  #paused(rule: RunningRule, firings: number, damping: Damping): void {
+    this.#error(
+      rule,
+      `${rule.id}: fired ${firings} times within ${damping.windowMs} ms; paused for ${damping.pauseMs} ms (does an action change the rule's own condition?)`,
+    );
+  }
+
+  #error(rule: RunningRule, error: string): void {
+    this.#opts.log.warn(error);
+    this.#opts.bus.emit('error', { topic: this.#topics.rule(rule.id), error });
+  }
+}
