@@ -1,0 +1,311 @@
+/**
+ * The durable outbox: every reading is on disk before it counts as accepted, and leaves the disk
+ * only when the broker has acknowledged it. SQLite in WAL mode with `synchronous = FULL`; enqueues
+ * that arrive within a short window share one transaction (group commit), so one fsync covers
+ * hundreds of readings. Deletes are coalesced into the next transaction: losing one to a crash only
+ * repeats a message, which at-least-once delivery allows.
+ */
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import { openOutboxDb, prepareStatements, readMeta, type OutboxStatements } from './outbox-sql.js';
+
+/** One stored message. `ts` is when the reading was taken (ms since epoch), not when it was stored. */
+export interface OutboxMessage {
+  id: number;
+  topic: string;
+  payload: Buffer;
+  qos: 0 | 1 | 2;
+  retain: boolean;
+  ts: number;
+}
+
+/** How to open an outbox. */
+export interface OutboxOptions {
+  /** The db file, e.g. `<data>/outbox.sqlite`; its directory is created if missing. */
+  file: string;
+  /** Bound on the number of messages; the oldest are dropped past it. Default 1,000,000. */
+  maxMessages?: number;
+  /** Bound on topic + payload bytes; the oldest are dropped past it. Default 256 MiB. */
+  maxBytes?: number;
+  /** Group commit window in ms, 0–50. Default 20. */
+  commitWindowMs?: number;
+  log: Logger;
+  /** Called once when a corrupt or unusable file was moved aside, so the agent can publish `$error`. */
+  onCorrupt?: (info: { file: string; movedTo: string; error: string }) => void;
+}
+
+/** What `Outbox.stats()` reports; `depth` and `bytes` already leave out acknowledged messages. */
+export interface OutboxStats {
+  depth: number;
+  bytes: number;
+  /** `ts` of the oldest waiting message. */
+  oldestTs: number | null;
+  /** Id of the newest waiting message. */
+  newestId: number | null;
+  /** Messages dropped by the bounds since the counter was last reset (persisted). */
+  dropped: number;
+  /** Corrupt files moved aside (persisted in the fresh db, so 1 after a recovery). */
+  corruptRecoveries: number;
+  /** Transactions committed by this instance: shows group commit at work. */
+  commits: number;
+}
+
+/** A commit never grows past this many enqueues plus acks, to bound how long it holds the event loop. */
+const MAX_BATCH = 5_000;
+/** Drop warnings are at most this often; the count in between is summed. */
+const DROP_WARN_MS = 10_000;
+
+interface Pending {
+  msg: OutboxMessage;
+  size: number;
+  /** Acknowledged before it was committed (sent straight away); then it is never written. */
+  acked: boolean;
+  resolve: (m: OutboxMessage) => void;
+  reject: (err: Error) => void;
+}
+
+type Row = { id: number; topic: string; payload: Buffer; qos: number; retain: number; ts: number };
+
+/** The durable store behind the publisher; see the file comment for the guarantees. */
+export class Outbox {
+  readonly #db: Database.Database;
+  readonly #log: Logger;
+  readonly #maxMessages: number;
+  readonly #maxBytes: number;
+  readonly #windowMs: number;
+  readonly #sql: OutboxStatements;
+  readonly #commitTx: (batch: Pending[], acks: number[]) => { depth: number; bytes: number; dropped: number };
+
+  /** Enqueued, not yet committed. Ids are contiguous, so an id finds its entry by offset. */
+  #pending: Pending[] = [];
+  /** Committed rows acknowledged but not yet deleted: id → size. */
+  readonly #acks = new Map<number, number>();
+  #timer?: NodeJS.Timeout;
+  #immediate?: NodeJS.Immediate;
+  #nextId: number;
+  #depth: number;
+  #bytes: number;
+  #dropped: number;
+  readonly #corruptRecoveries: number;
+  #commits = 0;
+  #closed = false;
+  #unwarnedDrops = 0;
+  #lastDropWarn = 0;
+  #dropWarnTimer?: NodeJS.Timeout;
+
+  private constructor(db: Database.Database, opts: Required<Omit<OutboxOptions, 'onCorrupt' | 'file'>>) {
+    this.#db = db;
+    this.#log = opts.log;
+    this.#maxMessages = opts.maxMessages;
+    this.#maxBytes = opts.maxBytes;
+    this.#windowMs = opts.commitWindowMs;
+    this.#sql = prepareStatements(db);
+    this.#commitTx = db.transaction((batch: Pending[], acks: number[]) => this.#write(batch, acks));
+    const totals = db.prepare('SELECT count(*) AS n, total(size) AS b, max(id) AS top FROM messages').get() as { n: number; b: number; top: number | null };
+    this.#depth = totals.n;
+    this.#bytes = totals.b;
+    this.#nextId = Math.max(readMeta(db, 'last_id'), totals.top ?? 0) + 1;
+    this.#dropped = readMeta(db, 'dropped');
+    this.#corruptRecoveries = readMeta(db, 'corrupt_recoveries');
+  }
+
+  /**
+   * Opens the outbox at `opts.file`. Throws only for invalid options; a corrupt or unreadable
+   * file is moved aside, logged and reported through `onCorrupt`, and the outbox starts empty.
+   */
+  static open(opts: OutboxOptions): Outbox {
+    const maxMessages = opts.maxMessages ?? 1_000_000;
+    const maxBytes = opts.maxBytes ?? 256 * 1024 * 1024;
+    const commitWindowMs = opts.commitWindowMs ?? 20;
+    if (!(Number.isInteger(maxMessages) && maxMessages >= 1)) throw new RangeError(`outbox maxMessages must be a positive integer, not ${maxMessages}`);
+    if (!(maxBytes >= 1)) throw new RangeError(`outbox maxBytes must be positive, not ${maxBytes}`);
+    if (!(commitWindowMs >= 0 && commitWindowMs <= 50)) throw new RangeError(`outbox commitWindowMs must be 0–50, not ${commitWindowMs}`);
+    const { db } = openOutboxDb(opts.file, opts.log, opts.onCorrupt);
+    return new Outbox(db, { maxMessages, maxBytes, commitWindowMs, log: opts.log });
+  }
+
+  /** Adds a message; resolves with its id once its transaction is on disk. Ids follow call order. */
+  enqueue(msg: Omit<OutboxMessage, 'id'>): Promise<OutboxMessage> {
+    if (this.#closed) return Promise.reject(new Error('outbox is closed'));
+    const stored: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
+    const size = Buffer.byteLength(msg.topic) + msg.payload.length;
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ msg: stored, size, acked: false, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /**
+   * Committed messages, oldest first, at most `limit`, with id > `afterId`. Acknowledged messages
+   * never appear, nor ids in `exclude` (e.g. the caller's in-flight set).
+   */
+  peek(limit: number, afterId = 0, exclude?: ReadonlySet<number>): OutboxMessage[] {
+    if (this.#closed) throw new Error('outbox is closed');
+    const out: OutboxMessage[] = [];
+    if (limit <= 0) return out;
+    // Stepping lazily, rows skipped for being acked or excluded cost no extra query.
+    for (const r of this.#sql.after.iterate(afterId) as IterableIterator<Row>) {
+      if (this.#acks.has(r.id) || exclude?.has(r.id)) continue;
+      out.push({ id: r.id, topic: r.topic, payload: r.payload, qos: r.qos as 0 | 1 | 2, retain: r.retain === 1, ts: r.ts });
+      if (out.length === limit) break;
+    }
+    return out;
+  }
+
+  /** Marks messages delivered. They vanish from `peek` and `stats` now; the delete rides the next commit. */
+  ack(ids: readonly number[]): void {
+    if (this.#closed) return; // a late PUBACK after shutdown: the message is simply sent again next time
+    const firstPending = this.#pending.length ? this.#pending[0].msg.id : Infinity;
+    let any = false;
+    for (const id of ids) {
+      if (id >= firstPending) {
+        const p = this.#pending[id - firstPending];
+        if (p) p.acked = true;
+        continue;
+      }
+      if (this.#acks.has(id)) continue;
+      const size = this.#sql.sizeOf.get(id) as number | undefined;
+      if (size === undefined) continue; // dropped by the bounds meanwhile, or never ours
+      this.#acks.set(id, size);
+      this.#depth--;
+      this.#bytes -= size;
+      any = true;
+    }
+    if (any) this.#schedule();
+  }
+
+  /** Backlog figures for `health` and `$info`. */
+  stats(): OutboxStats {
+    const open = !this.#closed && this.#depth > 0;
+    return {
+      depth: this.#depth,
+      bytes: this.#bytes,
+      oldestTs: open ? this.#edge(this.#sql.first)?.ts ?? null : null,
+      newestId: open ? this.#edge(this.#sql.last)?.id ?? null : null,
+      dropped: this.#dropped,
+      corruptRecoveries: this.#corruptRecoveries,
+      commits: this.#commits,
+    };
+  }
+
+  /** Sets the persisted drop counter back to 0 (e.g. after an operator has seen it). */
+  resetDropped(): void {
+    this.#sql.setMeta.run(0, 'dropped');
+    this.#dropped = 0;
+  }
+
+  /** Commits what is pending (enqueues and acks) and closes the file. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    do this.#flush();
+    while (this.#pending.length); // a burst bigger than one commit takes several
+    clearTimeout(this.#timer);
+    clearImmediate(this.#immediate);
+    this.#closed = true;
+    clearTimeout(this.#dropWarnTimer);
+    this.#warnDrops(true);
+    this.#db.close();
+  }
+
+  #edge(stmt: Database.Statement): { id: number; ts: number } | undefined {
+    for (const r of stmt.iterate() as IterableIterator<{ id: number; ts: number }>) {
+      if (!this.#acks.has(r.id)) return r;
+    }
+    return undefined;
+  }
+
+  #schedule(): void {
+    if (this.#pending.length + this.#acks.size >= MAX_BATCH) {
+      this.#immediate ??= setImmediate(() => this.#flush());
+    } else {
+      this.#timer ??= setTimeout(() => this.#flush(), this.#windowMs);
+    }
+  }
+
+  /** Runs one transaction for everything pending, then settles the enqueues it carried. Never throws. */
+  #flush(): void {
+    clearTimeout(this.#timer);
+    clearImmediate(this.#immediate);
+    this.#timer = this.#immediate = undefined;
+    // A burst enqueued in one tick can exceed MAX_BATCH; the rest goes in the next commit.
+    const batch = this.#pending.splice(0, MAX_BATCH);
+    const acks = [...this.#acks.keys()];
+    if (this.#pending.length) this.#immediate = setImmediate(() => this.#flush());
+    if (!batch.length && !acks.length) return;
+    let result;
+    try {
+      result = this.#commitTx(batch, acks);
+    } catch (err) {
+      // Rolled back: the enqueues were not accepted, and the acks stay queued for the next commit.
+      this.#log.error({ err }, `outbox commit of ${batch.length} messages failed: ${(err as Error).message}`);
+      for (const p of batch) p.reject(err as Error);
+      return;
+    }
+    this.#commits++;
+    for (const id of acks) this.#acks.delete(id);
+    this.#depth = result.depth;
+    this.#bytes = result.bytes;
+    if (result.dropped) {
+      this.#dropped += result.dropped;
+      this.#unwarnedDrops += result.dropped;
+      this.#warnDrops(false);
+    }
+    for (const p of batch) p.resolve(p.msg);
+  }
+
+  /** The body of the one transaction: deletes, then room for the batch by dropping the oldest, then inserts. */
+  #write(batch: Pending[], acks: number[]): { depth: number; bytes: number; dropped: number } {
+    for (const id of acks) this.#sql.remove.run(id);
+    const live = batch.filter((p) => !p.acked);
+    // #depth and #bytes already leave out the acks just deleted, so they describe the table now.
+    let depth = this.#depth + live.length;
+    let bytes = this.#bytes + live.reduce((sum, p) => sum + p.size, 0);
+    const over = () => depth > this.#maxMessages || bytes > this.#maxBytes;
+    let dropped = 0;
+    if (over()) {
+      let upTo = -1;
+      for (const r of this.#sql.oldest.iterate() as IterableIterator<{ id: number; size: number }>) {
+        if (!over()) break;
+        upTo = r.id;
+        depth--;
+        bytes -= r.size;
+        dropped++;
+      }
+      if (upTo >= 0) this.#sql.removeUpTo.run(upTo);
+    }
+    // A batch bigger than the bounds drops its own oldest too; those are still resolved, as dropped.
+    let first = 0;
+    for (; first < live.length && over(); first++) {
+      depth--;
+      bytes -= live[first].size;
+      dropped++;
+    }
+    for (let i = first; i < live.length; i++) {
+      const { id, topic, payload, qos, retain, ts } = live[i].msg;
+      this.#sql.insert.run(id, topic, payload, qos, retain ? 1 : 0, ts, live[i].size);
+    }
+    if (batch.length) this.#sql.setMeta.run(batch[batch.length - 1].msg.id, 'last_id');
+    if (dropped) this.#sql.addMeta.run(dropped, 'dropped');
+    return { depth, bytes, dropped };
+  }
+
+  /** Logs the drops not yet reported, at most once per DROP_WARN_MS; a timer reports the tail. */
+  #warnDrops(final: boolean): void {
+    if (!this.#unwarnedDrops) return;
+    const wait = this.#lastDropWarn + DROP_WARN_MS - Date.now();
+    if (wait > 0 && !final) {
+      this.#dropWarnTimer ??= setTimeout(() => {
+        this.#dropWarnTimer = undefined;
+        this.#warnDrops(false);
+      }, wait).unref();
+      return;
+    }
+    const n = this.#unwarnedDrops;
+    this.#log.warn(
+      { dropped: n, totalDropped: this.#dropped, maxMessages: this.#maxMessages, maxBytes: this.#maxBytes },
+      `outbox full: dropped the ${n} oldest messages (limits ${this.#maxMessages} messages, ${this.#maxBytes} bytes)`,
+    );
+    this.#unwarnedDrops = 0;
+    this.#lastDropWarn = Date.now();
+  }
+}
