@@ -53,7 +53,7 @@ export async function benchControlLatency(url: string, n = 2_000) {
   const dir = mkdtempSync(join(tmpdir(), 'hanode-bench-'));
   mkdirSync(join(dir, 'schemes'));
   writeFileSync(join(dir, 'schemes', 'fan.yaml'), 'outputs:\n  - id: fan\n    driver: gpio-out\n    pin: 27\n');
-  const agent = await startAgentProcess(['--hardware', 'sim', '--mqtt', url, '--node', 'bench', '--schemes', join(dir, 'schemes'), '--data', join(dir, 'data'), '--log-level', 'warn']);
+  const agent = await startAgentProcess(url, 'bench', ['--hardware', 'sim', '--schemes', join(dir, 'schemes'), '--data', join(dir, 'data'), '--log-level', 'warn']);
   await new Promise((r) => setTimeout(r, 300));
   const hanode = await roundTrips(driver, 'han/bench/fan/set', 'han/bench/fan', n, (i) => states[i % 2], (p, i) => JSON.parse(p).state === states[i % 2]);
   const rss = rssMiB(agent.pid!);

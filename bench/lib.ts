@@ -1,6 +1,7 @@
 /** Shared bench plumbing: percentiles, a child agent, RSS of a process. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { connect } from 'mqtt';
 
 export function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
@@ -19,26 +20,24 @@ export function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-/** Starts `hanode run` as a child process (the real CLI), resolved once it says it is online. */
-export async function startAgentProcess(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['bin/hanode.js', 'run', ...args], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** Starts `hanode run` as a child process (the real CLI), resolved once its status topic says online. */
+export async function startAgentProcess(url: string, node: string, args: string[]): Promise<ChildProcess> {
+  const watcher = connect(url, { clientId: `bench-watch-${node}` });
+  await watcher.subscribeAsync(`han/${node}/status`);
+  const child = spawn(process.execPath, ['bin/hanode.js', 'run', '--mqtt', url, '--node', node, ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not come online:\n${out}`)), 20_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      if (/"msg":"online:/.test(out) || /online: /.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`agent exited with ${code}:\n${out}`)));
-  });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`agent did not come online:\n${err}`)), 20_000);
+      watcher.on('message', (_t, p) => p.toString() === 'online' && (clearTimeout(timer), resolve()));
+      child.once('exit', (code) => reject(new Error(`agent exited with ${code}:\n${err}`)));
+    });
+  } finally {
+    await watcher.endAsync();
+  }
   return child;
 }
 

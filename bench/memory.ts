@@ -21,7 +21,7 @@ export async function benchMemory(url: string) {
   const dir = mkdtempSync(join(tmpdir(), 'hanode-bench-mem-'));
   mkdirSync(join(dir, 'schemes'));
   writeFileSync(join(dir, 'schemes', 'fifty.yaml'), fiftySchemes());
-  const agent = await startAgentProcess(['--hardware', 'sim', '--mqtt', url, '--node', 'bench-mem', '--schemes', join(dir, 'schemes'), '--data', join(dir, 'data'), '--log-level', 'warn']);
+  const agent = await startAgentProcess(url, 'bench-mem', ['--hardware', 'sim', '--schemes', join(dir, 'schemes'), '--data', join(dir, 'data'), '--log-level', 'warn']);
   await new Promise((r) => setTimeout(r, 5_000)); // five poll rounds
   const hanode = rssMiB(agent.pid!);
   await stopProcess(agent);

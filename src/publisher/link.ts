@@ -174,5 +174,9 @@ export class MqttLink {
 
 /** The URL without its password, for logs. */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  // The userinfo ends at the LAST '@' before the path: a password may hold an unencoded '@'.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i.exec(url);
+  if (!m) return url;
+  const colon = m[2].indexOf(':');
+  return colon < 0 ? url : `${m[1]}${m[2].slice(0, colon)}:***@${url.slice(m[0].length)}`;
 }

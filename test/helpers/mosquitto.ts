@@ -46,7 +46,7 @@ export class Mosquitto {
     this.url = `mqtt://127.0.0.1:${port}`;
     const dir = mkdtempSync(join(tmpdir(), 'hanode-mosq-'));
     this.#conf = join(dir, 'mosquitto.conf');
-    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\n${extraConfig}`);
+    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nset_tcp_nodelay true\n${extraConfig}`);
   }
 
   static async start(extraConfig = ''): Promise<Mosquitto> {
