@@ -1,9 +1,10 @@
 /**
- * The controller. It owns the services (publisher, mediator, the running schemes) and starts
- * them in order: hardware, then the broker link, then outputs, then inputs, then control topics,
- * then `status online`. Everything it needs comes in through `AgentOptions`.
+ * The controller. It owns the services and starts them in order: hardware, the state store and
+ * outbox, the broker link and publisher, the rules, then outputs (restored), then inputs, then
+ * control topics, then `status online`. Everything it needs comes in through `AgentOptions`.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
@@ -20,6 +21,12 @@ import { brokerAnswers } from '../broker/detect.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from '../broker/embedded.js';
 import { InputScheme } from '../runtime/input-scheme.js';
 import { OutputScheme } from '../runtime/output-scheme.js';
+import { Outbox } from '../publisher/outbox.js';
+import { Delivery } from '../publisher/delivery.js';
+import { StateStore } from '../state/index.js';
+import type { RuleEngine } from '../rules/index.js';
+import type { LoadedScheme } from '../schemes/loader.js';
+import { createRuleEngine } from './rules.js';
 import { SchemeSet } from './schemes.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
@@ -44,6 +51,13 @@ export class Agent {
   #mediator?: Mediator;
   #broker?: EmbeddedBroker;
   #loaded?: LoadResult;
+  #store?: StateStore;
+  #outbox?: Outbox;
+  #delivery?: Delivery;
+  #rules?: RuleEngine;
+  readonly #remoteFacts = new Map<string, (state: Record<string, unknown>) => void>();
+  /** Problems found before the link was up (a corrupt outbox, say), published once it is. */
+  readonly #early: { topic: string; error: string }[] = [];
   #started?: Date;
   #ready = false;
   #url?: string;
@@ -68,26 +82,51 @@ export class Agent {
     log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
 
     this.hardware = this.opts.hardware ?? (await createHardware(config.hardware, { log }));
-    this.schemes = new SchemeSet({ registry, hardware: this.hardware, bus: this.bus, log, retry: this.opts.retry });
-
+    this.#store = await StateStore.open({ file: join(config.data, 'state.json'), log });
+    this.#outbox = Outbox.open({
+      file: join(config.data, 'outbox.sqlite'),
+      maxMessages: config.outbox.max_messages,
+      maxBytes: config.outbox.max_bytes,
+      log,
+      onCorrupt: ({ file, movedTo, error }) =>
+        this.#early.push({ topic: file, error: `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one` }),
+    });
+    const store = this.#store;
+    this.schemes = new SchemeSet({
+      registry,
+      hardware: this.hardware,
+      bus: this.bus,
+      log,
+      retry: this.opts.retry,
+      restored: (id) => store.getState(id)?.state,
+    });
     this.#loaded = await this.#loadSchemes();
 
     this.#url = await this.#brokerUrl();
     this.#link = await this.#connect(this.#url);
+    this.#delivery = new Delivery({ outbox: this.#outbox, link: this.#link, log, drainRate: config.outbox.drain_rate });
     this.#publisher = new Publisher({
       link: this.#link,
       bus: this.bus,
       topics: this.topics,
       log,
-      delivery: (id) => {
-        const o = this.schemes.get(id)?.scheme.options as { retain?: boolean; qos?: 0 | 1 | 2 } | undefined;
-        return { retain: o?.retain ?? true, qos: o?.qos ?? 1 };
+      durable: this.#delivery,
+      deliveryOf: (id) => {
+        const o = this.schemes.get(id)?.scheme.options as { retain?: boolean; qos?: 0 | 1 | 2; durable?: boolean } | undefined;
+        return { retain: o?.retain ?? true, qos: o?.qos ?? 1, durable: o?.durable ?? true };
       },
     });
     await this.#publisher.start();
+    this.#delivery.start();
+    store.attach(this.bus);
+    for (const e of this.#early.splice(0)) this.bus.emit('error', e);
     for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
 
-    const { started } = await this.schemes.apply([...this.#loaded.outputs, ...this.#loaded.inputs]);
+    // The rules listen before any scheme starts, so they see every first state.
+    this.#rules = this.#createRules(this.#loaded);
+    await this.#rules.start();
+
+    const { started } = await this.schemes.apply(this.#withOverrides(this.#loaded));
     log.info(`started ${started.length} scheme(s): ${started.join(', ') || 'none'}`);
 
     this.#mediator = new Mediator({ link: this.#link, bus: this.bus, topics: this.topics, log, control: this.#control() });
@@ -103,9 +142,13 @@ export class Agent {
     log.info('stopping');
     this.#ready = false;
     await this.#mediator?.stop();
+    await this.#rules?.stop();
     await this.schemes?.stopAll();
+    await this.#store?.close();
     await this.#publisher?.stop();
+    this.#delivery?.stop();
     await this.#link?.stop({ topic: this.topics.status, payload: 'offline' });
+    this.#outbox?.close();
     await this.hardware?.close().catch(() => {});
     await this.#broker?.close();
     this.bus.off(this);
@@ -121,26 +164,45 @@ export class Agent {
     return state;
   }
 
-  async setEnabled(id: string, enabled: boolean): Promise<void> {
+  /** Enables or disables a scheme or a rule; the choice survives restarts. */
+  async setEnabled(id: string, enabled: boolean): Promise<'scheme' | 'rule'> {
+    if (!this.schemes.get(id) && this.#rules?.has(id)) {
+      this.#rules.setEnabled(id, enabled);
+      this.#store?.setEnabled('rule', id, enabled);
+      this.opts.log.info(`rule ${id}: ${enabled ? 'enabled' : 'disabled'}`);
+      return 'rule';
+    }
     await this.schemes.setEnabled(id, enabled);
+    this.#store?.setEnabled('scheme', id, enabled);
     this.opts.log.info(`${id}: ${enabled ? 'enabled' : 'disabled'}`);
     if (!enabled) this.bus.emit('availability', { id, online: false, reason: 'disabled' });
     this.bus.emit('schemesChanged', {});
+    return 'scheme';
   }
 
+  /** Changes a polled input's interval; the change survives restarts. */
   setInterval(id: string, ms: number): void {
     const running = this.schemes.get(id);
     if (!running) throw new Error(`no scheme '${id}' on this node`);
     if (!(running.runtime instanceof InputScheme) || running.runtime.interval === undefined) throw new Error(`${id} is not a polled input`);
     running.runtime.setInterval(ms);
+    this.#store?.setInterval(id, ms);
     this.opts.log.info(`${id}: interval set to ${ms} ms`);
+  }
+
+  /** The rules and their last firings. */
+  rules(): unknown[] {
+    return this.#rules?.list() ?? [];
   }
 
   /** Re-reads the schemes directory and applies the difference. */
   async reload(): Promise<{ started: string[]; stopped: string[]; restarted: string[]; invalid: { file: string; problems: string[] }[] }> {
     this.#loaded = await this.#loadSchemes();
     for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
-    const diff = await this.schemes.apply([...this.#loaded.outputs, ...this.#loaded.inputs]);
+    await this.#rules?.stop();
+    this.#rules = this.#createRules(this.#loaded);
+    await this.#rules.start();
+    const diff = await this.schemes.apply(this.#withOverrides(this.#loaded));
     for (const id of diff.stopped) {
       // A removed scheme takes its retained topics with it.
       await this.#publisher!.send({ topic: this.topics.state(id), payload: '', qos: 1, retain: true });
@@ -164,6 +226,7 @@ export class Agent {
       uptime_s: Math.round((Date.now() - this.#started!.getTime()) / 1000),
       connection: { url: redact(this.#url ?? ''), ...this.#link?.stats },
       publisher: this.#publisher?.stats,
+      outbox: this.#delivery?.stats(),
       schemes: {
         total: status.length,
         online: status.filter((s) => s.online).length,
@@ -194,6 +257,34 @@ export class Agent {
           }
         : undefined,
     };
+  }
+
+  /** The loaded schemes with the overrides made through `$request` (interval, disabled) applied. */
+  #withOverrides(loaded: LoadResult): LoadedScheme[] {
+    const o = this.#store!.overrides();
+    return [...loaded.outputs, ...loaded.inputs].map((s) => {
+      const interval = o.intervals[s.id];
+      const disabled = o.disabled.schemes.includes(s.id);
+      if (interval === undefined && !disabled) return s;
+      const options = { ...(s.options as Record<string, unknown>) };
+      if (interval !== undefined && 'interval' in options) options.interval = interval;
+      if (disabled) options.enabled = false;
+      return { ...s, options };
+    });
+  }
+
+  #createRules(loaded: LoadResult): RuleEngine {
+    return createRuleEngine({
+      rules: loaded.rules,
+      disabled: this.#store!.overrides().disabled.rules,
+      topics: this.topics,
+      bus: this.bus,
+      log: this.opts.log,
+      link: this.#link!,
+      publisher: this.#publisher!,
+      command: (id, command) => this.#control().command(id, command),
+      remote: this.#remoteFacts,
+    });
   }
 
   async #loadSchemes(): Promise<LoadResult> {
@@ -260,6 +351,7 @@ export class Agent {
       inputs: this.schemes.ids('input'),
       outputs: this.schemes.ids('output'),
       started: this.#started!.toISOString(),
+      outbox: { backlog: this.#delivery?.stats().backlog ?? 0, dropped: this.#delivery?.stats().dropped ?? 0 },
       scan: await this.hardware.scan().catch((err) => ({ error: (err as Error).message })),
     };
     await this.#publisher.send({ topic: this.topics.info, payload: JSON.stringify(info), qos: 1, retain: true });

@@ -25,13 +25,14 @@ export const operations: Record<string, Operation> = {
   },
   async enable(agent, args) {
     const id = requireId(args);
-    await agent.setEnabled(id, true);
-    return { id, enabled: true };
+    return { id, kind: await agent.setEnabled(id, true), enabled: true };
   },
   async disable(agent, args) {
     const id = requireId(args);
-    await agent.setEnabled(id, false);
-    return { id, enabled: false };
+    return { id, kind: await agent.setEnabled(id, false), enabled: false };
+  },
+  async rules(agent) {
+    return { rules: agent.rules() };
   },
   async interval(agent, args) {
     const id = requireId(args);

@@ -7,6 +7,9 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
+import { hideCredentials } from '../core/redact.js';
+
+export { hideCredentials };
 import { didYouMean } from '../schemes/suggest.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
 
@@ -32,15 +35,6 @@ export function urlProblem(url: string): string | undefined {
   }
   if (!parsed.hostname) return `${shown} has no host`;
   return undefined;
-}
-
-/** The URL with the password of its user info replaced by `***` (the whole user info when it has no ':'). */
-export function hideCredentials(url: string): string {
-  // The scheme is optional here: a URL written without one is still shown without its password.
-  return url.replace(/^((?:[a-z][a-z0-9+.-]*:)?\/\/)?([^/?#]*)@/i, (_m, scheme: string | undefined, info: string) => {
-    const colon = info.indexOf(':');
-    return `${scheme ?? ''}${colon < 0 ? '***' : `${info.slice(0, colon)}:***`}@`;
-  });
 }
 
 /**
@@ -95,6 +89,14 @@ const brokerSchema = z
   .object({ host: text(z.string().min(1)).default('127.0.0.1'), port: digits(z.number().int().min(1).max(65535)).default(1883) })
   .strict();
 
+const outboxSchema = z
+  .object({
+    max_messages: digits(z.number().int().positive()).default(1_000_000),
+    max_bytes: digits(z.number().int().positive()).default(256 * 1024 * 1024),
+    drain_rate: digits(z.number().positive()).default(5_000),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     node: nodeSchema.default({}),
@@ -107,6 +109,7 @@ const configSchema = z
     log_level: z.enum(logLevels).default('info'),
     bridges: z.array(z.record(z.string(), z.unknown())).default([]),
     plugins: z.array(z.string()).default([]),
+    outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
   })
   .strict();
 
@@ -116,6 +119,7 @@ const knownKeys: Record<string, string[]> = {
   node: Object.keys(nodeSchema.shape),
   mqtt: Object.keys(mqttSchema.shape),
   broker: Object.keys(brokerSchema.shape),
+  outbox: Object.keys(outboxSchema.shape),
 };
 
 export type FileConfig = z.output<typeof configSchema>;

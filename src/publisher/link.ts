@@ -6,6 +6,7 @@ import { connect, type IClientOptions, type IPublishPacket, type MqttClient } fr
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { topicMatches } from './topic-match.js';
+import { hideCredentials } from '../core/redact.js';
 
 export interface LinkOptions {
   url: string;
@@ -173,10 +174,4 @@ export class MqttLink {
 }
 
 /** The URL without its password, for logs. */
-export function redact(url: string): string {
-  // The userinfo ends at the LAST '@' before the path: a password may hold an unencoded '@'.
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)@/i.exec(url);
-  if (!m) return url;
-  const colon = m[2].indexOf(':');
-  return colon < 0 ? url : `${m[1]}${m[2].slice(0, colon)}:***@${url.slice(m[0].length)}`;
-}
+export const redact = hideCredentials;

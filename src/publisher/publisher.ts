@@ -1,11 +1,13 @@
 /**
- * Publishes what the node has to say: scheme states (fields plus `ts`), availability, `$error`.
- * Every message goes through `send`, the one publish path, which the durable outbox sits behind.
+ * Publishes what the node has to say: scheme states (fields plus `ts`) through the durable outbox,
+ * and availability and `$error` straight to the broker (a stale `offline` replayed from disk after a
+ * restart would be wrong, so those are not kept).
  */
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Topics } from '../core/topics.js';
 import type { MqttLink } from './link.js';
+import type { Delivery } from './delivery.js';
 
 export interface Outbound {
   topic: string;
@@ -19,8 +21,10 @@ export interface PublisherContext {
   bus: EventBus;
   topics: Topics;
   log: Logger;
-  /** Retain and QoS of a scheme's state topic. */
-  delivery(id: string): { retain: boolean; qos: 0 | 1 | 2 };
+  /** Retain, QoS and durability of a scheme's state topic. */
+  deliveryOf(id: string): { retain: boolean; qos: 0 | 1 | 2; durable: boolean };
+  /** The durable path (outbox); readings go through it unless a QoS 0 scheme says `durable: false`. */
+  durable?: Delivery;
 }
 
 export class Publisher {
@@ -36,8 +40,14 @@ export class Publisher {
   async start(): Promise<void> {
     const { bus, topics } = this.ctx;
     bus.on('state', this, ({ id, state, ts }) => {
-      const { retain, qos } = this.ctx.delivery(id);
-      void this.send({ topic: topics.state(id), payload: JSON.stringify({ ...state, ts: ts.toISOString() }), qos, retain });
+      const { retain, qos, durable } = this.ctx.deliveryOf(id);
+      const payload = JSON.stringify({ ...state, ts: ts.toISOString() });
+      if (this.ctx.durable && (durable || qos > 0)) {
+        this.ctx.durable.send({ topic: topics.state(id), payload: Buffer.from(payload), qos, retain, ts: ts.getTime() }).catch((err) => {
+          this.#failed++;
+          this.ctx.log.error(`outbox: could not keep a reading of ${id}: ${(err as Error).message}`);
+        });
+      } else void this.send({ topic: topics.state(id), payload, qos, retain });
     });
     bus.on('availability', this, ({ id, online }) => {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
@@ -52,7 +62,7 @@ export class Publisher {
     this.ctx.bus.off(this);
   }
 
-  /** The one publish path. Resolves once the broker has the message (QoS ≥ 1). */
+  /** Direct publish, for control messages (status, availability, $error). Resolves once the broker has it (QoS ≥ 1). */
   async send(msg: Outbound): Promise<void> {
     try {
       await this.ctx.link.publish(msg.topic, msg.payload, { qos: msg.qos, retain: msg.retain });

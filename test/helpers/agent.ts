@@ -35,6 +35,7 @@ export async function startAgent(opts: TestAgentOptions): Promise<{ agent: Agent
     log_level: 'warn',
     bridges: [],
     plugins: [],
+    outbox: { max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 },
     dir,
     ...opts.config,
   };

@@ -1,0 +1,59 @@
+/** Builds the rule engine over the agent's own paths: local commands, the publisher, the link. */
+import type { Logger } from 'pino';
+import type { EventBus } from '../core/bus.js';
+import type { Topics } from '../core/topics.js';
+import type { Reading } from '../core/driver.js';
+import type { LoadedRule } from '../schemes/loader.js';
+import type { MqttLink } from '../publisher/link.js';
+import type { Publisher } from '../publisher/publisher.js';
+import { normaliseCommand } from '../mediator/command.js';
+import { RuleEngine } from '../rules/index.js';
+
+export interface RuleWiring {
+  rules: LoadedRule[];
+  disabled: string[];
+  topics: Topics;
+  bus: EventBus;
+  log: Logger;
+  link: MqttLink;
+  publisher: Publisher;
+  command(id: string, command: Record<string, unknown>): Promise<Reading>;
+  /** Remote facts subscribed so far, shared across reloads so each topic is subscribed once. */
+  remote: Map<string, (state: Record<string, unknown>) => void>;
+}
+
+export function createRuleEngine(w: RuleWiring): RuleEngine {
+  return new RuleEngine({
+    rules: w.rules,
+    node: w.topics.node,
+    base: w.topics.base,
+    bus: w.bus,
+    log: w.log.child({ service: 'rules' }),
+    disabled: w.disabled,
+    actions: {
+      setLocal: (output, value) => {
+        // The same path as `…/set`: a rule's value is a payload like any other.
+        const normalised = normaliseCommand(typeof value === 'string' ? value : JSON.stringify(value));
+        if (!normalised.ok) return Promise.reject(new Error(normalised.error));
+        return w.command(output, normalised.command);
+      },
+      publish: (topic, payload, { retain, qos }) => w.publisher.send({ topic, payload, retain, qos }),
+      subscribe: (topic, handler) => {
+        const known = w.remote.has(topic);
+        w.remote.set(topic, handler);
+        if (known) return;
+        w.link.subscribe(topic, (_t, payload) => {
+          try {
+            const value = JSON.parse(payload.toString('utf8'));
+            if (value && typeof value === 'object' && !Array.isArray(value)) w.remote.get(topic)?.(value);
+          } catch {
+            // Not a state JSON (an empty retained clear, say): not a fact.
+          }
+        });
+      },
+      notify: async (bridge, payload) => {
+        w.log.info({ payload }, `notify through '${bridge}': no bridge of that name is configured, so this only logs`);
+      },
+    },
+  });
+}
