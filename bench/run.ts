@@ -2,6 +2,7 @@
 import { Mosquitto } from '../test/helpers/mosquitto.js';
 import { benchControlLatency, printControlLatency } from './control-latency.js';
 import { benchMemory, printMemory } from './memory.js';
+import { benchDurable, printDurable } from './durable.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -11,6 +12,7 @@ console.log(`hanode bench on a private Mosquitto at ${broker.url} (node ${proces
 try {
   if (want('latency')) printControlLatency(await benchControlLatency(broker.url));
   if (want('memory')) printMemory(await benchMemory(broker.url));
+  if (want('durable')) printDurable(await benchDurable(broker.url));
 } finally {
   await broker.stop();
 }
