@@ -99,6 +99,15 @@ export class Agent {
       log,
       retry: this.opts.retry,
       restored: (id) => store.getState(id)?.state,
+      counters: { get: (key) => store.getCounter(key), set: (key, value) => store.setCounter(key, value) },
+      states: {
+        get: (id) => store.getState(id)?.state,
+        watch: (fn) => {
+          const owner = {};
+          this.bus.on('state', owner, ({ id, state }) => fn(id, state));
+          return () => this.bus.off(owner);
+        },
+      },
     });
     this.#loaded = await this.#loadSchemes();
 
@@ -250,7 +259,7 @@ export class Agent {
       request: (op: string, args: Record<string, unknown>) => runOperation(this, op, args),
       simulate: isSim(this.hardware)
         ? (id: string, quantities: Record<string, unknown>) => {
-            const sim = this.hardware as import('../hardware/sim/index.js').SimHardware;
+            const sim = this.hardware as unknown as import('../hardware/sim/index.js').SimHardware;
             const device = sim.device(id);
             if (!device) throw new Error(`no simulated device behind '${id}'; schemes: ${this.schemes.all().map((r) => r.scheme.id).join(', ')}`);
             device.set(quantities);

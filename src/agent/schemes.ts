@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
-import type { Reading } from '../core/driver.js';
+import type { Reading, StateView } from '../core/driver.js';
 import type { Hardware } from '../hardware/types.js';
 import { isSim } from '../hardware/index.js';
 import type { LoadedScheme } from '../schemes/loader.js';
@@ -28,7 +28,13 @@ export interface SchemeSetContext {
   retry?: { min: number; max: number };
   /** Saved output states, for `restore: true`. */
   restored?: (id: string) => Reading | undefined;
+  /** Numbers drivers keep across restarts, by `scheme id` and key. */
+  counters?: { get(key: string): number | undefined; set(key: string, value: number): void };
+  /** The latest states of all schemes. */
+  states?: StateView;
 }
+
+const noStates: StateView = { get: () => undefined, watch: () => () => {} };
 
 export class SchemeSet {
   readonly #running = new Map<string, RunningScheme>();
@@ -101,7 +107,13 @@ export class SchemeSet {
     const { registry, hardware, bus, log, retry } = this.ctx;
     const options = scheme.options as Record<string, any>;
     if (isSim(hardware)) hardware.attach(scheme.id, scheme.driver, options);
-    const base = { id: scheme.id, driver: scheme.driver, bus, log: log.child({ scheme: scheme.id }), retry, hardware, options: options as any };
+    const counters = this.ctx.counters;
+    const persist = {
+      get: (key: string) => counters?.get(`${scheme.id}:${key}`),
+      set: (key: string, value: number) => counters?.set(`${scheme.id}:${key}`, value),
+    };
+    const states = this.ctx.states ?? noStates;
+    const base = { id: scheme.id, driver: scheme.driver, bus, log: log.child({ scheme: scheme.id }), retry, hardware, persist, states, options: options as any };
     const enabled = options.enabled !== false;
     if (scheme.direction === 'input') {
       const chain = options.filters?.length ? new FilterChain(options.filters) : undefined;

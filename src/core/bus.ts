@@ -8,6 +8,8 @@ import type { Reading } from './driver.js';
 export interface Events {
   /** An input produced a (filtered) reading, or an output reached a new state. */
   state: { id: string; direction: 'input' | 'output'; state: Reading; ts: Date };
+  /** A momentary event of an input (a button press): published, not retained, on `B/N/S/event`. */
+  event: { id: string; event: string; data?: Record<string, unknown>; ts: Date };
   /** A scheme's driver started working or started failing. */
   availability: { id: string; online: boolean; reason?: string };
   /** A rejected command, a failed action, an invalid scheme file. Goes to `B/N/$error`. */

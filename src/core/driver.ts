@@ -27,14 +27,34 @@ export interface CommonOptions {
   qos: 0 | 1 | 2;
 }
 
+/** Small numbers a driver keeps across restarts (a pulse counter's total), stored in the state file. */
+export interface Persist {
+  get(key: string): number | undefined;
+  set(key: string, value: number): void;
+}
+
+/** The latest states of the node's schemes, for drivers that show other schemes' values (displays). */
+export interface StateView {
+  get(id: string): Reading | undefined;
+  /** Calls `fn` on every new state of any scheme; returns the function that stops it. */
+  watch(fn: (id: string, state: Reading) => void): () => void;
+}
+
 export interface DriverContext {
   /** The scheme id. */
   readonly id: string;
   readonly hardware: Hardware;
   readonly log: Logger;
+  readonly persist: Persist;
+  readonly states: StateView;
 }
 
 export interface InputContext extends DriverContext {
+  /**
+   * Publishes an event, not retained, on `B/N/S/event` as `{"event": name, ...data, "ts"}`
+   * (a button's `press`, `long_press`, `double_press`).
+   */
+  event(name: string, data?: Record<string, unknown>): void;
   /** Event-driven drivers (gpio-in) push readings here; `ts` defaults to now. */
   emit(reading: Reading, ts?: Date): void;
   /** Event-driven drivers report a fault here; the scheme goes unavailable and is restarted with backoff. */

@@ -8,6 +8,7 @@ export interface Topics {
   error: string;
   state(id: string): string;
   availability(id: string): string;
+  event(id: string): string;
   set(id: string): string;
   request(op: string): string;
   response(op: string): string;
@@ -29,6 +30,7 @@ export function topicsFor(base: string, node: string): Topics {
     error: `${p}/$error`,
     state: (id) => `${p}/${id}`,
     availability: (id) => `${p}/${id}/availability`,
+    event: (id) => `${p}/${id}/event`,
     set: (id) => `${p}/${id}/set`,
     request: (op) => `${p}/$request/${op}`,
     response: (op) => `${p}/$response/${op}`,

@@ -57,6 +57,16 @@ export interface SpiDevice {
   transfer(tx: Buffer, options?: SpiTransferOptions): Promise<Buffer>;
 }
 
+/** One hardware PWM channel (`/sys/class/pwm/pwmchipN/pwmM`). */
+export interface PwmChannel {
+  readonly chip: number;
+  readonly channel: number;
+  /** Sets period and duty cycle, in nanoseconds as sysfs takes them (duty ≤ period). */
+  configure(periodNs: number, dutyNs: number): Promise<void>;
+  enable(on: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** The kernel's 1-wire bus as seen through sysfs (w1-gpio + w1-therm). */
 export interface OneWire {
   /** Device ids such as `28-0316a2795aff`. */
@@ -111,6 +121,7 @@ export interface Hardware {
   readonly gpio: Gpio;
   i2c(bus: number): Promise<I2cBus>;
   spi(bus: number, device: number): Promise<SpiDevice>;
+  pwm(chip: number, channel: number): Promise<PwmChannel>;
   readonly oneWire: OneWire;
   readonly system: SystemSource;
   scan(): Promise<ScanResult>;

@@ -49,6 +49,9 @@ export class Publisher {
         });
       } else void this.send({ topic: topics.state(id), payload, qos, retain });
     });
+    bus.on('event', this, ({ id, event, data, ts }) => {
+      void this.send({ topic: topics.event(id), payload: JSON.stringify({ event, ...data, ts: ts.toISOString() }), qos: 1, retain: false });
+    });
     bus.on('availability', this, ({ id, online }) => {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
     });

@@ -3,7 +3,7 @@
  * bus as `state` events; failures take the scheme offline and retry with backoff.
  */
 import type { Hardware } from '../hardware/types.js';
-import type { InputDriver, InputDriverDef, Reading, CommonOptions } from '../core/driver.js';
+import type { InputDriver, InputDriverDef, Reading, CommonOptions, Persist, StateView } from '../core/driver.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
 
 /** Turns a raw reading into the one to publish, or null to drop it (delta, throttle …). */
@@ -13,6 +13,8 @@ export interface InputSchemeContext extends SupervisedContext {
   def: InputDriverDef<any>;
   options: Record<string, unknown> & CommonOptions & { interval?: number };
   hardware: Hardware;
+  persist: Persist;
+  states: StateView;
   filter?: ReadingFilter;
 }
 
@@ -46,11 +48,14 @@ export class InputScheme extends Supervised {
   }
 
   protected async open(): Promise<void> {
-    const { def, options, hardware, log } = this.ctx;
+    const { def, options, hardware, log, persist, states, bus } = this.ctx;
     this.#driver = def.create(options, {
       id: this.id,
       hardware,
       log,
+      persist,
+      states,
+      event: (event, data) => this.online && bus.emit('event', { id: this.id, event, data, ts: new Date() }),
       // A reading emitted while start() is still running goes out as soon as the scheme is online.
       emit: (reading, ts) => {
         if (this.online) this.#accept(reading, ts ?? new Date(), false);

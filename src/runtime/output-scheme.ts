@@ -3,7 +3,7 @@
  * `for` is undone after that long unless another command comes first.
  */
 import type { Hardware } from '../hardware/types.js';
-import type { OutputDriver, OutputDriverDef, Reading, CommonOptions } from '../core/driver.js';
+import type { OutputDriver, OutputDriverDef, Reading, CommonOptions, Persist, StateView } from '../core/driver.js';
 import { parseDuration } from '../core/duration.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
 
@@ -11,6 +11,8 @@ export interface OutputSchemeContext extends SupervisedContext {
   def: OutputDriverDef<any, any>;
   options: Record<string, unknown> & CommonOptions & { restore?: boolean };
   hardware: Hardware;
+  persist: Persist;
+  states: StateView;
   /** The state saved before the last shutdown, used when `restore: true`. */
   restored?: Reading;
 }
@@ -40,8 +42,8 @@ export class OutputScheme extends Supervised {
   }
 
   protected async open(): Promise<void> {
-    const { def, options, hardware, log } = this.ctx;
-    this.#driver = def.create(options, { id: this.id, hardware, log });
+    const { def, options, hardware, log, persist, states } = this.ctx;
+    this.#driver = def.create(options, { id: this.id, hardware, log, persist, states });
     // After a failure, come back in the state we last had; at boot, in the saved one if asked.
     const restored = this.lastState ?? (options.restore ? this.ctx.restored : undefined);
     const state = await this.#driver.start(restored);

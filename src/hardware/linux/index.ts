@@ -8,6 +8,7 @@ import { LinuxGpio, type SysfsLineFactory } from './gpio.js';
 import { openLinuxI2c, type LinuxI2cBus, type RawI2cOpener } from './i2c.js';
 import { LinuxOneWire } from './onewire.js';
 import { scanLinux } from './scan.js';
+import { LinuxPwmChannel } from './pwm.js';
 import { openLinuxSpi, type LinuxSpiDevice, type RawSpiOpener } from './spi.js';
 import { LinuxSystem } from './system.js';
 
@@ -38,6 +39,7 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
   // Promises, not buses, are cached so that two drivers starting together share one open.
   const i2cBuses = new Map<number, Promise<LinuxI2cBus>>();
   const spiDevices = new Map<string, Promise<LinuxSpiDevice>>();
+  const pwmChannels = new Map<string, Promise<LinuxPwmChannel>>();
 
   /** Caches `open()`'s promise under `key`, forgetting it on failure so a later start can retry. */
   function shared<K, V>(cache: Map<K, Promise<V>>, key: K, open: () => Promise<V>): Promise<V> {
@@ -62,13 +64,18 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
     spi(bus: number, device: number): Promise<SpiDevice> {
       return shared(spiDevices, `${bus}.${device}`, () => openLinuxSpi(bus, device, { devRoot: roots.dev, open: options.openSpi }));
     },
+    async pwm(chip: number, channel: number) {
+      const opened = await shared(pwmChannels, `${chip}.${channel}`, () => LinuxPwmChannel.open(roots.sys, chip, channel));
+      return opened;
+    },
     scan(): Promise<ScanResult> {
       return scanLinux({ roots, log, i2c: (bus) => hardware.i2c(bus), oneWire, system });
     },
     async close(): Promise<void> {
-      const opened = [...i2cBuses.values(), ...spiDevices.values()];
+      const opened = [...i2cBuses.values(), ...spiDevices.values(), ...pwmChannels.values()];
       i2cBuses.clear();
       spiDevices.clear();
+      pwmChannels.clear();
       const results = await Promise.allSettled([
         gpio.close(),
         // A bus that never opened has nothing to close.

@@ -17,6 +17,8 @@ import { type SimBoard, SIM_MODELS } from './attach.js';
 import { notFoundError } from './errors.js';
 
 export type { SimDevice } from './types.js';
+import { SimPwmChannel } from './pwm.js';
+export { SimPwmChannel };
 
 export interface SimHardwareOptions {
   log?: Logger;
@@ -65,6 +67,17 @@ export class SimHardware implements Hardware {
     if (!d) throw notFoundError(`/dev/spidev${bus}.${device}`);
     return d;
   }
+
+  /** A simulated PWM channel; every chip and channel exists, as if the pwm overlay were loaded. */
+  async pwm(chip: number, channel: number): Promise<SimPwmChannel> {
+    const key = `${chip}.${channel}`;
+    let c = this.pwmChannels.get(key);
+    if (!c) this.pwmChannels.set(key, (c = new SimPwmChannel(chip, channel)));
+    return c;
+  }
+
+  /** PWM channels opened so far, by `chip.channel`; sim models of PWM outputs read them. */
+  readonly pwmChannels = new Map<string, SimPwmChannel>();
 
   /**
    * Puts the simulated device behind scheme `schemeId` on its bus, from the scheme's parsed
