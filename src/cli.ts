@@ -2,7 +2,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, ConfigError, hardwareModes, type Overrides } from './config/config.js';
 import { createLogger } from './core/log.js';
-import { builtinRegistry } from './core/registry.js';
 import { version } from './version.js';
 
 const program = new Command('hanode')
@@ -47,21 +46,31 @@ program
     process.exitCode = await validateCommand(paths, opts);
   });
 
+/** The built-in drivers plus the plugins of the config file (`-c`, or ./hanode.yaml when present). */
+async function registry(configFile?: string) {
+  const { registryFor } = await import('./commands/registry.js');
+  const { registry, problems } = await registryFor(await loadConfig({ config: configFile }));
+  for (const p of problems) process.stderr.write(p + '\n');
+  return registry;
+}
+
 program
   .command('schema')
   .description('print the JSON Schema of scheme files (for yaml-language-server)')
-  .action(async () => {
+  .option('-c, --config <file>', 'node config file, for its plugins')
+  .action(async (opts: { config?: string }) => {
     const { schemeJsonSchema } = await import('./schemes/json-schema.js');
-    process.stdout.write(JSON.stringify(schemeJsonSchema(builtinRegistry()), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(schemeJsonSchema(await registry(opts.config)), null, 2) + '\n');
   });
 
 program
   .command('drivers')
   .description('the driver catalogue: name, direction, options and published fields')
   .option('--json', 'print JSON')
-  .action(async (opts: { json?: boolean }) => {
+  .option('-c, --config <file>', 'node config file, for its plugins')
+  .action(async (opts: { json?: boolean; config?: string }) => {
     const { driversCommand } = await import('./commands/drivers.js');
-    driversCommand(builtinRegistry(), opts);
+    driversCommand(await registry(opts.config), opts);
   });
 
 export async function main(argv: string[]): Promise<void> {

@@ -39,6 +39,8 @@ export interface AgentOptions {
   hardware?: Hardware;
   /** Driver retry backoff in ms (tests shorten it). */
   retry?: { min: number; max: number };
+  /** Problems found before the agent started (a plugin that did not load), published on `$error`. */
+  startupProblems?: { topic: string; error: string }[];
 }
 
 export class Agent {
@@ -79,6 +81,7 @@ export class Agent {
   async start(): Promise<void> {
     const { config, log, registry } = this.opts;
     this.#started = new Date();
+    this.#early.push(...(this.opts.startupProblems ?? []));
     log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
 
     this.hardware = this.opts.hardware ?? (await createHardware(config.hardware, { log }));

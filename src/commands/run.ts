@@ -1,7 +1,7 @@
 /** `hanode run`: start the agent and keep it running until SIGINT or SIGTERM. */
 import { loadConfig, type Overrides } from '../config/config.js';
 import { createLogger } from '../core/log.js';
-import { builtinRegistry } from '../core/registry.js';
+import { registryFor } from './registry.js';
 import { Agent } from '../agent/agent.js';
 
 export async function runAgent(overrides: Overrides): Promise<void> {
@@ -9,7 +9,8 @@ export async function runAgent(overrides: Overrides): Promise<void> {
   const log = createLogger(config.log_level);
   if (config.file) log.info(`config: ${config.file}`);
   else log.info('config: no hanode.yaml here, using the defaults');
-  const agent = new Agent({ config, registry: builtinRegistry(), log });
+  const { registry, problems } = await registryFor(config, log);
+  const agent = new Agent({ config, registry, log, startupProblems: problems.map((error) => ({ topic: config.file ?? 'plugins', error })) });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

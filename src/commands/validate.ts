@@ -1,18 +1,21 @@
 /** `hanode validate [PATH…]`: one `FILE:LINE:COL: message` line per problem; exit 1 on any. */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/config.js';
-import { builtinRegistry } from '../core/registry.js';
 import { validatePaths, formatProblem } from '../schemes/loader.js';
+import { registryFor } from './registry.js';
 
 export async function validateCommand(paths: string[], opts: { config?: string }): Promise<number> {
-  const targets = paths.length ? paths : [(await loadConfig({ config: opts.config })).schemes];
+  const config = await loadConfig({ config: opts.config });
+  const { registry, problems: pluginProblems } = await registryFor(config);
+  for (const p of pluginProblems) process.stdout.write(p + '\n');
+  const targets = paths.length ? paths : [config.schemes];
   const missing = targets.filter((p) => !existsSync(p));
   for (const p of missing) process.stderr.write(`${p}: no such file or directory\n`);
-  const { problems, fileCount } = await validatePaths(targets.filter((p) => existsSync(p)), builtinRegistry());
+  const { problems, fileCount } = await validatePaths(targets.filter((p) => existsSync(p)), registry);
   for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
   const files = `${fileCount} file${fileCount === 1 ? '' : 's'}`;
-  if (problems.length || missing.length) {
-    process.stderr.write(`${problems.length + missing.length} problem(s) in ${files}\n`);
+  if (problems.length || missing.length || pluginProblems.length) {
+    process.stderr.write(`${problems.length + missing.length + pluginProblems.length} problem(s) in ${files}\n`);
     return 1;
   }
   process.stderr.write(`${files} valid\n`);
