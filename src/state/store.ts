@@ -3,8 +3,9 @@
  * runtime overrides made through `$request`, and pulse-counter totals.
  *
  * Writes are coalesced: a state change is written at most `flushMs` later, and one write carries
- * every change made meanwhile, so a 10 Hz input costs one write per `flushMs`. Overrides are
- * rarer and matter more, so they are written within `overrideFlushMs`. Every write is atomic
+ * every change made meanwhile, so a 10 Hz input costs one write per `flushMs`. Overrides and
+ * output states are rarer and matter more (a relay switched just before a power cut must come
+ * back as it was), so they are written within `overrideFlushMs`. Every write is atomic
  * (see {@link AtomicJsonFile}). A file that cannot be read is moved aside and the node starts
  * clean: losing saved state is better than not starting.
  */
@@ -91,10 +92,13 @@ export class StateStore {
     return saved && { state: { ...saved.state }, ts: new Date(saved.ts) };
   }
 
-  /** Records a scheme's state; written within `flushMs`. */
-  setState(id: string, state: Reading, ts: Date = new Date()): void {
+  /**
+   * Records a scheme's state; written within `flushMs`, or within `overrideFlushMs` when
+   * `prompt` (an output's state: rare, and what `restore: true` brings back after a power cut).
+   */
+  setState(id: string, state: Reading, ts: Date = new Date(), prompt = false): void {
     this.#db.data.states[id] = { state: { ...state }, ts: ts.toISOString() };
-    this.#changed(this.#flushMs);
+    this.#changed(prompt ? this.#overrideFlushMs : this.#flushMs);
   }
 
   /** Forgets a scheme's state, e.g. when its scheme was removed. */
@@ -142,9 +146,9 @@ export class StateStore {
     this.#changed(this.#flushMs);
   }
 
-  /** Records every `state` event on the bus. Undo with {@link detach}. */
+  /** Records every `state` event on the bus, outputs' promptly. Undo with {@link detach}. */
   attach(bus: EventBus): void {
-    bus.on('state', this, (e) => this.setState(e.id, e.state, e.ts));
+    bus.on('state', this, (e) => this.setState(e.id, e.state, e.ts, e.direction === 'output'));
     this.#bus = bus;
   }
 

@@ -37,22 +37,40 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`mosquitto did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+export interface MosquittoOptions {
+  /**
+   * Keep sessions, their queued QoS 1 messages and retained messages across `stop()` and
+   * `start()` (in a temp dir), so a persistent subscriber (clean: false, fixed clientId) misses
+   * nothing published while it was reconnecting.
+   */
+  persistence?: boolean;
+  /** More mosquitto.conf lines. */
+  extra?: string;
+}
+
 export class Mosquitto {
   #proc?: ChildProcess;
   readonly url: string;
   readonly #conf: string;
 
-  private constructor(readonly port: number, extraConfig: string) {
+  private constructor(readonly port: number, opts: MosquittoOptions) {
     this.url = `mqtt://127.0.0.1:${port}`;
     const dir = mkdtempSync(join(tmpdir(), 'hanode-mosq-'));
     this.#conf = join(dir, 'mosquitto.conf');
-    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 0\nset_tcp_nodelay true\n${extraConfig}`);
+    // autosave_interval 0: the db is written when mosquitto exits (SIGTERM), which is when it matters.
+    const persistence = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 0\n` : 'persistence false\n';
+    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}max_queued_messages 0\nset_tcp_nodelay true\n${opts.extra ?? ''}`);
   }
 
-  static async start(extraConfig = ''): Promise<Mosquitto> {
-    const m = new Mosquitto(await freePort(), extraConfig);
+  /** Starts a new broker; the argument is either more config lines (as before) or options. */
+  static async start(opts: string | MosquittoOptions = ''): Promise<Mosquitto> {
+    const m = new Mosquitto(await freePort(), typeof opts === 'string' ? { extra: opts } : opts);
     await m.start();
     return m;
+  }
+
+  get running(): boolean {
+    return this.#proc !== undefined && this.#proc.exitCode === null;
   }
 
   async start(): Promise<void> {
