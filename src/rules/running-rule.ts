@@ -129,11 +129,11 @@ export class RunningRule {
     // Scheduled rules act on their ticks; the condition only gates them.
     if (!this.enabled || this.scheduled) return;
     if (truth === true) {
-      if (this.#hold !== undefined) return;
+      if (this.#active || this.#hold !== undefined) return;
       if (this.rule.for) {
         this.#hold = this.ctx.clock.setTimeout(() => {
           this.#hold = undefined;
-          if (this.enabled && this.truth === true) this.#fireOnEdge('then');
+          if (this.enabled && this.truth === true && !this.#active) this.#fireOnEdge('then');
         }, this.rule.for);
       } else this.#fireOnEdge('then');
       return;
