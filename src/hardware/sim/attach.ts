@@ -13,12 +13,17 @@ import { type SimGpio, type SimPin, GpioInputDevice, GpioOutputDevice } from './
 import { Bme280Chip } from './chips/bme280.js';
 import { Mcp3008Channel, Mcp3008Chip } from './chips/mcp3008.js';
 import { Ds18b20Chip } from './chips/ds18b20.js';
+import { claimPcf8574, Pcf8574OutputPin } from './chips/pcf8574.js';
+import { type SimPwmChannel, SimPwmOutput } from './pwm.js';
+import { PulseInputDevice } from './pulse-input.js';
 
 /** The parts of the sim a model can be put on. */
 export interface SimBoard {
   i2cBus(bus: number): SimI2cBus;
   spiDevice(bus: number, device: number): SimSpiDevice;
   readonly gpio: SimGpio;
+  /** The PWM channel `chip.channel`; the driver opening it through `Hardware.pwm` gets the same one. */
+  pwm(chip: number, channel: number): SimPwmChannel;
   readonly oneWire: SimOneWire;
   readonly system: SimSystem;
   /**
@@ -102,6 +107,12 @@ function gpioLine(board: SimBoard, options: Record<string, unknown>): SimPin {
   });
 }
 
+function pwmOutput(board: SimBoard, options: Record<string, unknown>, driver: string): SimPwmOutput {
+  const chip = option(options, 'chip', 0);
+  const channel = option(options, 'channel', 0);
+  return new SimPwmOutput(board.claim(`pwm:${chip}.${channel}`, () => board.pwm(chip, channel)), driver);
+}
+
 /** Driver name → how its simulated device is attached. */
 export const SIM_MODELS: Record<string, AttachFn> = {
   bme280,
@@ -110,4 +121,11 @@ export const SIM_MODELS: Record<string, AttachFn> = {
   'gpio-in': (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
   'gpio-out': (board, _id, options) => new GpioOutputDevice(gpioLine(board, options)),
   system: (board) => board.claim('system', () => board.system),
+  button: (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
+  // Each half of a simulated pulse outlasts the debounce, as a real meter's pulses do.
+  'pulse-counter': (board, _id, options) => new PulseInputDevice(gpioLine(board, options), Math.max(20, 2 * option(options, 'debounce', 10))),
+  pwm: (board, _id, options) => pwmOutput(board, options, 'pwm'),
+  servo: (board, _id, options) => pwmOutput(board, options, 'servo'),
+  'pcf8574-out': (board, _id, options) =>
+    new Pcf8574OutputPin(claimPcf8574(board, option(options, 'bus', 1), option(options, 'address', 0x20), 'pcf8574-out'), option(options, 'pin', 0)),
 };

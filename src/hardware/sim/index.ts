@@ -70,6 +70,11 @@ export class SimHardware implements Hardware {
 
   /** A simulated PWM channel; every chip and channel exists, as if the pwm overlay were loaded. */
   async pwm(chip: number, channel: number): Promise<SimPwmChannel> {
+    return this.pwmChannel(chip, channel);
+  }
+
+  /** The model of one PWM channel, created on first use (the driver and its sim view share it). */
+  pwmChannel(chip: number, channel: number): SimPwmChannel {
     const key = `${chip}.${channel}`;
     let c = this.pwmChannels.get(key);
     if (!c) this.pwmChannels.set(key, (c = new SimPwmChannel(chip, channel)));
@@ -162,6 +167,7 @@ export class SimHardware implements Hardware {
         return d;
       },
       gpio: this.gpio,
+      pwm: (chip, channel) => this.pwmChannel(chip, channel),
       oneWire: this.oneWire,
       system: this.system,
       claim: <T>(place: string, create: () => T, drop?: () => void): T => {
