@@ -28,6 +28,7 @@ import type { RuleEngine } from '../rules/index.js';
 import type { LoadedScheme } from '../schemes/loader.js';
 import { createRuleEngine } from './rules.js';
 import { SchemeSet } from './schemes.js';
+import { SchemeWatcher } from './watch.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
 
@@ -39,6 +40,8 @@ export interface AgentOptions {
   hardware?: Hardware;
   /** Driver retry backoff in ms (tests shorten it). */
   retry?: { min: number; max: number };
+  /** Watch the schemes directory and reload on changes (default true). */
+  watch?: boolean;
   /** Problems found before the agent started (a plugin that did not load), published on `$error`. */
   startupProblems?: { topic: string; error: string }[];
 }
@@ -53,6 +56,10 @@ export class Agent {
   #mediator?: Mediator;
   #broker?: EmbeddedBroker;
   #loaded?: LoadResult;
+  /** What runs: the valid files, plus the last good version of files that became invalid. */
+  #effective?: LoadResult;
+  readonly #lastGood = new Map<string, { inputs: LoadedScheme[]; outputs: LoadedScheme[]; rules: LoadResult['rules'] }>();
+  #watcher?: SchemeWatcher;
   #store?: StateStore;
   #outbox?: Outbox;
   #delivery?: Delivery;
@@ -113,6 +120,7 @@ export class Agent {
       },
     });
     this.#loaded = await this.#loadSchemes();
+    this.#effective = this.#withLastGood(this.#loaded).effective;
 
     this.#url = await this.#brokerUrl();
     this.#link = await this.#connect(this.#url);
@@ -135,10 +143,10 @@ export class Agent {
     for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
 
     // The rules listen before any scheme starts, so they see every first state.
-    this.#rules = this.#createRules(this.#loaded);
+    this.#rules = this.#createRules(this.#effective);
     await this.#rules.start();
 
-    const { started } = await this.schemes.apply(this.#withOverrides(this.#loaded));
+    const { started } = await this.schemes.apply(this.#withOverrides(this.#effective));
     log.info(`started ${started.length} scheme(s): ${started.join(', ') || 'none'}`);
 
     this.#mediator = new Mediator({ link: this.#link, bus: this.bus, topics: this.topics, log, control: this.#control() });
@@ -147,12 +155,17 @@ export class Agent {
 
     this.#ready = true;
     await this.#announce();
+    if (this.opts.watch ?? true) {
+      this.#watcher = new SchemeWatcher({ dir: config.schemes, log, onChange: () => this.reload() });
+      await this.#watcher.start().catch((err) => log.warn(`schemes: cannot watch ${config.schemes}: ${(err as Error).message}`));
+    }
   }
 
   async stop(): Promise<void> {
     const { log } = this.opts;
     log.info('stopping');
     this.#ready = false;
+    await this.#watcher?.stop();
     await this.#mediator?.stop();
     await this.#rules?.stop();
     await this.schemes?.stopAll();
@@ -207,22 +220,57 @@ export class Agent {
     return this.#rules?.list() ?? [];
   }
 
-  /** Re-reads the schemes directory and applies the difference. */
-  async reload(): Promise<{ started: string[]; stopped: string[]; restarted: string[]; invalid: { file: string; problems: string[] }[] }> {
-    this.#loaded = await this.#loadSchemes();
-    for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
-    await this.#rules?.stop();
-    this.#rules = this.#createRules(this.#loaded);
-    await this.#rules.start();
-    const diff = await this.schemes.apply(this.#withOverrides(this.#loaded));
+  /**
+   * Re-reads the schemes directory and applies the difference: new schemes start, removed ones stop
+   * and have their retained topics cleared, changed ones restart, and nothing else is touched. A file
+   * that has become invalid keeps its last good version running, and the problems go to `$error`.
+   */
+  async reload(): Promise<{ started: string[]; stopped: string[]; restarted: string[]; invalid: { file: string; problems: string[] }[]; kept: string[] }> {
+    const loaded = await this.#loadSchemes();
+    for (const p of loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
+    const { effective, kept } = this.#withLastGood(loaded);
+    for (const file of kept) this.opts.log.warn(`schemes: ${file} is invalid; its last good version keeps running`);
+    this.#loaded = loaded;
+    if (JSON.stringify(effective.rules) !== JSON.stringify(this.#effective?.rules)) {
+      await this.#rules?.stop();
+      this.#rules = this.#createRules(effective);
+      await this.#rules.start();
+    }
+    this.#effective = effective;
+    const diff = await this.schemes.apply(this.#withOverrides(effective));
     for (const id of diff.stopped) {
-      // A removed scheme takes its retained topics with it.
+      // A removed scheme takes its retained topics and its saved state with it.
       await this.#publisher!.send({ topic: this.topics.state(id), payload: '', qos: 1, retain: true });
       await this.#publisher!.send({ topic: this.topics.availability(id), payload: '', qos: 1, retain: true });
+      this.#store?.deleteState(id);
     }
     this.opts.log.info(`reload: started [${diff.started}], stopped [${diff.stopped}], restarted [${diff.restarted}]`);
-    this.bus.emit('schemesChanged', {});
-    return { ...diff, invalid: this.invalidFiles() };
+    this.bus.emit('schemesChanged', { stopped: diff.stopped });
+    return { ...diff, invalid: this.invalidFiles(), kept };
+  }
+
+  /** Valid files as loaded; invalid files as they last were when valid (if they ever were). */
+  #withLastGood(loaded: LoadResult): { effective: LoadResult; kept: string[] } {
+    const byFile = new Map<string, { inputs: LoadedScheme[]; outputs: LoadedScheme[]; rules: LoadResult['rules'] }>();
+    const part = (file: string) => byFile.get(file) ?? byFile.set(file, { inputs: [], outputs: [], rules: [] }).get(file)!;
+    for (const s of loaded.inputs) part(s.file).inputs.push(s);
+    for (const s of loaded.outputs) part(s.file).outputs.push(s);
+    for (const r of loaded.rules) part(r.file).rules.push(r);
+    const kept: string[] = [];
+    const present = new Set(loaded.files.map((f) => f.file));
+    for (const file of [...this.#lastGood.keys()]) if (!present.has(file)) this.#lastGood.delete(file);
+    for (const report of loaded.files) {
+      if (report.ok) this.#lastGood.set(report.file, part(report.file));
+      else if (this.#lastGood.has(report.file)) kept.push(report.file);
+    }
+    const parts = [...this.#lastGood.values()];
+    const effective: LoadResult = {
+      ...loaded,
+      inputs: parts.flatMap((p) => p.inputs),
+      outputs: parts.flatMap((p) => p.outputs),
+      rules: parts.flatMap((p) => p.rules),
+    };
+    return { effective, kept };
   }
 
   invalidFiles(): { file: string; problems: string[] }[] {

@@ -14,8 +14,8 @@ export interface Events {
   availability: { id: string; online: boolean; reason?: string };
   /** A rejected command, a failed action, an invalid scheme file. Goes to `B/N/$error`. */
   error: { topic: string; error: string };
-  /** The set of running schemes changed (start, stop, enable, disable, reload). */
-  schemesChanged: Record<string, never>;
+  /** The set of running schemes changed (start, stop, enable, disable, reload); `stopped` lists removed ones. */
+  schemesChanged: { stopped?: string[] };
 }
 
 type Listener<K extends keyof Events> = (event: Events[K]) => void | Promise<void>;

@@ -1,0 +1,52 @@
+/**
+ * Hot reload: watches the schemes directory and asks for a reload when a scheme file is added,
+ * changed or removed. Editors save in bursts (temp file, rename, chmod), so changes are gathered
+ * for `debounceMs` and applied once.
+ */
+import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+
+const SCHEME_FILE = /\.ya?ml$/i;
+
+export class SchemeWatcher {
+  #watcher?: FSWatcher;
+  #timer?: NodeJS.Timeout;
+  readonly #changed = new Set<string>();
+
+  constructor(
+    private readonly opts: { dir: string; log: Logger; debounceMs?: number; onChange: (files: string[]) => Promise<unknown> },
+  ) {}
+
+  async start(): Promise<void> {
+    const { dir, log } = this.opts;
+    const watcher = watch(dir, { ignoreInitial: true, persistent: true, ignored: (path, stats) => Boolean(stats?.isFile() && !SCHEME_FILE.test(path)) });
+    this.#watcher = watcher;
+    const note = (event: string) => (path: string) => {
+      if (!SCHEME_FILE.test(path)) return;
+      log.debug(`schemes: ${event} ${path}`);
+      this.#changed.add(path);
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => void this.#flush(), this.opts.debounceMs ?? 200);
+    };
+    watcher.on('add', note('added')).on('change', note('changed')).on('unlink', note('removed'));
+    watcher.on('error', (err) => log.warn(`schemes: watching ${dir} failed: ${(err as Error).message}`));
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    log.info(`schemes: watching ${dir} for changes`);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    await this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+
+  async #flush(): Promise<void> {
+    const files = [...this.#changed];
+    this.#changed.clear();
+    try {
+      await this.opts.onChange(files);
+    } catch (err) {
+      this.opts.log.error({ err }, 'schemes: reload failed');
+    }
+  }
+}
