@@ -22,8 +22,33 @@ export interface RuleWiring {
   remote: Map<string, (state: Record<string, unknown>) => void>;
 }
 
+/**
+ * The latest state of every local scheme seen on a bus, and of every remote fact seen on a
+ * topic, kept for the agent's lifetime. A reload builds a new engine; without these it would
+ * start blind: an output's state and another node's retained state are not sent again until
+ * they change, so rules on them would stay unknown, and a rule that had fired `then` would
+ * never fire its `else`.
+ */
+const localStates = new WeakMap<EventBus, Map<string, Record<string, unknown>>>();
+const remoteStates = new WeakMap<RuleWiring['remote'], Map<string, Record<string, unknown>>>();
+
+function statesOn(bus: EventBus): Map<string, Record<string, unknown>> {
+  let states = localStates.get(bus);
+  if (!states) {
+    const seen = new Map<string, Record<string, unknown>>();
+    // Registered before the first engine listens, so it is never behind the engine.
+    bus.on('state', seen, (e) => void seen.set(e.id, { ...e.state, ts: e.ts.toISOString() }));
+    localStates.set(bus, (states = seen));
+  }
+  return states;
+}
+
 export function createRuleEngine(w: RuleWiring): RuleEngine {
-  return new RuleEngine({
+  const local = statesOn(w.bus);
+  let remote = remoteStates.get(w.remote);
+  if (!remote) remoteStates.set(w.remote, (remote = new Map()));
+  const lastRemote = remote;
+  const engine = new RuleEngine({
     rules: w.rules,
     node: w.topics.node,
     base: w.topics.base,
@@ -41,11 +66,19 @@ export function createRuleEngine(w: RuleWiring): RuleEngine {
       subscribe: (topic, handler) => {
         const known = w.remote.has(topic);
         w.remote.set(topic, handler);
-        if (known) return;
+        if (known) {
+          // Subscribed by an earlier engine: the broker will not send the retained state again.
+          const last = lastRemote.get(topic);
+          if (last) handler(last);
+          return;
+        }
         w.link.subscribe(topic, (_t, payload) => {
           try {
             const value = JSON.parse(payload.toString('utf8'));
-            if (value && typeof value === 'object' && !Array.isArray(value)) w.remote.get(topic)?.(value);
+            if (value && typeof value === 'object' && !Array.isArray(value)) {
+              lastRemote.set(topic, value);
+              w.remote.get(topic)?.(value);
+            }
           } catch {
             // Not a state JSON (an empty retained clear, say): not a fact.
           }
@@ -56,4 +89,7 @@ export function createRuleEngine(w: RuleWiring): RuleEngine {
       },
     },
   });
+  // What the last engine knew; start() evaluates every rule on it.
+  for (const [id, state] of local) engine.setFact(id, state);
+  return engine;
 }
