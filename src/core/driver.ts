@@ -83,6 +83,16 @@ export interface OutputDriver {
   stop(): Promise<void>;
 }
 
+/**
+ * Thrown by `OutputDriver.apply` when one command cannot be carried out but the device is fine:
+ * a payload that does not fit the scheme's own options (a `command` argument out of range), or a
+ * webhook or mail server that refused it. The runtime reports it on `$error` and the scheme stays
+ * online; any other error marks the scheme failed and restarts it.
+ */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+}
+
 interface DriverDefBase<S extends z.ZodObject> {
   name: string;
   description: string;

@@ -3,7 +3,7 @@
  * `for` is undone after that long unless another command comes first.
  */
 import type { Hardware } from '../hardware/types.js';
-import type { OutputDriver, OutputDriverDef, Reading, CommonOptions, Persist, StateView } from '../core/driver.js';
+import { CommandError, type OutputDriver, type OutputDriverDef, type Reading, type CommonOptions, type Persist, type StateView } from '../core/driver.js';
 import { parseDuration } from '../core/duration.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
 
@@ -66,6 +66,8 @@ export class OutputScheme extends Supervised {
     try {
       state = await driver.apply(rest);
     } catch (err) {
+      // A refused command says nothing about the device: report it, stay online.
+      if (err instanceof CommandError) throw new Error(`${this.id}: ${err.message}`);
       void this.fail(err, 'command');
       throw new Error(`${this.id}: ${(err as Error).message}`);
     }
