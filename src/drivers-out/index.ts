@@ -1,5 +1,6 @@
 /** Every output driver, keyed by the YAML `driver:` name. Plugins join this map too. */
 import type { OutputDriverDef } from '../core/driver.js';
 import { gpioOut } from './gpio-out.js';
+import { pcf8574Out } from './pcf8574-out.js';
 
-export const outputDrivers = { 'gpio-out': gpioOut } satisfies Record<string, OutputDriverDef<any, any>>;
+export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out } satisfies Record<string, OutputDriverDef<any, any>>;

@@ -50,7 +50,8 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
 
   const ids = new Map<string, Entry>();
   const pins = new Map<number, Entry & { label: string }>();
-  const i2c = new Map<string, Entry & { label: string }>();
+  const i2c = new Map<string, Entry & { label: string; driver: string }>();
+  const expanderPins = new Map<string, Entry & { label: string }>();
   const spi = new Map<string, Entry & { label: string; driver: string }>();
   const spiChannels = new Map<string, Entry & { label: string }>();
   const oneWire = new Map<string, Entry & { label: string }>();
@@ -62,13 +63,24 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
     else ids.set(s.id, at);
 
     const o = s.options;
+    const def = defOf(registry, s);
+    // An I2C driver's `pin` is a pin of its chip (an expander's P0..P7), not a GPIO.
+    const chipPin = def?.bus === 'i2c' && typeof o.pin === 'number';
     for (const [key, value] of Object.entries(o)) {
-      const pin = key === 'pin' || key.endsWith('_pin') ? gpioNumber(value) : undefined;
+      const pin = (key === 'pin' && !chipPin) || key.endsWith('_pin') ? gpioNumber(value) : undefined;
       if (pin !== undefined) claim(pins, pin, at, [key], `GPIO${pin}`);
     }
-    const def = defOf(registry, s);
     if (def?.bus === 'i2c' && typeof o.address === 'number') {
-      claim(i2c, `${o.bus}:${o.address}`, at, ['address'], `I2C bus ${o.bus} address 0x${o.address.toString(16)}`);
+      const key = `${o.bus}:${o.address}`;
+      const what = `I2C bus ${o.bus} address 0x${o.address.toString(16)}`;
+      // One scheme per expander pin: schemes of the same driver share the chip, each claiming its pin.
+      const first = i2c.get(key);
+      if (chipPin && first?.driver === s.driver) claim(expanderPins, `${key}:${o.pin}`, at, ['pin'], `pin ${o.pin} of ${what}`);
+      else if (first) report(at, ['address'], `${what} is already used by ${first.label} (${where(first)})`);
+      else {
+        i2c.set(key, { ...at, driver: s.driver });
+        if (chipPin) expanderPins.set(`${key}:${o.pin}`, at);
+      }
     }
     if (def?.bus === 'spi' && typeof o.device === 'number') {
       // One chip select is one chip: a second driver there is a clash whatever its channel.
