@@ -11,7 +11,7 @@ import type { DriverRegistry } from '../core/registry.js';
 import type { Reading } from '../core/driver.js';
 import { topicsFor, type Topics } from '../core/topics.js';
 import type { Config } from '../config/config.js';
-import type { Hardware } from '../hardware/types.js';
+import type { Hardware, ScanResult } from '../hardware/types.js';
 import { createHardware, isSim } from '../hardware/index.js';
 import { loadSchemeDir, formatProblem, type LoadResult } from '../schemes/loader.js';
 import { MqttLink, redact } from '../publisher/link.js';
@@ -60,6 +60,7 @@ export class Agent {
   #effective?: LoadResult;
   readonly #lastGood = new Map<string, { inputs: LoadedScheme[]; outputs: LoadedScheme[]; rules: LoadResult['rules'] }>();
   #watcher?: SchemeWatcher;
+  #scan?: ScanResult | { error: string };
   #store?: StateStore;
   #outbox?: Outbox;
   #delivery?: Delivery;
@@ -148,6 +149,7 @@ export class Agent {
 
     const { started } = await this.schemes.apply(this.#withOverrides(this.#effective));
     log.info(`started ${started.length} scheme(s): ${started.join(', ') || 'none'}`);
+    for (const line of describeFound(await this.scan())) log.info(`found: ${line}`);
 
     this.#mediator = new Mediator({ link: this.#link, bus: this.bus, topics: this.topics, log, control: this.#control() });
     await this.#mediator.start();
@@ -213,6 +215,12 @@ export class Agent {
     running.runtime.setInterval(ms);
     this.#store?.setInterval(id, ms);
     this.opts.log.info(`${id}: interval set to ${ms} ms`);
+  }
+
+  /** Scans the hardware again (`$request/scan`); `$info` carries the latest result. */
+  async scan(): Promise<ScanResult | { error: string }> {
+    this.#scan = await this.hardware.scan().catch((err) => ({ error: (err as Error).message }));
+    return this.#scan;
   }
 
   /** The rules and their last firings. */
@@ -412,8 +420,21 @@ export class Agent {
       outputs: this.schemes.ids('output'),
       started: this.#started!.toISOString(),
       outbox: { backlog: this.#delivery?.stats().backlog ?? 0, dropped: this.#delivery?.stats().dropped ?? 0 },
-      scan: await this.hardware.scan().catch((err) => ({ error: (err as Error).message })),
+      scan: this.#scan ?? (await this.scan()),
     };
     await this.#publisher.send({ topic: this.topics.info, payload: JSON.stringify(info), qos: 1, retain: true });
   }
+}
+
+/** One log line per kind of hardware the scan found. */
+function describeFound(scan: ScanResult | { error: string }): string[] {
+  if ('error' in scan) return [`the hardware scan failed: ${scan.error}`];
+  const lines = [
+    ...scan.gpiochips.map((c) => `${c.name} '${c.label}' (base ${c.base}, ${c.ngpio} lines)`),
+    ...scan.i2c.map((b) => `I2C bus ${b.bus}: ${b.addresses.map((a) => `${a.hex}${a.likely.length ? ` (${a.likely.slice(0, 2).join('/')})` : ''}`).join(', ') || 'no device answered'}`),
+    ...(scan.spi.length ? [`SPI: ${scan.spi.map((d) => d.path).join(', ')}`] : []),
+    ...(scan.onewire.length ? [`1-wire: ${scan.onewire.join(', ')}`] : []),
+    `${scan.system.model ?? 'unknown model'}, kernel ${scan.system.kernel}`,
+  ];
+  return lines;
 }

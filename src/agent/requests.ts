@@ -21,7 +21,9 @@ export const operations: Record<string, Operation> = {
     return agent.health();
   },
   async scan(agent) {
-    return agent.hardware.scan();
+    const result = await agent.scan();
+    agent.bus.emit('schemesChanged', {});
+    return result;
   },
   async enable(agent, args) {
     const id = requireId(args);
