@@ -57,6 +57,18 @@ rules:
     then: [ { set: { output: buzzer, value: "OFF" } } ]
     else: [ { set: { output: buzzer, value: "ON" } } ]
 `,
+  'broken.yaml': `
+rules:
+  - id: bad-fact
+    when: { fact: cllimate, path: $.temperature, operator: greaterThan, value: 25 }
+    then: [ { set: { output: fan, value: "ON" } } ]
+  - id: bad-operator
+    when: { fact: climate, path: $.temperature, operator: greaterThen, value: 25 }
+    then: [ { set: { output: fan, value: "ON" } } ]
+  - id: bad-output
+    when: { fact: climate, path: $.temperature, operator: greaterThan, value: 25 }
+    then: [ { set: { output: fann, value: "ON" } } ]
+`,
 };
 
 describe('rules over MQTT on one node', () => {
@@ -90,6 +102,16 @@ describe('rules over MQTT on one node', () => {
     await agent?.stop();
     await probe?.close();
     await mosquitto?.stop();
+  });
+
+  test('a rule naming an unknown fact, output or operator is a FILE:LINE:COL $error at load, and is skipped', async () => {
+    const errors = probe.on(T('$error')).map((m) => JSON.parse(m.payload).error as string);
+    const mine = errors.filter((e) => e.includes('broken.yaml'));
+    assert.ok(mine.some((e) => /broken\.yaml:4:19: unknown fact 'cllimate'.*did you mean 'climate'/.test(e)), JSON.stringify(mine));
+    assert.ok(mine.some((e) => /broken\.yaml:7:59: unknown operator 'greaterThen'.*did you mean 'greaterThan'/.test(e)), JSON.stringify(mine));
+    assert.ok(mine.some((e) => /broken\.yaml:11:30: unknown output 'fann'.*did you mean 'fan'/.test(e)), JSON.stringify(mine));
+    const ids = (await ask(probe, N, 'rules')).data.rules.map((r: { id: string }) => r.id);
+    assert.deepEqual(ids, ['fan-when-hot', 'lamp-when-cold', 'tick', 'flip'], 'the rules of the broken file are not loaded; the others are');
   });
 
   test('hot for 1s: the fan goes ON after the for: time and not before; cooler: OFF; each firing once on $rules', async () => {
