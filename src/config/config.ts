@@ -97,6 +97,13 @@ const outboxSchema = z
   })
   .strict();
 
+const homeassistantSchema = z
+  .object({
+    discovery: z.boolean().default(true),
+    prefix: text(z.string().min(1).regex(/^[^#+]+$/, 'expected a topic prefix without wildcards')).default('homeassistant'),
+  })
+  .strict();
+
 const configSchema = z
   .object({
     node: nodeSchema.default({}),
@@ -110,6 +117,7 @@ const configSchema = z
     bridges: z.array(z.record(z.string(), z.unknown())).default([]),
     plugins: z.array(z.string()).default([]),
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
+    homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
   })
   .strict();
 
@@ -120,6 +128,7 @@ const knownKeys: Record<string, string[]> = {
   mqtt: Object.keys(mqttSchema.shape),
   broker: Object.keys(brokerSchema.shape),
   outbox: Object.keys(outboxSchema.shape),
+  homeassistant: Object.keys(homeassistantSchema.shape),
 };
 
 export type FileConfig = z.output<typeof configSchema>;
