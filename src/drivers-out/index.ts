@@ -2,5 +2,7 @@
 import type { OutputDriverDef } from '../core/driver.js';
 import { gpioOut } from './gpio-out.js';
 import { pcf8574Out } from './pcf8574-out.js';
+import { pwm } from './pwm.js';
+import { servo } from './servo.js';
 
-export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out } satisfies Record<string, OutputDriverDef<any, any>>;
+export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out, pwm, servo } satisfies Record<string, OutputDriverDef<any, any>>;
