@@ -5,5 +5,6 @@ import { ds18b20 } from './ds18b20.js';
 import { gpioIn } from './gpio-in.js';
 import { mcp3008 } from './mcp3008.js';
 import { system } from './system.js';
+import { button } from './button.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button } satisfies Record<string, InputDriverDef<any>>;

@@ -1,0 +1,127 @@
+/**
+ * A push button on a GPIO pin: publishes its level as `state` (retained, like gpio-in) and the
+ * gestures `press`, `long_press` and `double_press` as events on `B/N/S/event` (not retained:
+ * a gesture happened once, a late subscriber must not see it again).
+ *
+ * Gestures are read from the debounced level:
+ * - held for `long_press` → `long_press`, at that moment, while still held; its release adds nothing;
+ * - pressed again within `double_press` of a release → `double_press`, at the second press;
+ * - otherwise a release → `press`, once the `double_press` window has passed without a second
+ *   press (at once when double-press detection is off, `double_press: 0`).
+ */
+import { z } from 'zod';
+import { defineInput } from '../core/driver.js';
+import type { GpioLine, Level } from '../hardware/types.js';
+import { duration, pin } from '../schemes/pieces.js';
+
+export const button = defineInput({
+  name: 'button',
+  direction: 'input',
+  description: 'Push button on a GPIO pin: ON/OFF state plus press, long_press and double_press events on B/N/S/event.',
+  bus: 'gpio',
+  schema: z.object({
+    pin,
+    pull: z
+      .enum(['none', 'up', 'down'])
+      .default('up')
+      .describe('The pull resistor the circuit needs. Documentation only: sysfs GPIO cannot set pulls, so set it in config.txt (e.g. gpio=17=pu) or wire one')
+      .meta({ examples: ['up'] }),
+    invert: z.boolean().default(true).describe('Pressed is a low level (the usual button to ground with a pull-up); false for a button to 3V3').meta({ examples: [true] }),
+    debounce: duration('How long a new level must hold before it counts').prefault('20ms').meta({ examples: ['20ms'] }),
+    long_press: duration('Held this long is a long_press; 0 turns long presses off').prefault('1s').meta({ examples: ['1s'] }),
+    double_press: duration('A second press this soon after a release is a double_press; 0 turns it off and makes press immediate')
+      .prefault('400ms')
+      .meta({ examples: ['400ms'] }),
+  }),
+  fields: [{ name: 'state', type: 'state', description: 'ON while pressed (after invert)' }],
+  example: { id: 'hall-button', driver: 'button', pin: 17, pull: 'up', invert: true, long_press: '1s', double_press: '400ms' },
+  polled: false,
+  create(options, ctx) {
+    let line: GpioLine | undefined;
+    let unwatch: (() => void) | undefined;
+    const timers = { debounce: undefined as NodeJS.Timeout | undefined, hold: undefined as NodeJS.Timeout | undefined, window: undefined as NodeJS.Timeout | undefined };
+    let pressed: boolean | undefined;
+    let handled = false; // this press already produced its gesture (long or double)
+    let waiting = false; // a release is waiting to see whether a second press follows
+    const isPressed = (level: Level) => (level === 1) !== options.invert;
+
+    const down = () => {
+      if (waiting) {
+        clearTimeout(timers.window);
+        waiting = false;
+        handled = true;
+        ctx.event('double_press');
+        return;
+      }
+      handled = false;
+      if (options.long_press > 0) {
+        timers.hold = setTimeout(() => {
+          handled = true;
+          ctx.event('long_press');
+        }, options.long_press);
+      }
+    };
+
+    const up = () => {
+      clearTimeout(timers.hold);
+      if (handled) return;
+      if (options.double_press === 0) return ctx.event('press');
+      waiting = true;
+      timers.window = setTimeout(() => {
+        waiting = false;
+        ctx.event('press');
+      }, options.double_press);
+    };
+
+    const settle = async () => {
+      const current = line;
+      if (!current) return;
+      try {
+        // The level that held is the one that counts, not the edge that started the wait.
+        const now = isPressed(await current.read());
+        if (line !== current || now === pressed) return;
+        pressed = now;
+        ctx.emit({ state: now ? 'ON' : 'OFF' });
+        if (now) down();
+        else up();
+      } catch (err) {
+        if (line === current) ctx.fail(err as Error);
+      }
+    };
+
+    const stop = async () => {
+      for (const t of Object.values(timers)) clearTimeout(t);
+      unwatch?.();
+      unwatch = undefined;
+      const l = line;
+      line = undefined;
+      pressed = undefined;
+      waiting = false;
+      await l?.close();
+    };
+
+    return {
+      async start() {
+        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
+        unwatch = line.watch(() => {
+          clearTimeout(timers.debounce);
+          timers.debounce = setTimeout(settle, options.debounce);
+        });
+        try {
+          pressed = isPressed(await line.read());
+        } catch (err) {
+          await stop();
+          throw err;
+        }
+        // Held already at start: we did not see it begin, so its release is no gesture.
+        handled = pressed;
+        ctx.emit({ state: pressed ? 'ON' : 'OFF' });
+      },
+      async read() {
+        if (!line) throw new Error('button not started');
+        return { state: isPressed(await line.read()) ? 'ON' : 'OFF' };
+      },
+      stop,
+    };
+  },
+});
