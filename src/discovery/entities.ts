@@ -1,0 +1,207 @@
+/**
+ * Which Home Assistant entity a driver field becomes. The choice is generic, from the field's
+ * type, unit and device class and from what the output's `command` schema accepts, so a new
+ * driver gets sensible entities without touching this file; the small table at the bottom only
+ * adds what a driver's fields cannot say (ranges, events, a diagnostic category).
+ */
+import type { FieldDef, OutputDriverDef } from '../core/driver.js';
+
+export type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'text' | 'event';
+
+/** An entity's component and the keys only that component has (the shared ones are added later). */
+export interface EntityShape {
+  component: Component;
+  keys: Record<string, unknown>;
+}
+
+/** What a driver's field definitions cannot say. */
+export interface DriverOverride {
+  /** Every entity of the driver gets this `entity_category`. */
+  entityCategory?: 'diagnostic' | 'config';
+  /** Per field: a range for `number` entities (from the scheme's options where they set one), or another device class. */
+  fields?: Record<string, FieldOverride | ((options: Record<string, unknown>) => FieldOverride)>;
+  /** Momentary events the driver publishes on `B/N/S/event`; they become one `event` entity. */
+  events?: string[];
+}
+
+export interface FieldOverride {
+  min?: number;
+  max?: number;
+  step?: number;
+  deviceClass?: string;
+}
+
+const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback);
+
+/**
+ * Kept small on purpose: only facts the drivers do not carry. Entries for drivers that are not in
+ * the registry are never used.
+ */
+export const driverOverrides: Record<string, DriverOverride> = {
+  system: { entityCategory: 'diagnostic' },
+  servo: { fields: { angle: (o) => ({ min: num(o.min_angle, 0), max: num(o.max_angle, 180), step: 1 }) } },
+  button: { events: ['press', 'double_press', 'long_press'] },
+};
+
+// Home Assistant rejects a whole config whose device_class it does not know, so only known ones pass.
+const SENSOR_CLASSES = new Set(
+  ('absolute_humidity apparent_power aqi area atmospheric_pressure battery blood_glucose_concentration carbon_dioxide ' +
+    'carbon_monoxide conductivity current data_rate data_size date distance duration energy energy_distance energy_storage ' +
+    'enum frequency gas humidity illuminance irradiance moisture monetary nitrogen_dioxide nitrogen_monoxide nitrous_oxide ' +
+    'ozone ph pm1 pm10 pm25 power power_factor precipitation precipitation_intensity pressure reactive_energy reactive_power ' +
+    'signal_strength sound_pressure speed sulphur_dioxide temperature timestamp volatile_organic_compounds ' +
+    'volatile_organic_compounds_parts voltage volume volume_flow_rate volume_storage water weight wind_direction wind_speed').split(' '),
+);
+const BINARY_CLASSES = new Set(
+  ('battery battery_charging carbon_monoxide cold connectivity door garage_door gas heat light lock moisture motion moving ' +
+    'occupancy opening plug power presence problem running safety smoke sound tamper update vibration window').split(' '),
+);
+
+/** Units as Home Assistant spells them, where hanode's differ (CONTRACT §4 says `%RH`). */
+const UNITS: Record<string, string> = { '%RH': '%' };
+
+/** Device classes whose values only grow (meters, counters). */
+const COUNTING_CLASSES = new Set(['energy', 'gas', 'water', 'volume', 'reactive_energy']);
+const COUNTER_NAME = /(^|_)(count|counter|total|pulses)$/;
+
+export function haUnit(unit: string | undefined): string | undefined {
+  return unit === undefined ? undefined : (UNITS[unit] ?? unit);
+}
+
+function fieldOverride(override: DriverOverride | undefined, field: string, options: Record<string, unknown>): FieldOverride | undefined {
+  const fo = override?.fields && Object.hasOwn(override.fields, field) ? override.fields[field] : undefined;
+  return typeof fo === 'function' ? fo(options) : fo;
+}
+
+function deviceClass(field: FieldDef, known: Set<string>, override?: string): string | undefined {
+  const wanted = override ?? field.deviceClass;
+  return wanted && known.has(wanted) ? wanted : undefined;
+}
+
+const value = (field: string) => `{{ value_json.${field} }}`;
+
+/** The state in the JSON, as ON/OFF for a boolean field. */
+const onOff = (field: string) => `{{ 'ON' if value_json.${field} else 'OFF' }}`;
+
+function isNumeric(field: FieldDef): boolean {
+  return field.type === 'number' || field.type === 'integer';
+}
+
+/** A read-only entity: a sensor, or a binary sensor for on/off fields. */
+export function readOnlyEntity(field: FieldDef, override: DriverOverride | undefined, options: Record<string, unknown> = {}): EntityShape {
+  const fo = fieldOverride(override, field.name, options);
+  if (field.type === 'state' || field.type === 'boolean') {
+    return {
+      component: 'binary_sensor',
+      keys: {
+        value_template: field.type === 'state' ? value(field.name) : onOff(field.name),
+        payload_on: 'ON',
+        payload_off: 'OFF',
+        device_class: deviceClass(field, BINARY_CLASSES, fo?.deviceClass),
+      },
+    };
+  }
+  if (!isNumeric(field)) return { component: 'sensor', keys: { value_template: value(field.name) } };
+  const dc = deviceClass(field, SENSOR_CLASSES, fo?.deviceClass);
+  const counting = COUNTER_NAME.test(field.name) || (dc !== undefined && COUNTING_CLASSES.has(dc));
+  return {
+    component: 'sensor',
+    keys: {
+      value_template: value(field.name),
+      device_class: dc,
+      unit_of_measurement: haUnit(field.unit),
+      state_class: counting ? 'total_increasing' : 'measurement',
+    },
+  };
+}
+
+/**
+ * An output field: a control when the driver's command schema takes a value for it, read-only
+ * otherwise. `state` goes out as plain ON/OFF and a number as a plain number (the mediator turns
+ * those into `{state}` and `{value}`); anything else as a JSON command built by `command_template`.
+ */
+export function outputEntity(
+  field: FieldDef,
+  def: OutputDriverDef<any, any>,
+  override: DriverOverride | undefined,
+  options: Record<string, unknown> = {},
+): EntityShape {
+  const accepts = (command: Record<string, unknown>) => def.command.safeParse(command).success;
+  const f = field.name;
+  const fo = fieldOverride(override, f, options);
+  if (field.type === 'state' || field.type === 'boolean') {
+    const on = field.type === 'state' ? 'ON' : true;
+    const template = f === 'state' && accepts({ state: 'ON' }) ? undefined : accepts({ [f]: on }) ? commandJson(f, field.type === 'state' ? 'text' : 'bool') : null;
+    if (template === null) return readOnlyEntity(field, override, options);
+    return {
+      component: 'switch',
+      keys: {
+        value_template: field.type === 'state' ? value(f) : onOff(f),
+        command_template: template,
+        payload_on: 'ON',
+        payload_off: 'OFF',
+        state_on: 'ON',
+        state_off: 'OFF',
+      },
+    };
+  }
+  if (isNumeric(field)) {
+    const unit = haUnit(field.unit);
+    const key = accepts({ [f]: 0 }) || accepts({ [f]: 1 }) ? f : accepts({ value: 0 }) || accepts({ value: 1 }) ? 'value' : undefined;
+    if (key === undefined) return readOnlyEntity(field, override, options);
+    // Home Assistant ignores a state outside min..max (and defaults to 1..100), so a range is always given:
+    // the override, else the bounds of the command schema, else the usual range for the unit, else a wide one.
+    const range = { ...UNIT_RANGES[unit ?? ''], ...schemaRange(def.command, key), ...fo };
+    const bounded = range.min !== undefined && range.max !== undefined;
+    return {
+      component: 'number',
+      keys: {
+        value_template: value(f),
+        command_template: key === f ? commandJson(f, 'number') : undefined,
+        min: range.min ?? -WIDE,
+        max: range.max ?? WIDE,
+        step: range.step ?? (field.type === 'integer' ? 1 : undefined),
+        mode: bounded ? 'slider' : 'box',
+        unit_of_measurement: unit,
+        device_class: deviceClass(field, SENSOR_CLASSES, fo?.deviceClass),
+      },
+    };
+  }
+  // Only a field the command takes under its own name is editable: a display's `text` is, the
+  // `template` it reports beside it is not.
+  if (!accepts({ [f]: 'hanode' })) return readOnlyEntity(field, override, options);
+  return { component: 'text', keys: { value_template: value(f), command_template: commandJson(f, 'text'), max: 255 } };
+}
+
+const WIDE = 1_000_000;
+const UNIT_RANGES: Record<string, FieldOverride> = { '%': { min: 0, max: 100, step: 1 }, '°': { min: 0, max: 180, step: 1 } };
+
+/** The finite bounds a command schema puts on `key` (zod 4 number schemas carry them). */
+function schemaRange(command: unknown, key: string): FieldOverride {
+  let s = (command as { shape?: Record<string, unknown> }).shape?.[key] as any;
+  for (let i = 0; i < 4 && s && ['optional', 'default', 'nullable'].includes(s.def?.type); i++) s = s.unwrap?.() ?? s.def?.innerType;
+  if (s?.def?.type !== 'number') return {};
+  const bound = (v: unknown) => (typeof v === 'number' && Math.abs(v) < Number.MAX_SAFE_INTEGER ? v : undefined);
+  const out: FieldOverride = {};
+  const min = bound(s.minValue);
+  const max = bound(s.maxValue);
+  if (min !== undefined) out.min = min;
+  if (max !== undefined) out.max = max;
+  if (s.isInt) out.step = 1;
+  return out;
+}
+
+/** A `command_template` that sends `{"<key>": value}`. */
+function commandJson(key: string, kind: 'text' | 'number' | 'bool'): string {
+  const v = kind === 'number' ? '{{ value }}' : kind === 'bool' ? "{{ 'true' if value == 'ON' else 'false' }}" : '{{ value | to_json }}';
+  return `{"${key}": ${v}}`;
+}
+
+/** The `event` entity of a driver that publishes momentary events, if it has one. */
+export function eventEntity(override: DriverOverride | undefined): EntityShape | undefined {
+  if (!override?.events?.length) return undefined;
+  return {
+    component: 'event',
+    keys: { event_types: override.events, value_template: '{ "event_type": "{{ value_json.event }}" }' },
+  };
+}
