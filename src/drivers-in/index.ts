@@ -7,5 +7,6 @@ import { mcp3008 } from './mcp3008.js';
 import { system } from './system.js';
 import { button } from './button.js';
 import { pulseCounter } from './pulse-counter.js';
+import { httpJson } from './http-json.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson } satisfies Record<string, InputDriverDef<any>>;
