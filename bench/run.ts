@@ -3,6 +3,7 @@ import { Mosquitto } from '../test/helpers/mosquitto.js';
 import { benchControlLatency, printControlLatency } from './control-latency.js';
 import { benchMemory, printMemory } from './memory.js';
 import { benchDurable, printDurable } from './durable.js';
+import { benchRules, printRules } from './rules.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -13,6 +14,7 @@ try {
   if (want('latency')) printControlLatency(await benchControlLatency(broker.url));
   if (want('memory')) printMemory(await benchMemory(broker.url));
   if (want('durable')) printDurable(await benchDurable(broker.url));
+  if (want('rules')) printRules(await benchRules(broker.url));
 } finally {
   await broker.stop();
 }
