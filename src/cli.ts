@@ -31,7 +31,8 @@ program
   .option('--json', 'print JSON')
   .addOption(new Option('--hardware <mode>', 'hardware backend').choices(hardwareModes).default('auto'))
   .option('--write <dir>', 'draft scheme files for what was found (never overwrites)')
-  .action(async (opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string }) => {
+  .option('--roots <dir>', 'read <dir>/sys, <dir>/dev and <dir>/proc instead of /sys, /dev and /proc (a copied tree)')
+  .action(async (opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string; roots?: string }) => {
     const { scanCommand } = await import('./commands/scan.js');
     process.exitCode = await scanCommand(opts);
   });
@@ -71,6 +72,32 @@ program
   .action(async (opts: { json?: boolean; config?: string }) => {
     const { driversCommand } = await import('./commands/drivers.js');
     driversCommand(await registry(opts.config), opts);
+  });
+
+program
+  .command('fleet')
+  .description('list the hanode nodes on the broker, from their retained status and $info')
+  .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
+  .option('-c, --config <file>', 'node config file, for the broker, credentials and base topic')
+  .option('--wait <duration>', 'how long to collect retained messages', '1s')
+  .option('--json', 'print JSON')
+  .action(async (opts: { mqtt?: string; config?: string; wait?: string; json?: boolean }) => {
+    const { fleetCommand } = await import('./commands/fleet.js');
+    process.exitCode = await fleetCommand(opts);
+  });
+
+program
+  .command('service')
+  .description('run hanode as a systemd service')
+  .command('install')
+  .description('print the systemd unit for `hanode run` in this directory, or write it with --write (root)')
+  .option('--write', 'write /etc/systemd/system/hanode.service (needs root)')
+  .option('--force', 'with --write: replace a different existing unit')
+  .option('--user <name>', 'account to run as (default: the sudo caller or the current user)')
+  .option('-c, --config <file>', 'node config file to pass to hanode run')
+  .action(async (opts: { write?: boolean; force?: boolean; user?: string; config?: string }) => {
+    const { serviceInstall } = await import('./commands/service.js');
+    process.exitCode = await serviceInstall(opts);
   });
 
 export async function main(argv: string[]): Promise<void> {

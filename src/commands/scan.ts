@@ -1,22 +1,39 @@
 /** `hanode scan`: what hardware the OS shows. */
+import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { createLogger } from '../core/log.js';
+import { builtinRegistry, type DriverRegistry } from '../core/registry.js';
 import { createHardware } from '../hardware/index.js';
 import type { ScanResult } from '../hardware/types.js';
 
-export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string }): Promise<number> {
+export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string; roots?: string }): Promise<number> {
   // Logs go to stderr so `--json` output stays clean for pipes.
   const log = createLogger(opts.json ? 'warn' : 'info', { stderr: true });
-  const hardware = await createHardware(opts.hardware, { log });
+  // --roots DIR: read DIR/sys, DIR/dev and DIR/proc instead of the real ones (a copied or fixture tree).
+  const roots = opts.roots ? { sys: join(opts.roots, 'sys'), dev: join(opts.roots, 'dev'), proc: join(opts.roots, 'proc') } : undefined;
+  const hardware = await createHardware(opts.hardware, { log, roots });
   try {
     const result = await hardware.scan();
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : describeScan(result));
     if (opts.write) {
       const { writeDrafts } = await import('./scan-write.js');
-      for (const line of await writeDrafts(result, opts.write)) process.stderr.write(line + '\n');
+      for (const line of await writeDrafts(result, opts.write, { registry: await draftRegistry(log) })) process.stderr.write(line + '\n');
     }
     return 0;
   } finally {
     await hardware.close();
+  }
+}
+
+/** The drivers drafts may use: the built-ins plus the plugins of ./hanode.yaml, when it loads. */
+async function draftRegistry(log: Logger): Promise<DriverRegistry> {
+  try {
+    const { loadConfig } = await import('../config/config.js');
+    const { registryFor } = await import('./registry.js');
+    return (await registryFor(await loadConfig({}), log)).registry;
+  } catch (err) {
+    log.warn(`scan --write: drafting with the built-in drivers only (${(err as Error).message})`);
+    return builtinRegistry();
   }
 }
 
