@@ -4,5 +4,7 @@ import { gpioOut } from './gpio-out.js';
 import { pcf8574Out } from './pcf8574-out.js';
 import { pwm } from './pwm.js';
 import { servo } from './servo.js';
+import { ssd1306 } from './ssd1306.js';
+import { hd44780 } from './hd44780.js';
 
-export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out, pwm, servo } satisfies Record<string, OutputDriverDef<any, any>>;
+export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out, pwm, servo, ssd1306, hd44780 } satisfies Record<string, OutputDriverDef<any, any>>;

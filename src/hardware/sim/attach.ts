@@ -16,6 +16,8 @@ import { Ds18b20Chip } from './chips/ds18b20.js';
 import { claimPcf8574, Pcf8574OutputPin } from './chips/pcf8574.js';
 import { type SimPwmChannel, SimPwmOutput } from './pwm.js';
 import { PulseInputDevice } from './pulse-input.js';
+import { attachSsd1306 } from './chips/ssd1306.js';
+import { attachHd44780 } from './chips/hd44780.js';
 
 /** The parts of the sim a model can be put on. */
 export interface SimBoard {
@@ -128,4 +130,6 @@ export const SIM_MODELS: Record<string, AttachFn> = {
   servo: (board, _id, options) => pwmOutput(board, options, 'servo'),
   'pcf8574-out': (board, _id, options) =>
     new Pcf8574OutputPin(claimPcf8574(board, option(options, 'bus', 1), option(options, 'address', 0x20), 'pcf8574-out'), option(options, 'pin', 0)),
+  ssd1306: attachSsd1306,
+  hd44780: attachHd44780,
 };

@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { clip, pad, wrapText } from '../../src/drivers-out/text-layout.js';
+
+test('wrapText: table', () => {
+  const rows: [string, number, number, string[]][] = [
+    ['Hello world', 16, 2, ['Hello world']],
+    ['Hello world', 5, 2, ['Hello', 'world']],
+    ['Hello wonderful world', 10, 4, ['Hello', 'wonderful', 'world']],
+    ['one two three four five', 9, 2, ['one two', 'three']],
+    ['abcdefghij', 4, 4, ['abcd', 'efgh', 'ij']],
+    ['ab abcdefgh', 5, 4, ['ab ab', 'cdefg', 'h']],
+    ['12345 678', 5, 4, ['12345', '678']],
+    ['line one\nline two', 16, 4, ['line one', 'line two']],
+    ['a\n\nb', 5, 4, ['a', '', 'b']],
+    ['a\r\nb', 5, 4, ['a', 'b']],
+    ['  spaced   out  ', 16, 2, ['spaced out']],
+    ['', 16, 2, ['']],
+    ['21.5°C', 5, 2, ['21.5°', 'C']],
+  ];
+  for (const [text, cols, n, want] of rows) assert.deepEqual(wrapText(text, cols, n), want, JSON.stringify(text));
+});
+
+test('clip and pad count characters, not UTF-16 units', () => {
+  assert.equal(clip('21.5°C!', 6), '21.5°C');
+  assert.equal(pad('°', 3), '°  ');
+  assert.equal(pad('abcdef', 3), 'abc');
+  assert.equal(clip('ab', 5), 'ab');
+});
