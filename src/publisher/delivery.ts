@@ -13,6 +13,10 @@
  * A message in flight when the connection drops stays in flight: mqtt.js keeps unacknowledged QoS 1
  * publishes and sends them again, first thing, after it reconnects. If the process dies instead,
  * the outbox still has them and they come back as backlog at the next start.
+ *
+ * The outbox's bound may drop a row that is in flight (the oldest rows go first, and a drained row
+ * or one caught by an outage is among them). If the broker then acknowledges it, it was delivered
+ * after all, so it does not count as dropped in `stats()`.
  */
 import type { Logger } from 'pino';
 import type { MqttLink } from './link.js';
@@ -55,6 +59,10 @@ export class Delivery {
   #drained = 0;
   #liveSent = 0;
   #drainStarted?: { at: number; size: number };
+  /** Connections seen: a live send that was in flight across a reconnect is checked against drops. */
+  #epoch = 0;
+  /** Rows the bound dropped while they were in flight, that the broker then acknowledged. */
+  #deliveredAfterDrop = 0;
 
   constructor(private readonly opts: DeliveryOptions) {}
 
@@ -98,16 +106,21 @@ export class Delivery {
       drain_rate: this.opts.drainRate,
       drained: this.#drained,
       live_sent: this.#liveSent,
-      oldest_ts: s.oldestTs === null ? null : new Date(s.oldestTs).toISOString(),
-      dropped: s.dropped,
+      // Of the backlog: a live reading on the wire for a millisecond is not waiting, and would
+      // show a fresh ts next to `backlog: 0`.
+      oldest_ts: s.oldestTs === null || this.#total() === 0 ? null : new Date(s.oldestTs).toISOString(),
+      dropped: s.dropped - this.#deliveredAfterDrop,
     };
   }
 
   #sendLive(row: OutboxMessage): void {
     this.#live.set(row.id, row.topic);
+    const epoch = this.#epoch;
     this.opts.link.publish(row.topic, row.payload, { qos: row.qos, retain: row.retain }).then(
       () => {
         this.#live.delete(row.id);
+        // mqtt.js sent it again after a reconnect: the bound may have dropped it meanwhile.
+        if (epoch !== this.#epoch) this.#countIfDropped(row.id);
         this.opts.outbox.ack([row.id]);
         this.#liveSent++;
       },
@@ -120,6 +133,7 @@ export class Delivery {
   }
 
   #connected(): void {
+    this.#epoch++;
     this.#lastRefill = Date.now();
     this.#tokens = 0;
     this.#kick(0);
@@ -170,6 +184,7 @@ export class Delivery {
 
   #drainAcked(row: OutboxMessage): void {
     if (!this.#draining.delete(row.id)) return;
+    this.#countIfDropped(row.id);
     this.opts.outbox.ack([row.id]);
     this.#drained++;
     const left = (this.#backlog.get(row.topic) ?? 1) - 1;
@@ -179,6 +194,15 @@ export class Delivery {
       const secs = (Date.now() - this.#drainStarted.at) / 1000;
       this.opts.log.info(`outbox: drained ${this.#drainStarted.size} reading(s) in ${secs.toFixed(1)} s`);
       this.#drainStarted = undefined;
+    }
+  }
+
+  /** Before the ack: a row the bound dropped while it was in flight was delivered, not lost. */
+  #countIfDropped(id: number): void {
+    try {
+      if (this.opts.outbox.peek(1, id - 1)[0]?.id !== id) this.#deliveredAfterDrop++;
+    } catch {
+      // A PUBACK after shutdown closed the outbox: nothing is counted any more.
     }
   }
 
