@@ -12,6 +12,8 @@ import { hideCredentials } from '../core/redact.js';
 export { hideCredentials };
 import { didYouMean } from '../schemes/suggest.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
+import { checkBridgeSection } from '../bridge/config-section.js';
+import type { BridgeConfig } from '../bridge/schema.js';
 
 export { ConfigError };
 
@@ -114,7 +116,8 @@ const configSchema = z
     data: text(z.string().min(1)).default('./data'),
     hardware: z.enum(hardwareModes).default('auto'),
     log_level: z.enum(logLevels).default('info'),
-    bridges: z.array(z.record(z.string(), z.unknown())).default([]),
+    // Each entry is checked by src/bridge: a bad bridge is left out, not fatal.
+    bridges: z.array(z.unknown()).default([]),
     plugins: z.array(z.string()).default([]),
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
     homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
@@ -134,8 +137,12 @@ const knownKeys: Record<string, string[]> = {
 export type FileConfig = z.output<typeof configSchema>;
 
 /** Everything the agent needs, resolved: paths absolute, node id decided. */
-export interface Config extends Omit<FileConfig, 'node'> {
+export interface Config extends Omit<FileConfig, 'node' | 'bridges'> {
   node: { id: string };
+  /** The bridges that passed validation. */
+  bridges: BridgeConfig[];
+  /** Problems that left a bridge out (FILE:LINE:COL each); the agent reports them and runs without it. */
+  bridgeProblems?: Problem[];
   /** Directory relative paths in the file are resolved against. */
   dir: string;
   /** The config file read, if any. */
@@ -183,7 +190,10 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
       if (!reported.has(`${p.line}:${p.col}`)) fileProblems.push(p);
     }
   }
-  const problems = fileProblems.sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
+  const bridges = checkBridgeSection(source, (raw as { bridges?: unknown } | null)?.bridges, dir, fileProblems);
+  const fatal = bridges.rest.length > 0 || !parsed.success;
+  // When the config is unusable anyway, the bridges' problems are shown with the rest.
+  const problems = [...bridges.rest, ...(fatal ? bridges.problems : [])].sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
   const fromEnv = envLayer(env, cwd, problems);
   const fromFlags = flagLayer(overrides, cwd, problems);
   if (problems.length || !parsed.success) throw new ConfigError(problems);
@@ -194,6 +204,8 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
     mqtt: { ...cfg.mqtt },
     broker: { ...cfg.broker },
     node: { id: cfg.node.id ?? defaultNodeId() },
+    bridges: bridges.bridges,
+    bridgeProblems: bridges.problems,
     dir,
     file,
   };

@@ -46,6 +46,12 @@ export interface MosquittoOptions {
   persistence?: boolean;
   /** More mosquitto.conf lines. */
   extra?: string;
+  /**
+   * Listen with TLS instead of plain TCP (PEM file paths). `url` is then `mqtts://127.0.0.1:PORT`,
+   * so the server certificate must name IP 127.0.0.1. `requireCertificate` asks every client for
+   * a certificate signed by `ca` (mutual TLS).
+   */
+  tls?: { ca: string; cert: string; key: string; requireCertificate?: boolean };
 }
 
 export class Mosquitto {
@@ -54,12 +60,15 @@ export class Mosquitto {
   readonly #conf: string;
 
   private constructor(readonly port: number, opts: MosquittoOptions) {
-    this.url = `mqtt://127.0.0.1:${port}`;
+    this.url = `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
     const dir = mkdtempSync(join(tmpdir(), 'hanode-mosq-'));
     this.#conf = join(dir, 'mosquitto.conf');
     // autosave_interval 0: the db is written when mosquitto exits (SIGTERM), which is when it matters.
     const persistence = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 0\n` : 'persistence false\n';
-    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\nallow_anonymous true\n${persistence}max_queued_messages 0\nset_tcp_nodelay true\n${opts.extra ?? ''}`);
+    const tls = opts.tls
+      ? `cafile ${opts.tls.ca}\ncertfile ${opts.tls.cert}\nkeyfile ${opts.tls.key}\nrequire_certificate ${opts.tls.requireCertificate ? 'true' : 'false'}\n`
+      : '';
+    writeFileSync(this.#conf, `listener ${port} 127.0.0.1\n${tls}allow_anonymous true\n${persistence}max_queued_messages 0\nset_tcp_nodelay true\n${opts.extra ?? ''}`);
   }
 
   /** Starts a new broker; the argument is either more config lines (as before) or options. */
