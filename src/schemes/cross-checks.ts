@@ -50,7 +50,7 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
 
   const ids = new Map<string, Entry>();
   const pins = new Map<number, Entry & { label: string }>();
-  const i2c = new Map<string, Entry & { label: string; driver: string }>();
+  const i2c = new Map<string, Entry & { label: string; pinned: boolean }>();
   const expanderPins = new Map<string, Entry & { label: string }>();
   const spi = new Map<string, Entry & { label: string; driver: string }>();
   const spiChannels = new Map<string, Entry & { label: string }>();
@@ -64,22 +64,21 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
 
     const o = s.options;
     const def = defOf(registry, s);
-    // An I2C driver's `pin` is a pin of its chip (an expander's P0..P7), not a GPIO.
-    const chipPin = def?.bus === 'i2c' && typeof o.pin === 'number';
+    // An I2C driver's `pin`/`pins` are pins of its chip (an expander's P0..P7), not GPIOs.
+    const chipPins = def?.bus === 'i2c' ? expanderPinsOf(o) : undefined;
     for (const [key, value] of Object.entries(o)) {
-      const pin = (key === 'pin' && !chipPin) || key.endsWith('_pin') ? gpioNumber(value) : undefined;
+      const pin = (key === 'pin' && !chipPins) || key.endsWith('_pin') ? gpioNumber(value) : undefined;
       if (pin !== undefined) claim(pins, pin, at, [key], `GPIO${pin}`);
     }
     if (def?.bus === 'i2c' && typeof o.address === 'number') {
       const key = `${o.bus}:${o.address}`;
       const what = `I2C bus ${o.bus} address 0x${o.address.toString(16)}`;
-      // One scheme per expander pin: schemes of the same driver share the chip, each claiming its pin.
+      // Expander schemes (inputs and outputs) share the chip pin by pin; anything else owns the address.
       const first = i2c.get(key);
-      if (chipPin && first?.driver === s.driver) claim(expanderPins, `${key}:${o.pin}`, at, ['pin'], `pin ${o.pin} of ${what}`);
-      else if (first) report(at, ['address'], `${what} is already used by ${first.label} (${where(first)})`);
+      if (first && !(chipPins && first.pinned)) report(at, ['address'], `${what} is already used by ${first.label} (${where(first)})`);
       else {
-        i2c.set(key, { ...at, driver: s.driver });
-        if (chipPin) expanderPins.set(`${key}:${o.pin}`, at);
+        if (!first) i2c.set(key, { ...at, pinned: chipPins !== undefined });
+        for (const p of chipPins ?? []) claim(expanderPins, `${key}:${p}`, at, [typeof o.pin === 'number' ? 'pin' : 'pins'], `pin ${p} of ${what}`);
       }
     }
     if (def?.bus === 'spi' && typeof o.device === 'number') {
@@ -104,6 +103,13 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
     else ruleIds.set(r.id, at);
     checkRuleRefs(r.raw, schemes, declared, registry, (sub, message) => report(at, sub, message));
   }
+}
+
+/** The expander pins an I2C scheme names: `pin: 3` or `pins: [0, 1]`; undefined when it names none. */
+function expanderPinsOf(o: Record<string, unknown>): number[] | undefined {
+  if (typeof o.pin === 'number') return [o.pin];
+  if (Array.isArray(o.pins) && o.pins.every((p) => typeof p === 'number')) return o.pins as number[];
+  return undefined;
 }
 
 /** The BCM number of a pin option: 17, "17", "GPIO17" and "gpio17" are all the same line. */

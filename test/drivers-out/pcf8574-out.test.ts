@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { z } from 'zod';
 import assert from 'node:assert/strict';
 import { pcf8574Out } from '../../src/drivers-out/pcf8574-out.js';
 import { Pcf8574Port } from '../../src/drivers-out/pcf8574-port.js';
@@ -7,6 +8,7 @@ import { Pcf8574Chip } from '../../src/hardware/sim/chips/pcf8574.js';
 import type { I2cBus } from '../../src/hardware/types.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
 import { builtinRegistry } from '../../src/core/registry.js';
+import { i2cDevice } from '../../src/schemes/pieces.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { packOutputContext } from '../drivers-in/pack-context.js';
 
@@ -101,7 +103,7 @@ test('pcf8574-out: schema (address ranges of PCF8574 and PCF8574A, pin 0..7) and
   assert.throws(() => pcf8574Out.command.parse({ value: 1 }));
 });
 
-test('pcf8574-out: validation lets relays share a chip, refuses a pin used twice or another driver on the chip', () => {
+test('pcf8574-out: validation lets expander schemes share a chip pin by pin, refuses a pin used twice or a pinless driver on the chip', () => {
   const problems = (yaml: string) => loadSchemeTexts([{ file: 'relays.yaml', text: yaml }], builtinRegistry()).problems.map((p) => `${p.line}: ${p.message}`);
   const relays = (pins: number[]) => pins.map((pin) => `  - { id: r${pin}, driver: pcf8574-out, address: 0x20, pin: ${pin} }`).join('\n');
   assert.deepEqual(problems(`outputs:\n${relays([0, 1, 2, 7])}`), []);
@@ -110,9 +112,16 @@ test('pcf8574-out: validation lets relays share a chip, refuses a pin used twice
   assert.deepEqual(problems(`outputs:\n${relays([4])}\n  - { id: again, driver: pcf8574-out, address: 0x20, pin: 4 }`), [
     "3: pin 4 of I2C bus 1 address 0x20 is already used by 'r4' (relays.yaml:2)",
   ]);
-  // Another driver on the same chip is still a clash (here the same def under a second name).
+  // Expander schemes of other drivers share the chip pin by pin (an input listing `pins`); a
+  // driver that names no pins owns the whole address.
   const registry = builtinRegistry();
-  registry.outputs['other-expander'] = pcf8574Out;
-  const mixed = loadSchemeTexts([{ file: 'mixed.yaml', text: `outputs:\n${relays([1])}\n  - { id: x, driver: other-expander, address: 0x20, pin: 2 }` }], registry);
-  assert.deepEqual(mixed.problems.map((p) => p.message), ["I2C bus 1 address 0x20 is already used by 'r1' (mixed.yaml:2)"]);
+  registry.inputs['expander-in'] = { ...pcf8574Out, direction: 'input', polled: false, name: 'expander-in', schema: z.object({ ...i2cDevice({ defaultAddress: 0x20 }), pins: z.array(z.number()) }) } as any;
+  registry.outputs['backpack'] = { ...pcf8574Out, name: 'backpack', schema: z.object(i2cDevice({ defaultAddress: 0x20 })) } as any;
+  const mixed = (yaml: string) => loadSchemeTexts([{ file: 'mixed.yaml', text: yaml }], registry).problems.map((p) => p.message);
+  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: expander-in, pins: [4, 5] }\noutputs:\n${relays([0, 1])}`), []);
+  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: expander-in, pins: [0, 5] }\noutputs:\n${relays([1, 5])}`), [
+    "pin 5 of I2C bus 1 address 0x20 is already used by 'zones' (mixed.yaml:2)",
+  ]);
+  assert.deepEqual(mixed(`outputs:\n${relays([1])}\n  - { id: lcd, driver: backpack }`), ["I2C bus 1 address 0x20 is already used by 'r1' (mixed.yaml:2)"]);
+  assert.deepEqual(mixed(`outputs:\n  - { id: lcd, driver: backpack }\n${relays([1])}`), ["I2C bus 1 address 0x20 is already used by 'lcd' (mixed.yaml:2)"]);
 });
