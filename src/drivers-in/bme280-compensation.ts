@@ -5,10 +5,17 @@
  * the BMP280's (BST-BMP280-DS001, section 3.11.3), whose section 3.12 has the worked example.
  */
 
-/** Trimming parameters from the chip's NVM (datasheet 4.2.2, table 16). */
-export interface Bme280Calibration {
+/**
+ * Temperature and pressure trimming, the part the BMP280 and BME280 share (BMP280 datasheet
+ * 3.11.2, table 17; BME280 datasheet 4.2.2, table 16: same registers 0x88..0x9F, same layout).
+ */
+export interface Bmx280Calibration {
   T1: number; T2: number; T3: number;
   P1: number; P2: number; P3: number; P4: number; P5: number; P6: number; P7: number; P8: number; P9: number;
+}
+
+/** Trimming parameters from the BME280's NVM (datasheet 4.2.2, table 16): the shared part plus humidity. */
+export interface Bme280Calibration extends Bmx280Calibration {
   H1: number; H2: number; H3: number; H4: number; H5: number; H6: number;
 }
 
@@ -27,16 +34,27 @@ export function parseCalibration(a: Buffer, b: Buffer): Bme280Calibration {
     throw new Error(`BME280 calibration blocks too short (${a.length}/${b.length} bytes, expected 26/7)`);
   }
   return {
-    T1: a.readUInt16LE(0), T2: a.readInt16LE(2), T3: a.readInt16LE(4),
-    P1: a.readUInt16LE(6), P2: a.readInt16LE(8), P3: a.readInt16LE(10), P4: a.readInt16LE(12),
-    P5: a.readInt16LE(14), P6: a.readInt16LE(16), P7: a.readInt16LE(18), P8: a.readInt16LE(20),
-    P9: a.readInt16LE(22),
+    ...parseTPCalibration(a),
     H1: a.readUInt8(25), // 0xA1; 0xA0 is unused
     H2: b.readInt16LE(0),
     H3: b.readUInt8(2),
     H4: b.readInt8(3) * 16 + (b.readUInt8(4) & 0x0f),
     H5: b.readInt8(5) * 16 + (b.readUInt8(4) >> 4),
     H6: b.readInt8(6),
+  };
+}
+
+/** Length of the temperature/pressure words, 0x88..0x9F (BMP280 datasheet 3.11.2, table 17). */
+export const TP_CALIB_LENGTH = 24;
+
+/** Decodes dig_T1..dig_P9 from the block starting at 0x88: little-endian, T1 and P1 unsigned. */
+export function parseTPCalibration(a: Buffer): Bmx280Calibration {
+  if (a.length < TP_CALIB_LENGTH) throw new Error(`BMx280 calibration block too short (${a.length} bytes, expected ${TP_CALIB_LENGTH})`);
+  return {
+    T1: a.readUInt16LE(0), T2: a.readInt16LE(2), T3: a.readInt16LE(4),
+    P1: a.readUInt16LE(6), P2: a.readInt16LE(8), P3: a.readInt16LE(10), P4: a.readInt16LE(12),
+    P5: a.readInt16LE(14), P6: a.readInt16LE(16), P7: a.readInt16LE(18), P8: a.readInt16LE(20),
+    P9: a.readInt16LE(22),
   };
 }
 
@@ -66,10 +84,17 @@ export interface Bme280Raw {
 
 /** Splits the 8-byte data burst: press_msb/lsb/xlsb, temp_msb/lsb/xlsb, hum_msb/lsb. */
 export function parseRawData(d: Buffer): Bme280Raw {
+  return { ...parseRawTP(d), adcH: (d[6]! << 8) | d[7]! };
+}
+
+/**
+ * The pressure and temperature part of the burst, 0xF7..0xFC: 20-bit values, the xlsb nibble in
+ * bits 7..4 (BMP280 datasheet 4.3.6/4.3.7; BME280 5.4.7/5.4.8).
+ */
+export function parseRawTP(d: Buffer): { adcT: number; adcP: number } {
   return {
     adcP: (d[0]! << 12) | (d[1]! << 4) | (d[2]! >> 4),
     adcT: (d[3]! << 12) | (d[4]! << 4) | (d[5]! >> 4),
-    adcH: (d[6]! << 8) | d[7]!,
   };
 }
 
@@ -78,7 +103,7 @@ export function parseRawData(d: Buffer): Bme280Raw {
  * temperature that the pressure and humidity formulas take. The reference is 32-bit C, so products
  * go through `Math.imul` and shifts through JS's int32 `>>`: results match bit for bit.
  */
-export function compensateTemperature(adcT: number, c: Bme280Calibration): { centiC: number; tFine: number } {
+export function compensateTemperature(adcT: number, c: Bmx280Calibration): { centiC: number; tFine: number } {
   const var1 = Math.imul((adcT >> 3) - (c.T1 << 1), c.T2) >> 11;
   const d = (adcT >> 4) - c.T1;
   const var2 = Math.imul(Math.imul(d, d) >> 12, c.T3) >> 14;
@@ -91,7 +116,7 @@ export function compensateTemperature(adcT: number, c: Bme280Calibration): { cen
  * reference uses signed 64-bit integers; BigInt gives the same results (`/` truncates toward zero
  * like C, `>>` is an arithmetic shift). Returns 0 where the reference guards a division by zero.
  */
-export function compensatePressure(adcP: number, tFine: number, c: Bme280Calibration): number {
+export function compensatePressure(adcP: number, tFine: number, c: Bmx280Calibration): number {
   let var1 = BigInt(tFine) - 128000n;
   let var2 = var1 * var1 * BigInt(c.P6);
   var2 += (var1 * BigInt(c.P5)) << 17n;

@@ -9,5 +9,6 @@ import { button } from './button.js';
 import { pulseCounter } from './pulse-counter.js';
 import { httpJson } from './http-json.js';
 import { commandIn } from './command.js';
+import { bmp280 } from './bmp280.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280 } satisfies Record<string, InputDriverDef<any>>;

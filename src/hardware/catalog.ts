@@ -23,7 +23,7 @@ const range = (from: number, to: number): number[] =>
  */
 export const CHIP_CATALOG: readonly ChipHint[] = [
   { chip: 'BME280', addresses: [0x76, 0x77], driver: 'bme280', note: 'temperature, humidity, pressure' },
-  { chip: 'BMP280', addresses: [0x76, 0x77], note: 'temperature, pressure' },
+  { chip: 'BMP280', addresses: [0x76, 0x77], driver: 'bmp280', note: 'temperature, pressure' },
   { chip: 'BME680', addresses: [0x76, 0x77], note: 'adds a gas sensor' },
   { chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' },
   { chip: 'SH1106', addresses: [0x3c, 0x3d], note: 'OLED display' },

@@ -13,6 +13,7 @@ import { type SimGpio, type SimPin, GpioInputDevice, GpioOutputDevice } from './
 import { Bme280Chip } from './chips/bme280.js';
 import { Mcp3008Channel, Mcp3008Chip } from './chips/mcp3008.js';
 import { Ds18b20Chip } from './chips/ds18b20.js';
+import { attachBmp280 } from './chips/bmp280.js';
 import { claimPcf8574, Pcf8574OutputPin } from './chips/pcf8574.js';
 import { type SimPwmChannel, SimPwmOutput } from './pwm.js';
 import { PulseInputDevice } from './pulse-input.js';
@@ -123,6 +124,7 @@ export const SIM_MODELS: Record<string, AttachFn> = {
   'gpio-in': (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
   'gpio-out': (board, _id, options) => new GpioOutputDevice(gpioLine(board, options)),
   system: (board) => board.claim('system', () => board.system),
+  bmp280: attachBmp280,
   button: (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
   // Each half of a simulated pulse outlasts the debounce, as a real meter's pulses do.
   'pulse-counter': (board, _id, options) => new PulseInputDevice(gpioLine(board, options), Math.max(20, 2 * option(options, 'debounce', 10))),

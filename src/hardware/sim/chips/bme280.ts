@@ -7,7 +7,7 @@
  */
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
-import { checkQuantities } from '../quantities.js';
+import { type QuantitySpec, checkQuantities } from '../quantities.js';
 import {
   type Bme280Calibration,
   CALIB_BLOCK_A,
@@ -42,6 +42,7 @@ const SPEC = {
   pressure: { type: 'number', min: 300, max: 1100, unit: 'hPa' },
   fail: { type: 'boolean' },
 } as const;
+const { humidity: _humidity, ...SPEC_NO_HUMIDITY } = SPEC;
 
 interface Quantities {
   temperature: number;
@@ -58,10 +59,17 @@ export class Bme280Chip implements I2cChip, SimDevice {
   #humOversampling = 0; // ctrl_hum only takes effect at the next ctrl_meas write (5.4.3)
   #quantities: Quantities = { temperature: 21.5, humidity: 45, pressure: 1013.25 };
   #raw = { adcT: 0, adcP: 0, adcH: 0 };
+  readonly #humidity: boolean;
+  readonly #label: string;
   failing = false;
 
-  /** `chipId` 0x58 makes it answer like a BMP280, for testing the driver's check. */
-  constructor(opts: { chipId?: number; calibration?: Bme280Calibration } = {}) {
+  /**
+   * `chipId` 0x58 makes it answer like a BMP280, for testing the driver's check. `humidity: false`
+   * leaves out what a BMP280 lacks: ctrl_hum, the humidity data and the `humidity` quantity.
+   */
+  constructor(opts: { chipId?: number; calibration?: Bme280Calibration; humidity?: boolean; label?: string } = {}) {
+    this.#humidity = opts.humidity ?? true;
+    this.#label = opts.label ?? 'bme280';
     this.#calibration = opts.calibration ?? SIM_BME280_CALIBRATION;
     const { a, b } = encodeCalibration(this.#calibration);
     this.#regs.set(a, CALIB_BLOCK_A.register);
@@ -72,7 +80,8 @@ export class Bme280Chip implements I2cChip, SimDevice {
   }
 
   set(quantities: Record<string, unknown>): void {
-    const q = checkQuantities('bme280', quantities, SPEC);
+    const spec: Record<string, QuantitySpec> = this.#humidity ? SPEC : SPEC_NO_HUMIDITY;
+    const q = checkQuantities(this.#label, quantities, spec);
     if (q.fail !== undefined) this.failing = q.fail as boolean;
     const { fail: _, ...physical } = q;
     if (Object.keys(physical).length === 0) return;
@@ -81,7 +90,8 @@ export class Bme280Chip implements I2cChip, SimDevice {
   }
 
   state(): Record<string, unknown> {
-    return { ...this.#quantities, fail: this.failing };
+    const { humidity: _, ...tp } = this.#quantities;
+    return { ...(this.#humidity ? this.#quantities : tp), fail: this.failing };
   }
 
   write(data: Buffer): void {
@@ -116,7 +126,7 @@ export class Bme280Chip implements I2cChip, SimDevice {
         if (value === RESET_WORD) this.#reset();
         return;
       case REG.ctrlHum:
-        this.#regs[register] = value & 0x07;
+        if (this.#humidity) this.#regs[register] = value & 0x07;
         return;
       case REG.ctrlMeas:
         this.#regs[register] = value;
