@@ -81,6 +81,8 @@ export class Outbox {
   /** Committed rows acknowledged but not yet deleted: id → size. */
   readonly #acks = new Map<number, number>();
   #timer?: NodeJS.Timeout;
+  #lastCommitAt = -Infinity;
+  #lastCommitTook = 0;
   #immediate?: NodeJS.Immediate;
   #nextId: number;
   #depth: number;
@@ -131,7 +133,7 @@ export class Outbox {
     const size = Buffer.byteLength(msg.topic) + msg.payload.length;
     return new Promise((resolve, reject) => {
       this.#pending.push({ msg: stored, size, acked: false, resolve, reject });
-      this.#schedule();
+      this.#schedule(true);
     });
   }
 
@@ -214,11 +216,22 @@ export class Outbox {
     return undefined;
   }
 
-  #schedule(): void {
-    if (this.#pending.length + this.#acks.size >= MAX_BATCH) {
-      this.#immediate ??= setImmediate(() => this.#flush());
-    } else {
-      this.#timer ??= setTimeout(() => this.#flush(), this.#windowMs);
+  /**
+   * Group commit that adapts to the disk: a new reading is committed on the next turn once the disk
+   * has rested as long as the last commit took, so a lone reading (or a relay's new state) waits only
+   * for its own fsync, while under load everything that arrived during one commit shares the next.
+   * The window bounds the wait. Acks alone are never urgent: they ride the next commit.
+   */
+  #schedule(urgent = false): void {
+    const sinceLast = performance.now() - this.#lastCommitAt;
+    const rest = Math.min(this.#windowMs, this.#lastCommitTook);
+    if (this.#pending.length + this.#acks.size >= MAX_BATCH || (urgent && sinceLast >= rest)) {
+      if (this.#immediate) return;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#immediate = setImmediate(() => this.#flush());
+    } else if (!this.#immediate) {
+      this.#timer ??= setTimeout(() => this.#flush(), Math.max(0, (urgent ? rest : this.#windowMs) - (urgent ? sinceLast : 0)));
     }
   }
 
@@ -233,6 +246,7 @@ export class Outbox {
     if (this.#pending.length) this.#immediate = setImmediate(() => this.#flush());
     if (!batch.length && !acks.length) return;
     let result;
+    const began = performance.now();
     try {
       result = this.#commitTx(batch, acks);
     } catch (err) {
@@ -242,6 +256,8 @@ export class Outbox {
       return;
     }
     this.#commits++;
+    this.#lastCommitAt = performance.now();
+    this.#lastCommitTook = this.#lastCommitAt - began;
     for (const id of acks) this.#acks.delete(id);
     this.#depth = result.depth;
     this.#bytes = result.bytes;

@@ -127,12 +127,18 @@ test('group commit: thousands of concurrent enqueues share a few transactions, a
   assert.equal(many.at(-1)!.id, one.length + many.length);
 });
 
-test('the commit window bounds how long an enqueue waits', async (t) => {
+test('a quiet outbox commits at once; readings that arrive together share one commit; the window bounds the wait', async (t) => {
   const { outbox } = setup(t, { commitWindowMs: 20 });
-  const start = performance.now();
+  let start = performance.now();
   await outbox.enqueue(reading(1));
-  const took = performance.now() - start;
-  assert.ok(took >= 15 && took < 200, `took ${took} ms`);
+  const lone = performance.now() - start;
+  assert.ok(lone < 15, `a lone reading waited ${lone} ms`);
+  start = performance.now();
+  const commits = outbox.stats().commits;
+  await Promise.all(Array.from({ length: 50 }, (_, i) => outbox.enqueue(reading(2 + i))));
+  const together = performance.now() - start;
+  assert.ok(together < 200, `took ${together} ms`);
+  assert.equal(outbox.stats().commits, commits + 1, 'one transaction for readings enqueued in one turn');
 });
 
 test('bound by count drops the oldest, counts them exactly and warns once', async (t) => {
