@@ -13,6 +13,7 @@ import { type SimGpio, type SimPin, GpioInputDevice, GpioOutputDevice } from './
 import { Bme280Chip } from './chips/bme280.js';
 import { Mcp3008Channel, Mcp3008Chip } from './chips/mcp3008.js';
 import { Ds18b20Chip } from './chips/ds18b20.js';
+import { attachSht3x } from './chips/sht3x.js';
 import { attachBmp280 } from './chips/bmp280.js';
 import { claimPcf8574, Pcf8574OutputPin } from './chips/pcf8574.js';
 import { type SimPwmChannel, SimPwmOutput } from './pwm.js';
@@ -124,6 +125,7 @@ export const SIM_MODELS: Record<string, AttachFn> = {
   'gpio-in': (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
   'gpio-out': (board, _id, options) => new GpioOutputDevice(gpioLine(board, options)),
   system: (board) => board.claim('system', () => board.system),
+  sht3x: attachSht3x,
   bmp280: attachBmp280,
   button: (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
   // Each half of a simulated pulse outlasts the debounce, as a real meter's pulses do.
