@@ -11,5 +11,6 @@ import { httpJson } from './http-json.js';
 import { commandIn } from './command.js';
 import { bmp280 } from './bmp280.js';
 import { sht3x } from './sht3x.js';
+import { bh1750 } from './bh1750.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750 } satisfies Record<string, InputDriverDef<any>>;

@@ -29,7 +29,7 @@ export const CHIP_CATALOG: readonly ChipHint[] = [
   { chip: 'SH1106', addresses: [0x3c, 0x3d], note: 'OLED display' },
   { chip: 'PCF8574 LCD backpack', addresses: [0x27], note: 'HD44780 character LCD' },
   { chip: 'PCF8574A LCD backpack', addresses: [0x3f], note: 'HD44780 character LCD' },
-  { chip: 'BH1750', addresses: [0x23, 0x5c], note: 'light sensor' },
+  { chip: 'BH1750', addresses: [0x23, 0x5c], driver: 'bh1750', note: 'light sensor' },
   { chip: 'AHT20', addresses: [0x38], note: 'temperature, humidity' },
   { chip: 'TSL2561', addresses: [0x29, 0x39, 0x49], note: 'light sensor' },
   { chip: 'APDS9960', addresses: [0x39], note: 'gesture, proximity, colour' },
