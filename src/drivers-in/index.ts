@@ -12,5 +12,6 @@ import { commandIn } from './command.js';
 import { bmp280 } from './bmp280.js';
 import { sht3x } from './sht3x.js';
 import { bh1750 } from './bh1750.js';
+import { ads1115 } from './ads1115.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750 } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750, ads1115 } satisfies Record<string, InputDriverDef<any>>;

@@ -43,7 +43,7 @@ export const CHIP_CATALOG: readonly ChipHint[] = [
   { chip: 'HTU21D', addresses: [0x40], note: 'temperature, humidity' },
   { chip: 'SHT21', addresses: [0x40], note: 'temperature, humidity' },
   { chip: 'PCA9685', addresses: [0x40], note: '16-channel PWM' },
-  { chip: 'ADS1115', addresses: range(0x48, 0x4b), note: '16-bit ADC' },
+  { chip: 'ADS1115', addresses: range(0x48, 0x4b), driver: 'ads1115', note: '16-bit ADC' },
   { chip: 'ADS1015', addresses: range(0x48, 0x4b), note: '12-bit ADC' },
   { chip: 'PCF8591', addresses: range(0x48, 0x4f), note: '8-bit ADC/DAC' },
   { chip: 'TMP102', addresses: range(0x48, 0x4b), note: 'temperature' },
