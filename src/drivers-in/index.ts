@@ -13,5 +13,6 @@ import { bmp280 } from './bmp280.js';
 import { sht3x } from './sht3x.js';
 import { bh1750 } from './bh1750.js';
 import { ads1115 } from './ads1115.js';
+import { mcp9808 } from './mcp9808.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750, ads1115 } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750, ads1115, mcp9808 } satisfies Record<string, InputDriverDef<any>>;

@@ -47,7 +47,7 @@ export const CHIP_CATALOG: readonly ChipHint[] = [
   { chip: 'ADS1015', addresses: range(0x48, 0x4b), note: '12-bit ADC' },
   { chip: 'PCF8591', addresses: range(0x48, 0x4f), note: '8-bit ADC/DAC' },
   { chip: 'TMP102', addresses: range(0x48, 0x4b), note: 'temperature' },
-  { chip: 'MCP9808', addresses: range(0x18, 0x1f), note: 'temperature' },
+  { chip: 'MCP9808', addresses: range(0x18, 0x1f), driver: 'mcp9808', note: 'temperature' },
   { chip: 'ADXL345', addresses: [0x53, 0x1d], note: 'accelerometer' },
   { chip: 'AT24C32 EEPROM', addresses: [0x57], note: 'usually on a DS3231 RTC module' },
   { chip: 'CCS811', addresses: [0x5a, 0x5b], note: 'eCO2/TVOC' },
