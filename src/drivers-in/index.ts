@@ -14,5 +14,6 @@ import { sht3x } from './sht3x.js';
 import { bh1750 } from './bh1750.js';
 import { ads1115 } from './ads1115.js';
 import { mcp9808 } from './mcp9808.js';
+import { ina219 } from './ina219.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750, ads1115, mcp9808 } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750, ads1115, mcp9808, ina219 } satisfies Record<string, InputDriverDef<any>>;

@@ -39,7 +39,7 @@ export const CHIP_CATALOG: readonly ChipHint[] = [
   { chip: 'MCP23017', addresses: range(0x20, 0x27), note: '16-bit I/O expander' },
   { chip: 'PCF8574A', addresses: range(0x38, 0x3f), note: '8-bit I/O expander' },
   { chip: 'SHT3x', addresses: [0x44, 0x45], driver: 'sht3x', note: 'temperature, humidity' },
-  { chip: 'INA219', addresses: range(0x40, 0x45), note: 'current, voltage, power' },
+  { chip: 'INA219', addresses: range(0x40, 0x45), driver: 'ina219', note: 'current, voltage, power' },
   { chip: 'HTU21D', addresses: [0x40], note: 'temperature, humidity' },
   { chip: 'SHT21', addresses: [0x40], note: 'temperature, humidity' },
   { chip: 'PCA9685', addresses: [0x40], note: '16-channel PWM' },
