@@ -183,7 +183,12 @@ export async function writeDrafts(result: ScanResult, dir: string, opts: WriteDr
       continue;
     }
     // The first variant that validates: with the driver's example options, else with none.
-    const texts = [draft.entry, draft.fallback].map((entry) => draftText({ ...draft, entry }, schemaRef, header));
+    const borrowed = Object.keys(draft.entry).filter((k) => !(k in draft.fallback) && k !== 'interval');
+    const exampleNote = borrowed.length ? [`${borrowed.join(', ')}: taken from the ${String(draft.entry.driver)} driver's example; check ${borrowed.length === 1 ? 'it' : 'them'}.`] : [];
+    const texts = [
+      draftText({ ...draft, notes: [...draft.notes, ...exampleNote] }, schemaRef, header),
+      draftText({ ...draft, entry: draft.fallback }, schemaRef, header),
+    ];
     const text = texts.find((t) => loadSchemeTexts([{ file, text: t }], registry).problems.length === 0);
     if (!text) {
       const problems = loadSchemeTexts([{ file, text: texts[1]! }], registry).problems.map(formatProblem);
