@@ -136,8 +136,9 @@ export const SIM_MODELS: Record<string, AttachFn> = {
   sht3x: attachSht3x,
   bmp280: attachBmp280,
   button: (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
-  // Each half of a simulated pulse outlasts the debounce, as a real meter's pulses do.
-  'pulse-counter': (board, _id, options) => new PulseInputDevice(gpioLine(board, options), Math.max(20, 2 * option(options, 'debounce', 10))),
+  // Each half of a simulated pulse far outlasts the debounce, as a real meter's pulses do, so a
+  // busy event loop delaying the debounce timer never merges two pulses.
+  'pulse-counter': (board, _id, options) => new PulseInputDevice(gpioLine(board, options), Math.max(50, 5 * option(options, 'debounce', 10))),
   pwm: (board, _id, options) => pwmOutput(board, options, 'pwm'),
   servo: (board, _id, options) => pwmOutput(board, options, 'servo'),
   'pcf8574-out': (board, _id, options) =>
