@@ -28,10 +28,10 @@ test('pulse-counter: a water meter at 0.5 L per pulse: 24 pulses in a minute are
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const m = await setup(t, { pull: 'up', edge: 'falling', debounce: '20ms', multiplier: 0.5, interval: '60s' });
   assert.deepEqual(await m.driver.read!(), { count: 0, rate_per_min: 0, total: 0 });
-  m.device.set({ pulses: 24 }); // each half pulse 40 ms: all done in about 2 s
-  await m.advance(3000);
+  m.device.set({ pulses: 24 }); // each half pulse 5 × 20 ms: all done in 4.8 s
+  await m.advance(5000);
   assert.equal(m.device.state().pulses_sent, 24);
-  await m.advance(57_000, 1000);
+  await m.advance(55_000, 1000);
   assert.deepEqual(await m.driver.read!(), { count: 24, rate_per_min: 12, total: 12 });
   assert.deepEqual(await m.driver.read!(), { count: 0, rate_per_min: 0, total: 12 }, 'count is per reading');
   await m.driver.stop();
@@ -40,9 +40,9 @@ test('pulse-counter: a water meter at 0.5 L per pulse: 24 pulses in a minute are
 test('pulse-counter: an S0 energy meter at 1000 imp/kWh: 50 pulses in 60 s are 0.05 kWh/min (3 kW)', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const m = await setup(t, { multiplier: 0.001, offset: 1520.25, debounce: '10ms' });
-  m.device.set({ pulses: 50 }); // 20 ms half pulses: done in 2 s
-  await m.advance(2_500);
-  await m.advance(57_500, 500);
+  m.device.set({ pulses: 50 }); // 50 ms half pulses: done in 5 s
+  await m.advance(5_500);
+  await m.advance(54_500, 500);
   const r = await m.driver.read!();
   assert.deepEqual(r, { count: 50, rate_per_min: 0.05, total: 1520.3 });
   await m.driver.stop();
