@@ -26,7 +26,7 @@ function convert(text: string, parse: 'number' | 'text', what: string): number |
 export const commandIn = defineInput({
   name: 'command',
   direction: 'input',
-  description: 'Runs an allow-listed program (argv array, never a shell) and publishes its output as a number, text or JSON fields.',
+  description: 'Runs an allow-listed program (argv array, never a shell) and publishes its output: one number or text as `field`, the named groups of `pattern`, or JSON `fields`.',
   bus: 'process',
   schema: z.object({
     argv: z

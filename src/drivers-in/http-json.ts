@@ -30,7 +30,7 @@ async function readCapped(res: Response): Promise<string> {
 export const httpJson = defineInput({
   name: 'http-json',
   direction: 'input',
-  description: 'Polls a JSON API over HTTP(S) and publishes fields picked with JSONPath (weather, inverters, LAN services).',
+  description: 'Polls a JSON API over HTTP(S) and publishes the fields named in `fields`, picked with JSONPath (weather, inverters, LAN services).',
   bus: 'network',
   schema: z.object({
     url: z
