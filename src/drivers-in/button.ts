@@ -39,7 +39,9 @@ export const button = defineInput({
   create(options, ctx) {
     let line: GpioLine | undefined;
     let unwatch: (() => void) | undefined;
-    const timers = { debounce: undefined as NodeJS.Timeout | undefined, hold: undefined as NodeJS.Timeout | undefined, window: undefined as NodeJS.Timeout | undefined };
+    let debounceTimer: NodeJS.Timeout | undefined;
+    let holdTimer: NodeJS.Timeout | undefined;
+    let windowTimer: NodeJS.Timeout | undefined;
     let pressed: boolean | undefined;
     let handled = false; // this press already produced its gesture (long or double)
     let waiting = false; // a release is waiting to see whether a second press follows
@@ -47,7 +49,7 @@ export const button = defineInput({
 
     const down = () => {
       if (waiting) {
-        clearTimeout(timers.window);
+        clearTimeout(windowTimer);
         waiting = false;
         handled = true;
         ctx.event('double_press');
@@ -55,7 +57,7 @@ export const button = defineInput({
       }
       handled = false;
       if (options.long_press > 0) {
-        timers.hold = setTimeout(() => {
+        holdTimer = setTimeout(() => {
           handled = true;
           ctx.event('long_press');
         }, options.long_press);
@@ -63,11 +65,11 @@ export const button = defineInput({
     };
 
     const up = () => {
-      clearTimeout(timers.hold);
+      clearTimeout(holdTimer);
       if (handled) return;
       if (options.double_press === 0) return ctx.event('press');
       waiting = true;
-      timers.window = setTimeout(() => {
+      windowTimer = setTimeout(() => {
         waiting = false;
         ctx.event('press');
       }, options.double_press);
@@ -90,7 +92,7 @@ export const button = defineInput({
     };
 
     const stop = async () => {
-      for (const t of Object.values(timers)) clearTimeout(t);
+      for (const t of [debounceTimer, holdTimer, windowTimer]) clearTimeout(t);
       unwatch?.();
       unwatch = undefined;
       const l = line;
@@ -104,8 +106,8 @@ export const button = defineInput({
       async start() {
         line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
         unwatch = line.watch(() => {
-          clearTimeout(timers.debounce);
-          timers.debounce = setTimeout(settle, options.debounce);
+          clearTimeout(debounceTimer);
+          debounceTimer = setTimeout(settle, options.debounce);
         });
         try {
           pressed = isPressed(await line.read());
