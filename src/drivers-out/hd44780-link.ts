@@ -98,7 +98,7 @@ export class Hd44780Link {
   /** Sends one instruction, and waits out clear/home, which take 1.52 ms (table 6). */
   async instruction(value: number): Promise<void> {
     await this.send([{ rs: false, value }]);
-    if (value === 0x01 || (value & 0xfe) === 0x02) await sleep(3);
+    if (value === 0x01 || (value & 0xfe) === 0x02) await sleep(3); // 1.52 ms, plus the timer's 1 ms of slack
   }
 
   /** Writes the port with E low, e.g. after a backlight change. */
@@ -119,10 +119,11 @@ export class Hd44780Link {
       await this.bus.write(this.address, Buffer.from(this.#nibble(false, nibble)));
       await sleep(waitMs);
     };
-    await single(0x3, 5); // wait > 4.1 ms
-    await single(0x3, 1); // wait > 100 µs
-    await single(0x3, 1);
-    await single(0x2, 1); // 4-bit from here; the busy time of 37 µs is covered by the 1 ms
+    // Node's timers count from a loop time that can be almost 1 ms old, so each wait has 1 ms spare.
+    await single(0x3, 6); // wait > 4.1 ms
+    await single(0x3, 2); // wait > 100 µs
+    await single(0x3, 2);
+    await single(0x2, 2); // 4-bit from here; the busy time of 37 µs is long over
     await this.instruction(LCD.functionSet4Bit2Line);
     await this.instruction(LCD.displayControl); // display off
     await this.instruction(LCD.clear);
