@@ -5,7 +5,7 @@
  */
 import type { DriverRegistry } from '../core/registry.js';
 import type { Topics } from '../core/topics.js';
-import { driverOverrides, eventEntity, outputEntity, readOnlyEntity, type Component, type EntityShape } from './entities.js';
+import { buttonEntity, driverOverrides, eventEntity, outputEntity, readOnlyEntity, type Component, type EntityShape } from './entities.js';
 
 /** A scheme as discovery needs it: what the agent's scheme set knows. */
 export interface DiscoveredScheme {
@@ -30,7 +30,7 @@ export interface DiscoveryConfig {
   topic: string;
   component: Component;
   scheme: string;
-  /** The field, or `event` for a driver's momentary events. */
+  /** The field; `event` for a driver's momentary events, `press` for an output's button. */
   field: string;
   config: Record<string, unknown>;
 }
@@ -56,7 +56,7 @@ export function schemeConfigs(scheme: DiscoveredScheme, o: BuildOptions): Discov
   const override = Object.hasOwn(driverOverrides, scheme.driver) ? driverOverrides[scheme.driver] : undefined;
   const name = typeof scheme.options.name === 'string' && scheme.options.name ? scheme.options.name : scheme.id;
   const single = def.fields.length === 1;
-  const entities: { field: string; shape: EntityShape; stateTopic: string; name: string }[] = def.fields.map((field) => ({
+  const entities: { field: string; shape: EntityShape; stateTopic?: string; name: string }[] = def.fields.map((field) => ({
     field: field.name,
     shape: scheme.direction === 'output' ? outputEntity(field, def as never, override, scheme.options) : readOnlyEntity(field, override, scheme.options),
     stateTopic: o.topics.state(scheme.id),
@@ -64,6 +64,8 @@ export function schemeConfigs(scheme: DiscoveredScheme, o: BuildOptions): Discov
   }));
   const events = scheme.direction === 'input' ? eventEntity(override) : undefined;
   if (events) entities.push({ field: 'event', shape: events, stateTopic: o.topics.event(scheme.id), name: `${name} event` });
+  const button = scheme.direction === 'output' ? buttonEntity(def as never, entities.map((e) => e.shape)) : undefined;
+  if (button) entities.push({ field: 'press', shape: button, name });
 
   return entities.map(({ field, shape, stateTopic, name: entityName }) => {
     const objectId = `${slug(o.topics.node)}_${slug(scheme.id)}_${field}`;

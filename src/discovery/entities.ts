@@ -6,7 +6,7 @@
  */
 import type { FieldDef, OutputDriverDef } from '../core/driver.js';
 
-export type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'text' | 'event';
+export type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'text' | 'button' | 'event';
 
 /** An entity's component and the keys only that component has (the shared ones are added later). */
 export interface EntityShape {
@@ -116,9 +116,9 @@ export function readOnlyEntity(field: FieldDef, override: DriverOverride | undef
 }
 
 /**
- * An output field: a control when the driver's command schema takes a value for it, read-only
- * otherwise. `state` goes out as plain ON/OFF and a number as a plain number (the mediator turns
- * those into `{state}` and `{value}`); anything else as a JSON command built by `command_template`.
+ * An output field: a control when the driver's command schema takes a value under the field's
+ * name, read-only otherwise. `state` goes out as plain ON/OFF (the mediator turns it into
+ * `{state}`); anything else as a JSON command built by `command_template`.
  */
 export function outputEntity(
   field: FieldDef,
@@ -126,7 +126,11 @@ export function outputEntity(
   override: DriverOverride | undefined,
   options: Record<string, unknown> = {},
 ): EntityShape {
-  const accepts = (command: Record<string, unknown>) => def.command.safeParse(command).success;
+  // A field is a control only when the command schema names it and takes a value for it: a record
+  // of free arguments (the command driver) or a result field (an email's `accepted`) stays read-only.
+  const shape = (def.command as { shape?: Record<string, unknown> }).shape;
+  const accepts = (command: Record<string, unknown>) =>
+    shape !== undefined && Object.keys(command).every((k) => Object.hasOwn(shape, k)) && def.command.safeParse(command).success;
   const f = field.name;
   const fo = fieldOverride(override, f, options);
   if (field.type === 'state' || field.type === 'boolean') {
@@ -147,17 +151,16 @@ export function outputEntity(
   }
   if (isNumeric(field)) {
     const unit = haUnit(field.unit);
-    const key = accepts({ [f]: 0 }) || accepts({ [f]: 1 }) ? f : accepts({ value: 0 }) || accepts({ value: 1 }) ? 'value' : undefined;
-    if (key === undefined) return readOnlyEntity(field, override, options);
+    if (!accepts({ [f]: 0 }) && !accepts({ [f]: 1 })) return readOnlyEntity(field, override, options);
     // Home Assistant ignores a state outside min..max (and defaults to 1..100), so a range is always given:
     // the override, else the bounds of the command schema, else the usual range for the unit, else a wide one.
-    const range = { ...UNIT_RANGES[unit ?? ''], ...schemaRange(def.command, key), ...fo };
+    const range = { ...UNIT_RANGES[unit ?? ''], ...schemaRange(def.command, f), ...fo };
     const bounded = range.min !== undefined && range.max !== undefined;
     return {
       component: 'number',
       keys: {
         value_template: value(f),
-        command_template: key === f ? commandJson(f, 'number') : undefined,
+        command_template: commandJson(f, 'number'),
         min: range.min ?? -WIDE,
         max: range.max ?? WIDE,
         step: range.step ?? (field.type === 'integer' ? 1 : undefined),
@@ -195,6 +198,16 @@ function schemaRange(command: unknown, key: string): FieldOverride {
 function commandJson(key: string, kind: 'text' | 'number' | 'bool'): string {
   const v = kind === 'number' ? '{{ value }}' : kind === 'bool' ? "{{ 'true' if value == 'ON' else 'false' }}" : '{{ value | to_json }}';
   return `{"${key}": ${v}}`;
+}
+
+/**
+ * A `button` for an output none of whose fields is a control but which acts on an empty command
+ * (run a program, call a webhook): pressing it sends `{}` to `B/N/S/set`.
+ */
+export function buttonEntity(def: OutputDriverDef<any, any>, controls: readonly EntityShape[]): EntityShape | undefined {
+  if (controls.some((e) => e.component !== 'sensor' && e.component !== 'binary_sensor')) return undefined;
+  if (!def.command.safeParse({}).success) return undefined;
+  return { component: 'button', keys: { payload_press: '{}' } };
 }
 
 /** The `event` entity of a driver that publishes momentary events, if it has one. */

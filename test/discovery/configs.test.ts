@@ -141,7 +141,29 @@ function mappingRegistry(): DriverRegistry {
     ],
     z.strictObject({ state: onOff.optional(), brightness: z.number().min(0).max(100).optional(), value: z.number().optional() }),
   );
-  registry.outputs['servo'] = output('servo', [{ name: 'angle', type: 'number', unit: '°', description: 'angle' }], z.strictObject({ value: z.number() }));
+  registry.outputs['servo'] = output(
+    'servo',
+    [{ name: 'angle', type: 'number', unit: '°', description: 'angle' }],
+    z.strictObject({ angle: z.number().optional(), value: z.number().optional() }),
+  );
+  // Free arguments by name: no field of it is a control.
+  registry.outputs['runner'] = output(
+    'runner',
+    [
+      { name: 'result', type: 'string', description: 'ok or failed' },
+      { name: 'exit_code', type: 'integer', description: 'exit code' },
+    ],
+    z.record(z.string(), z.union([z.string(), z.number()])),
+  );
+  // Takes text, but its fields are results.
+  registry.outputs['mailer'] = output(
+    'mailer',
+    [
+      { name: 'subject', type: 'string', description: 'last subject' },
+      { name: 'accepted', type: 'integer', description: 'recipients' },
+    ],
+    z.strictObject({ text: z.string().optional(), value: z.number().optional(), subject: z.string().optional() }).refine((c) => c.text !== undefined || c.value !== undefined),
+  );
   registry.outputs['panel'] = output(
     'panel',
     [
@@ -185,11 +207,11 @@ test('an output state field is a switch; a numeric one a number, with a JSON com
   assert.equal(b.command_topic, 'han/kitchen-pi/thing/set');
 });
 
-test('a servo angle is a number over the scheme\'s own range, sent as a plain number when the driver takes {value}', () => {
+test('a servo angle is a number over the scheme\'s own range', () => {
   const c = configsOf('servo', 'output', { min_angle: 20, max_angle: 160 });
   assert.deepEqual(Object.keys(c), ['number:angle']);
   const a = c['number:angle']!;
-  assert.deepEqual([a.min, a.max, a.command_template, a.name], [20, 160, undefined, 'Thing']);
+  assert.deepEqual([a.min, a.max, a.command_template, a.name], [20, 160, '{"angle": {{ value }}}', 'Thing']);
   assert.deepEqual([configsOf('servo', 'output')['number:angle']!.min, configsOf('servo', 'output')['number:angle']!.max], [0, 180]);
 });
 
@@ -207,8 +229,17 @@ test('a display: text to edit, what it reports read-only, its settings as contro
   assert.equal(c['switch:state']!.command_template, undefined);
 });
 
-test('an output whose command takes no value for a field reports it read-only', () => {
+test('an output whose command takes no value under a field\'s name reports that field read-only', () => {
   assert.deepEqual(Object.keys(configsOf('locked', 'output')), ['binary_sensor:state']);
+  // It acts on an empty command, so it gets a button that sends one.
+  const runner = configsOf('runner', 'output');
+  assert.deepEqual(Object.keys(runner), ['sensor:result', 'sensor:exit_code', 'button:press']);
+  assert.deepEqual(
+    [runner['button:press']!.name, runner['button:press']!.payload_press, runner['button:press']!.command_topic, runner['button:press']!.state_topic],
+    ['Thing', '{}', 'han/kitchen-pi/thing/set', undefined],
+  );
+  // `subject` is a key of the command, but not one it takes on its own; nor does it take `{}`.
+  assert.deepEqual(Object.keys(configsOf('mailer', 'output')), ['sensor:subject', 'sensor:accepted']);
   const gauge = configsOf('gauge', 'output');
   assert.deepEqual(Object.keys(gauge), ['number:level']);
   // Nothing bounds it: a wide range in a box, since Home Assistant drops states outside min..max.
@@ -236,4 +267,20 @@ test('counters count up, booleans are binary sensors, unknown device classes are
   assert.equal(c['sensor:lux']!.device_class, undefined);
   assert.equal(c['sensor:lux']!.unit_of_measurement, 'lx');
   assert.equal(c['sensor:lux']!.state_class, 'measurement');
+});
+
+test('every driver in the registry, with its own example, gives configs that follow the rules', () => {
+  const registry = builtinRegistry();
+  const schemes: DiscoveredScheme[] = [
+    ...Object.entries(registry.inputs).map(([driver, def]) => ({ id: `in-${driver}`, driver, direction: 'input' as const, options: def.example })),
+    ...Object.entries(registry.outputs).map(([driver, def]) => ({ id: `out-${driver}`, driver, direction: 'output' as const, options: def.example })),
+  ];
+  const configs = nodeConfigs(schemes, { prefix: 'homeassistant', topics: topicsFor('han', 'kitchen-pi'), registry, node });
+  assert.deepEqual(allProblems(configs, expect), []);
+  for (const s of schemes) {
+    const def = s.direction === 'input' ? registry.inputs[s.driver]! : registry.outputs[s.driver]!;
+    const mine = configs.filter((c) => c.scheme === s.id);
+    assert.deepEqual(mine.filter((c) => c.field !== 'event' && c.field !== 'press').map((c) => c.field), def.fields.map((f) => f.name), s.driver);
+    if (s.direction === 'input') assert.ok(mine.every((c) => c.config.command_topic === undefined), `${s.driver}: inputs take no commands`);
+  }
 });

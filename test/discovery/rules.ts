@@ -4,7 +4,7 @@
  */
 import type { DiscoveryConfig } from '../../src/discovery/index.js';
 
-const COMPONENTS = ['sensor', 'binary_sensor', 'switch', 'number', 'text', 'event'];
+const COMPONENTS = ['sensor', 'binary_sensor', 'switch', 'number', 'text', 'button', 'event'];
 
 /** Keys each component must have beyond the shared ones. */
 const REQUIRED: Record<string, string[]> = {
@@ -13,6 +13,7 @@ const REQUIRED: Record<string, string[]> = {
   switch: ['value_template', 'command_topic', 'payload_on', 'payload_off', 'state_on', 'state_off'],
   number: ['value_template', 'command_topic'],
   text: ['value_template', 'command_topic', 'command_template'],
+  button: ['command_topic', 'payload_press'],
   event: ['value_template', 'event_types'],
 };
 
@@ -36,9 +37,10 @@ export function ruleProblems(topic: string, config: Record<string, any>, e: Expe
   if (config.unique_id !== `hanode_${e.node}_${scheme}_${field}`) fail(`unique_id ${config.unique_id}`);
   if (typeof config.object_id !== 'string' || !/^[a-z0-9_]+$/.test(config.object_id)) fail(`object_id ${config.object_id}`);
   if (typeof config.name !== 'string' || !config.name) fail('no name');
-  const stateTopic = field === 'event' ? `${n}/${scheme}/event` : `${n}/${scheme}`;
+  // A button has no state; an event entity reads B/N/S/event; everything else B/N/S.
+  const stateTopic = component === 'button' ? undefined : field === 'event' ? `${n}/${scheme}/event` : `${n}/${scheme}`;
   if (config.state_topic !== stateTopic) fail(`state_topic ${config.state_topic}, expected ${stateTopic}`);
-  if (field !== 'event' && !String(config.value_template).includes(`value_json.${field}`)) fail(`value_template ${config.value_template}`);
+  if (stateTopic && field !== 'event' && !String(config.value_template).includes(`value_json.${field}`)) fail(`value_template ${config.value_template}`);
   if (JSON.stringify(config.availability) !== JSON.stringify([{ topic: `${n}/status` }, { topic: `${n}/${scheme}/availability` }])) {
     fail(`availability ${JSON.stringify(config.availability)}`);
   }
