@@ -13,6 +13,7 @@ import { type SimGpio, type SimPin, GpioInputDevice, GpioOutputDevice } from './
 import { Bme280Chip } from './chips/bme280.js';
 import { Mcp3008Channel, Mcp3008Chip } from './chips/mcp3008.js';
 import { Ds18b20Chip } from './chips/ds18b20.js';
+import { attachPcf8574In } from './chips/pcf8574-in.js';
 import { attachIna219 } from './chips/ina219.js';
 import { attachMcp9808 } from './chips/mcp9808.js';
 import { attachAds1115 } from './chips/ads1115.js';
@@ -129,6 +130,7 @@ export const SIM_MODELS: Record<string, AttachFn> = {
   'gpio-in': (board, _id, options) => new GpioInputDevice(gpioLine(board, options)),
   'gpio-out': (board, _id, options) => new GpioOutputDevice(gpioLine(board, options)),
   system: (board) => board.claim('system', () => board.system),
+  'pcf8574-in': attachPcf8574In,
   ina219: attachIna219,
   mcp9808: attachMcp9808,
   ads1115: attachAds1115,
