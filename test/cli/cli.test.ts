@@ -5,6 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hanode, problemLine, root } from './hanode.js';
+import { builtinRegistry } from '../../src/core/registry.js';
 
 const commands = ['run', 'scan', 'validate', 'schema', 'drivers'];
 const brokenSchemes = 'test/fixtures/broken-schemes';
@@ -155,7 +156,9 @@ describe('validate', { concurrency: 4 }, () => {
 });
 
 describe('schema and drivers', { concurrency: 4 }, () => {
-  const expected: Record<string, { direction: string; fields: string[] }> = {
+  // The CONTRACT §4 fields of the first drivers; every other registered driver is listed with its own.
+  const registry = builtinRegistry();
+  const pinned: Record<string, { direction: string; fields: string[] }> = {
     bme280: { direction: 'input', fields: ['temperature', 'humidity', 'pressure'] },
     ds18b20: { direction: 'input', fields: ['temperature'] },
     'gpio-in': { direction: 'input', fields: ['state'] },
@@ -163,15 +166,20 @@ describe('schema and drivers', { concurrency: 4 }, () => {
     system: { direction: 'input', fields: ['cpu_temp', 'load1', 'mem_used_pct', 'disk_used_pct', 'uptime'] },
     'gpio-out': { direction: 'output', fields: ['state'] },
   };
+  const all = [...Object.values(registry.inputs), ...Object.values(registry.outputs)];
+  const key = (d: { name: string; direction: string }) => `${d.direction} ${d.name}`;
+  const expected: Record<string, { direction: string; fields: string[] }> = Object.fromEntries(
+    all.map((d) => [key(d), { direction: d.direction, fields: d.fields.map((f) => f.name) }]),
+  );
+  for (const [name, p] of Object.entries(pinned)) assert.deepEqual(expected[`${p.direction} ${name}`], p, name);
 
   test('drivers --json: every driver with its direction, options (name, type, default) and fields', async () => {
     const r = await hanode(['drivers', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const list = JSON.parse(r.stdout) as { name: string; direction: string; options: { name: string; type: string; default?: unknown }[]; fields: { name: string }[] }[];
-    assert.deepEqual(list.map((d) => d.name).sort(), Object.keys(expected).sort());
+    assert.deepEqual(list.map(key).sort(), Object.keys(expected).sort());
     for (const d of list) {
-      assert.equal(d.direction, expected[d.name].direction, d.name);
-      assert.deepEqual(d.fields.map((f) => f.name), expected[d.name].fields, d.name);
+      assert.deepEqual(d.fields.map((f) => f.name), expected[key(d)]!.fields, key(d));
       assert.ok(d.options.length > 0, `${d.name} has no options`);
       for (const o of d.options) {
         assert.equal(typeof o.name, 'string');
@@ -189,10 +197,11 @@ describe('schema and drivers', { concurrency: 4 }, () => {
   test('drivers (text) names each driver and what it publishes', async () => {
     const r = await hanode(['drivers']);
     assert.equal(r.code, 0);
-    for (const [name, { direction, fields }] of Object.entries(expected)) {
+    for (const [name, { direction, fields }] of Object.entries(pinned)) {
       assert.match(r.stdout, new RegExp(`^${name} \\(${direction}, `, 'm'));
       assert.ok(r.stdout.includes(`publishes: ${fields[0]}`), `${name} publishes`);
     }
+    for (const d of all) assert.match(r.stdout, new RegExp(`^${d.name} \\(${d.direction}, `, 'm'));
   });
 
   test('schema: draft-07 JSON Schema with a definition for every driver that drivers --json lists', async () => {
@@ -202,7 +211,7 @@ describe('schema and drivers', { concurrency: 4 }, () => {
     assert.equal(s.$schema, 'http://json-schema.org/draft-07/schema#');
     assert.deepEqual(Object.keys(s.properties).sort(), ['inputs', 'outputs', 'rules']);
     const list = JSON.parse(drivers.stdout) as { name: string; direction: string }[];
-    assert.equal(list.length, 6);
+    assert.equal(list.length, all.length);
     for (const d of list) {
       const def = s.definitions[`${d.direction}-${d.name}`];
       assert.ok(def, `no definition for ${d.direction} ${d.name}`);
