@@ -22,6 +22,7 @@ export const ADS1115_GAINS = { 6.144: 0, 4.096: 1, 2.048: 2, 1.024: 3, 0.512: 4,
 /** DR[2:0] by samples per second (9.6.3). */
 export const ADS1115_RATES = { 8: 0, 16: 1, 32: 2, 64: 3, 128: 4, 250: 5, 475: 6, 860: 7 } as const;
 
+/** An input against GND (`A0`…`A3`) or one of the four differential pairs. */
 export type Ads1115Input = keyof typeof ADS1115_INPUTS;
 
 /** The config word that starts one single-shot conversion (9.6.3). */
@@ -44,6 +45,7 @@ export function ads1115Volts(raw: number, fullScale: number): number {
 const POLL_MS = 1;
 const MAX_EXTRA_MS = 50;
 
+/** `driver: ads1115`: publishes voltage (V) and the raw conversion result. */
 export const ads1115 = defineInput({
   name: 'ads1115',
   direction: 'input',

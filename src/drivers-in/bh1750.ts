@@ -16,8 +16,10 @@ const CONTINUOUS = 0x10;
 const ONE_TIME = 0x20;
 /** Maximum measurement time at the default MTreg (electrical characteristics, p.2): H 180 ms, L 24 ms. */
 const MAX_MS = { high: 180, high2: 180, low: 24 } as const;
+/** MTreg at power-on (p.11); the lux formula is normalised to it. */
 export const DEFAULT_MTREG = 69;
 
+/** H-resolution (1 lx), H-resolution mode 2 (0.5 lx) or L-resolution (4 lx). */
 export type Bh1750Resolution = keyof typeof RESOLUTION;
 
 /**
@@ -33,6 +35,7 @@ export function mtregInstructions(mtreg: number): [number, number] {
   return [0x40 | (mtreg >> 5), 0x60 | (mtreg & 0x1f)];
 }
 
+/** `driver: bh1750`: publishes illuminance (lx). */
 export const bh1750 = defineInput({
   name: 'bh1750',
   direction: 'input',

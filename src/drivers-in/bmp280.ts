@@ -8,6 +8,7 @@ import { defineInput } from '../core/driver.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
 import { BMP280, bmx280Sensor } from './bmx280.js';
 
+/** `driver: bmp280`: publishes temperature (°C) and pressure (hPa). */
 export const bmp280 = defineInput({
   name: 'bmp280',
   direction: 'input',

@@ -55,6 +55,7 @@ export interface Bmx280Variant {
 const BMP280_IDS = [0x58, 0x56, 0x57];
 const BME280_IDS = [0x60]; // BME280 5.4.1
 
+/** The BME280: temperature, pressure and humidity. */
 export const BME280: Bmx280Variant = {
   chip: 'BME280',
   ids: BME280_IDS,
@@ -65,6 +66,7 @@ export const BME280: Bmx280Variant = {
       : undefined,
 };
 
+/** The BMP280: temperature and pressure only. */
 export const BMP280: Bmx280Variant = {
   chip: 'BMP280',
   ids: BMP280_IDS,

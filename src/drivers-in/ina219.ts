@@ -17,6 +17,7 @@ const SHUNT_RANGES = [0.04, 0.08, 0.16, 0.32];
 const ADC_12BIT = 0b0011; // BADC and SADC: 12-bit, one sample, 532 µs
 const MODE_CONTINUOUS = 0b111; // shunt and bus, continuous
 
+/** How the INA219 is programmed for a shunt and a maximum current, and how its registers scale. */
 export interface Ina219Scaling {
   /** Calibration register value (8.5.1, equation 1); bit 0 does not exist and is always 0. */
   cal: number;
@@ -49,6 +50,7 @@ export function ina219Scaling(shuntOhms: number, maxCurrent: number): Ina219Scal
   return { cal, currentLsb: 0.04096 / (cal * shuntOhms), pga };
 }
 
+/** `driver: ina219`: publishes bus voltage (V), current (A), power (W) and shunt voltage (V). */
 export const ina219 = defineInput({
   name: 'ina219',
   direction: 'input',

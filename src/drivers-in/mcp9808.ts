@@ -26,6 +26,7 @@ export function mcp9808Celsius(msb: number, lsb: number): number {
   return (raw & 0x1000 ? raw - 0x2000 : raw) / 16;
 }
 
+/** `driver: mcp9808`: publishes temperature (°C). */
 export const mcp9808 = defineInput({
   name: 'mcp9808',
   direction: 'input',

@@ -15,6 +15,7 @@ const ALL_PINS = [0, 1, 2, 3, 4, 5, 6, 7];
 // low after a read, read again rather than wait for an edge that will not come.
 const MAX_READS_PER_EDGE = 4;
 
+/** `driver: pcf8574-in`: publishes p0…p7 as ON/OFF for the listed pins, on change. */
 export const pcf8574In = defineInput({
   name: 'pcf8574-in',
   direction: 'input',

@@ -51,6 +51,7 @@ export function sht3xConvert(rawT: number, rawRH: number): { temperature: number
 
 const command = (code: number) => Buffer.from([code >> 8, code & 0xff]);
 
+/** `driver: sht3x`: publishes temperature (°C) and humidity (%RH), each word CRC-checked. */
 export const sht3x = defineInput({
   name: 'sht3x',
   direction: 'input',

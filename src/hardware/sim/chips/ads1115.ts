@@ -17,6 +17,7 @@ const SPS = [8, 16, 32, 64, 128, 250, 475, 860];
 /** AINP and AINN by MUX code (9.6.3); -1 is GND. */
 const MUX: [number, number][] = [[0, 1], [0, 3], [1, 3], [2, 3], [0, -1], [1, -1], [2, -1], [3, -1]];
 
+/** A simulated ADS1115, shared by the schemes reading its inputs. */
 export class Ads1115Chip implements I2cChip {
   /** Voltage on AIN0..AIN3 against GND. */
   readonly voltages = [0, 0, 0, 0];

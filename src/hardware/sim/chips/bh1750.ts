@@ -20,6 +20,7 @@ const SPEC = {
   fail: { type: 'boolean' },
 } as const;
 
+/** A simulated BH1750; `$sim` keys illuminance, fail. */
 export class Bh1750Chip implements I2cChip, SimDevice {
   illuminance = 250;
   failing = false;

@@ -8,6 +8,7 @@ import type { AttachFn } from '../attach.js';
 import { Bme280Chip } from './bme280.js';
 import { claimI2cChip } from './i2c-place.js';
 
+/** A simulated BMP280 (chip id 0x58, no humidity). */
 export class Bmp280Chip extends Bme280Chip {
   constructor() {
     super({ chipId: 0x58, humidity: false, label: 'bmp280' });

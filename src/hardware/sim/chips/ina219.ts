@@ -24,6 +24,7 @@ const SPEC = {
 
 const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
 
+/** A simulated INA219 with its shunt; `$sim` keys voltage (bus), current, fail. */
 export class Ina219Chip implements I2cChip, SimDevice {
   /** Bus voltage on VIN- in volts, and current through the shunt in amperes. */
   voltage = 12;

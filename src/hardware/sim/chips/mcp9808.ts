@@ -26,6 +26,7 @@ function limit(word: number): number {
   return (raw & 0x1000 ? raw - 0x2000 : raw) / 16;
 }
 
+/** A simulated MCP9808; `$sim` keys temperature, fail. */
 export class Mcp9808Chip implements I2cChip, SimDevice {
   temperature = 21.5;
   failing = false;

@@ -17,6 +17,7 @@ const SPEC = {
   fail: { type: 'boolean' as const },
 } as Record<(typeof PINS)[number] | 'fail', { type: 'level' | 'boolean' }>;
 
+/** The `$sim` view of a pcf8574-in scheme: p0…p7 and fail. */
 export class Pcf8574InputPins implements SimDevice {
   constructor(
     readonly chip: Pcf8574Chip,

@@ -29,6 +29,7 @@ const SPEC = {
   fail: { type: 'boolean' },
 } as const;
 
+/** A simulated SHT3x; `$sim` keys temperature, humidity, fail. */
 export class Sht3xChip implements I2cChip, SimDevice {
   temperature = 21.5;
   humidity = 45;
