@@ -29,6 +29,7 @@ import type { LoadedScheme } from '../schemes/loader.js';
 import { createRuleEngine } from './rules.js';
 import { SchemeSet } from './schemes.js';
 import { SchemeWatcher } from './watch.js';
+import { Discovery } from '../discovery/index.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
 
@@ -60,6 +61,7 @@ export class Agent {
   #effective?: LoadResult;
   readonly #lastGood = new Map<string, { inputs: LoadedScheme[]; outputs: LoadedScheme[]; rules: LoadResult['rules'] }>();
   #watcher?: SchemeWatcher;
+  #discovery?: Discovery;
   #scan?: ScanResult | { error: string };
   #store?: StateStore;
   #outbox?: Outbox;
@@ -155,6 +157,20 @@ export class Agent {
     await this.#mediator.start();
     this.bus.on('schemesChanged', this, () => void this.#publishInfo());
 
+    this.#discovery = new Discovery({
+      link: this.#link,
+      bus: this.bus,
+      topics: this.topics,
+      registry,
+      log,
+      schemes: () => this.schemes.all().map(({ scheme: s }) => ({ id: s.id, driver: s.driver, direction: s.direction, options: s.options })),
+      nodeInfo: { version, model: (await this.hardware.system.facts().catch(() => null))?.model ?? undefined },
+      enabled: config.homeassistant?.discovery ?? true,
+      prefix: config.homeassistant?.prefix,
+      republishStates: () => this.#republishStates(),
+    });
+    await this.#discovery.start();
+
     this.#ready = true;
     await this.#announce();
     if (this.opts.watch ?? true) {
@@ -169,6 +185,7 @@ export class Agent {
     this.#ready = false;
     await this.#watcher?.stop();
     await this.#mediator?.stop();
+    await this.#discovery?.stop();
     await this.#rules?.stop();
     await this.schemes?.stopAll();
     await this.#store?.close();
@@ -255,6 +272,14 @@ export class Agent {
     this.opts.log.info(`reload: started [${diff.started}], stopped [${diff.stopped}], restarted [${diff.restarted}]`);
     this.bus.emit('schemesChanged', { stopped: diff.stopped });
     return { ...diff, invalid: this.invalidFiles(), kept };
+  }
+
+  /** Sends every scheme's latest state again (Home Assistant came back and wants them). */
+  async #republishStates(): Promise<void> {
+    for (const { scheme } of this.schemes.all()) {
+      const saved = this.#store?.getState(scheme.id);
+      if (saved) this.bus.emit('state', { id: scheme.id, direction: scheme.direction, state: saved.state, ts: saved.ts });
+    }
   }
 
   /** Valid files as loaded; invalid files as they last were when valid (if they ever were). */
