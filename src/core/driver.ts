@@ -103,6 +103,13 @@ interface DriverDefBase<S extends z.ZodObject> {
   fields: FieldDef[];
   /** A complete, valid scheme entry for the docs and fixtures. */
   example: Record<string, unknown>;
+  /**
+   * For chips several schemes may use at once (an expander's pins, an ADC's inputs): schemes of
+   * drivers with the same `chip` may sit on one address, each claiming the `channels` it uses
+   * (named as a person would: "pin 4", "input A0"), which `option` selects.
+   * Without it a scheme owns its whole address.
+   */
+  shares?: { chip: string; option: string; channels(options: Record<string, unknown>): string[] };
 }
 
 export interface InputDriverDef<S extends z.ZodObject = z.ZodObject> extends DriverDefBase<S> {

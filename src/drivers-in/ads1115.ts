@@ -51,6 +51,8 @@ export const ads1115 = defineInput({
   direction: 'input',
   description: 'Texas Instruments ADS1115 16-bit ADC on I2C: one input or differential pair per scheme, in volts.',
   bus: 'i2c',
+  // Each read sets the multiplexer itself, so schemes reading different inputs share the chip.
+  shares: { chip: 'ads1115', option: 'input', channels: (o) => [`input ${o.input}`] },
   schema: z.object({
     // ADDR to GND, VDD, SDA or SCL (9.5.1.1).
     ...i2cDevice({ defaultAddress: 0x48, addresses: [0x48, 0x49, 0x4a, 0x4b] }),

@@ -21,6 +21,7 @@ export const pcf8574In = defineInput({
   direction: 'input',
   description: 'Eight digital inputs on a PCF8574 I2C expander, published on change (polling, or the INT pin).',
   bus: 'i2c',
+  shares: { chip: 'pcf8574', option: 'pins', channels: (o) => (Array.isArray(o.pins) ? o.pins : ALL_PINS).map((p) => `pin ${p}`) },
   schema: z.object({
     // PCF8574: 0x20-0x27; PCF8574A: 0x38-0x3F (A2..A0 pins).
     ...i2cDevice({ defaultAddress: 0x20, addresses: [...ALL_PINS.map((a) => 0x20 + a), ...ALL_PINS.map((a) => 0x38 + a)] }),

@@ -21,6 +21,7 @@ export const pcf8574Out = defineOutput({
   direction: 'output',
   description: 'One output pin of a PCF8574/PCF8574A I2C expander (relay boards), switched ON/OFF/TOGGLE; several schemes share one chip.',
   bus: 'i2c',
+  shares: { chip: 'pcf8574', option: 'pin', channels: (o) => [`pin ${o.pin}`] },
   schema: z.object({
     ...i2cDevice({ defaultAddress: 0x20, addresses: PCF8574_ADDRESSES }),
     pin: z.number().int().min(0).max(7).describe('Expander pin, 0..7 for P0..P7').meta({ examples: [3] }),

@@ -50,8 +50,8 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
 
   const ids = new Map<string, Entry>();
   const pins = new Map<number, Entry & { label: string }>();
-  const i2c = new Map<string, Entry & { label: string; pinned: boolean }>();
-  const expanderPins = new Map<string, Entry & { label: string }>();
+  const i2c = new Map<string, Entry & { label: string; chip?: string }>();
+  const chipChannels = new Map<string, Entry & { label: string }>();
   const spi = new Map<string, Entry & { label: string; driver: string }>();
   const spiChannels = new Map<string, Entry & { label: string }>();
   const oneWire = new Map<string, Entry & { label: string }>();
@@ -64,21 +64,21 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
 
     const o = s.options;
     const def = defOf(registry, s);
-    // An I2C driver's `pin`/`pins` are pins of its chip (an expander's P0..P7), not GPIOs.
-    const chipPins = def?.bus === 'i2c' ? expanderPinsOf(o) : undefined;
+    // On an I2C chip, `pin`/`pins` name pins of the chip (an expander's P0..P7), not GPIOs.
     for (const [key, value] of Object.entries(o)) {
-      const pin = (key === 'pin' && !chipPins) || key.endsWith('_pin') ? gpioNumber(value) : undefined;
+      const pin = (key === 'pin' && def?.bus !== 'i2c') || key.endsWith('_pin') ? gpioNumber(value) : undefined;
       if (pin !== undefined) claim(pins, pin, at, [key], `GPIO${pin}`);
     }
     if (def?.bus === 'i2c' && typeof o.address === 'number') {
       const key = `${o.bus}:${o.address}`;
       const what = `I2C bus ${o.bus} address 0x${o.address.toString(16)}`;
-      // Expander schemes (inputs and outputs) share the chip pin by pin; anything else owns the address.
+      // Drivers that share a chip (def.shares) sit on one address channel by channel; any other owns it.
+      const chip = def.shares?.chip;
       const first = i2c.get(key);
-      if (first && !(chipPins && first.pinned)) report(at, ['address'], `${what} is already used by ${first.label} (${where(first)})`);
+      if (first && !(chip && first.chip === chip)) report(at, ['address'], `${what} is already used by ${first.label} (${where(first)})`);
       else {
-        if (!first) i2c.set(key, { ...at, pinned: chipPins !== undefined });
-        for (const p of chipPins ?? []) claim(expanderPins, `${key}:${p}`, at, [typeof o.pin === 'number' ? 'pin' : 'pins'], `pin ${p} of ${what}`);
+        if (!first) i2c.set(key, { ...at, chip });
+        for (const c of def.shares?.channels(o) ?? []) claim(chipChannels, `${key}:${c}`, at, [def.shares!.option], `${c} of ${what}`);
       }
     }
     if (def?.bus === 'spi' && typeof o.device === 'number') {
@@ -103,13 +103,6 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
     else ruleIds.set(r.id, at);
     checkRuleRefs(r.raw, schemes, declared, registry, (sub, message) => report(at, sub, message));
   }
-}
-
-/** The expander pins an I2C scheme names: `pin: 3` or `pins: [0, 1]`; undefined when it names none. */
-function expanderPinsOf(o: Record<string, unknown>): number[] | undefined {
-  if (typeof o.pin === 'number') return [o.pin];
-  if (Array.isArray(o.pins) && o.pins.every((p) => typeof p === 'number')) return o.pins as number[];
-  return undefined;
 }
 
 /** The BCM number of a pin option: 17, "17", "GPIO17" and "gpio17" are all the same line. */

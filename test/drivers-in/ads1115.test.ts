@@ -91,3 +91,14 @@ test('ads1115: schema offers only the PGA ranges and data rates the chip has', (
   assert.throws(() => ads1115.schema.parse({ data_rate: 100 }));
   assert.throws(() => ads1115.schema.parse({ input: 'A1-A2' }));
 });
+
+test('ads1115: schemes reading different inputs share one chip; the same input twice is refused', async () => {
+  const { loadSchemeTexts } = await import('../../src/schemes/loader.js');
+  const { builtinRegistry } = await import('../../src/core/registry.js');
+  const problems = (yaml: string) => loadSchemeTexts([{ file: 'adc.yaml', text: yaml }], builtinRegistry()).problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
+  assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: a1, driver: ads1115, input: A1 }\n  - { id: d23, driver: ads1115, input: A2-A3 }\n'), []);
+  assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: again, driver: ads1115, input: A0 }\n'), [
+    "3:42: input A0 of I2C bus 1 address 0x48 is already used by 'a0' (adc.yaml:2)",
+  ]);
+  assert.equal(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: t, driver: ina219, address: 0x48 }\n').length, 1, 'another chip at the address is refused');
+});

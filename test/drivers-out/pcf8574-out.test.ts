@@ -112,14 +112,16 @@ test('pcf8574-out: validation lets expander schemes share a chip pin by pin, ref
   assert.deepEqual(problems(`outputs:\n${relays([4])}\n  - { id: again, driver: pcf8574-out, address: 0x20, pin: 4 }`), [
     "3: pin 4 of I2C bus 1 address 0x20 is already used by 'r4' (relays.yaml:2)",
   ]);
-  // Expander schemes of other drivers share the chip pin by pin (an input listing `pins`); a
-  // driver that names no pins owns the whole address.
+  // pcf8574-in shares the chip pin by pin (the pins it lists); a driver that does not share the
+  // chip (no `shares`) owns the whole address.
   const registry = builtinRegistry();
-  registry.inputs['expander-in'] = { ...pcf8574Out, direction: 'input', polled: false, name: 'expander-in', schema: z.object({ ...i2cDevice({ defaultAddress: 0x20 }), pins: z.array(z.number()) }) } as any;
-  registry.outputs['backpack'] = { ...pcf8574Out, name: 'backpack', schema: z.object(i2cDevice({ defaultAddress: 0x20 })) } as any;
+  registry.outputs['backpack'] = { ...pcf8574Out, shares: undefined, name: 'backpack', schema: z.object(i2cDevice({ defaultAddress: 0x20 })) } as any;
   const mixed = (yaml: string) => loadSchemeTexts([{ file: 'mixed.yaml', text: yaml }], registry).problems.map((p) => p.message);
-  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: expander-in, pins: [4, 5] }\noutputs:\n${relays([0, 1])}`), []);
-  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: expander-in, pins: [0, 5] }\noutputs:\n${relays([1, 5])}`), [
+  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: pcf8574-in, pins: [4, 5] }\noutputs:\n${relays([0, 1])}`), []);
+  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: pcf8574-in }\noutputs:\n${relays([1])}`), [
+    "pin 1 of I2C bus 1 address 0x20 is already used by 'zones' (mixed.yaml:2)",
+  ]);
+  assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: pcf8574-in, pins: [0, 5] }\noutputs:\n${relays([1, 5])}`), [
     "pin 5 of I2C bus 1 address 0x20 is already used by 'zones' (mixed.yaml:2)",
   ]);
   assert.deepEqual(mixed(`outputs:\n${relays([1])}\n  - { id: lcd, driver: backpack }`), ["I2C bus 1 address 0x20 is already used by 'r1' (mixed.yaml:2)"]);
