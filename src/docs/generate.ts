@@ -33,7 +33,7 @@ function driverSection(def: DriverDef): string {
   const options = driverOptionDocs(def);
   if (options.length) lines.push('| option | type | default | description |', '|---|---|---|---|', ...optionRows(options), '');
   const fields = def.fields.map((f) => `\`${f.name}\`${f.unit ? ` (${f.unit})` : ''}`).join(', ');
-  lines.push(`Publishes: ${fields}.`, '');
+  lines.push(fields ? `Publishes: ${fields}.` : 'Publishes: the fields its options name.', '');
   lines.push('```yaml', stringify({ [def.direction === 'input' ? 'inputs' : 'outputs']: [def.example] }).trimEnd(), '```', '');
   return lines.join('\n');
 }
