@@ -34,6 +34,7 @@ export const argSpec = z.discriminatedUnion('type', [
     ...common,
   }),
 ]);
+/** One declared argument, defaults filled in. */
 export type ArgSpec = z.output<typeof argSpec>;
 
 /** The `args` option: argument name → type. `for` is taken by the runtime's timed commands. */

@@ -52,6 +52,7 @@ function run(file: string, args: string[], o: { timeout: number; cwd?: string; e
   });
 }
 
+/** The `command` output driver: an allow-listed program with typed argv slots, never a shell. */
 export const command = defineOutput({
   name: 'command',
   direction: 'output',

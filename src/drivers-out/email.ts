@@ -11,6 +11,7 @@ import { Template, firstOf, objectLookup, statesLookup } from './template.js';
 
 const address = z.string().min(3).regex(/@/, 'expected an e-mail address');
 
+/** The `email` output driver: SMTP through nodemailer to fixed recipients. */
 export const email = defineOutput({
   name: 'email',
   direction: 'output',

@@ -5,10 +5,13 @@
  * blank column to its right and one blank row below it separate characters and lines.
  */
 
+/** Glyph size in pixels, without spacing. */
 export const GLYPH_WIDTH = 5;
+/** Glyph height in pixels; the cell's eighth row is the gap between lines. */
 export const GLYPH_HEIGHT = 7;
 /** Pixels per character cell, spacing included. */
 export const CELL_WIDTH = 6;
+/** One SSD1306 page (8.7): a text row at scale 1. */
 export const CELL_HEIGHT = 8;
 
 const GLYPHS: [string, string][] = [

@@ -54,9 +54,11 @@ export interface LcdByte {
   value: number;
 }
 
+/** One LCD behind one backpack: nibble clocking, instructions and initialisation, over the I2C bus it is given. */
 export class Hd44780Link {
   // At power-up every PCF8574 pin is high (PCF8574 datasheet, "Power-on reset"); that includes E and R/W.
   #port = 0xff;
+  /** Whether the backlight pin is driven high in every byte sent from now on. */
   backlight = true;
 
   constructor(

@@ -20,6 +20,7 @@ export function rowOffsets(columns: number): number[] {
   return [0x00, 0x40, columns, 0x40 + columns];
 }
 
+/** The `hd44780` output driver: text and templates on a character LCD behind a PCF8574 backpack. */
 export const hd44780 = defineOutput({
   name: 'hd44780',
   direction: 'output',

@@ -41,6 +41,7 @@ function shown(url: string): string {
   }
 }
 
+/** The `http` output driver: a webhook with templates, a timeout and retries. */
 export const http = defineOutput({
   name: 'http',
   direction: 'output',

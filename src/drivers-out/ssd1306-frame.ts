@@ -5,6 +5,7 @@
  */
 import { CELL_HEIGHT, CELL_WIDTH, GLYPH_WIDTH, glyphColumns } from './font.js';
 
+/** Panel size and text scale, which decide how text maps onto pages. */
 export interface FrameGeometry {
   /** Pixels across (128). */
   width: number;

@@ -43,6 +43,7 @@ export function initSequence(o: { height: 32 | 64; rotate: 0 | 180; contrast: nu
   ];
 }
 
+/** The `ssd1306` output driver: text and templates on an SSD1306 OLED. */
 export const ssd1306 = defineOutput({
   name: 'ssd1306',
   direction: 'output',

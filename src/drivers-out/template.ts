@@ -13,6 +13,7 @@ const TAG = /\{\{\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
 /** Finds the value at a dotted path; undefined when there is none. */
 export type Lookup = (path: readonly string[]) => unknown;
 
+/** How `Template.render` fills in values. */
 export interface RenderOptions {
   /** Shown for a path with no value (default: empty). */
   missing?: string;

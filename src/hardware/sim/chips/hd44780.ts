@@ -13,6 +13,7 @@ import type { AttachFn } from '../attach.js';
 import type { BackpackPins } from '../../../drivers-out/hd44780-link.js';
 import { decodeChar } from '../../../drivers-out/hd44780-charset.js';
 
+/** The pin map of the common backpacks (P0=RS, P1=RW, P2=E, P3=backlight, P4–P7=D4–D7). */
 export const DEFAULT_BACKPACK: BackpackPins = { rs: 0, rw: 1, e: 2, backlight: 3, d4: 4, d5: 5, d6: 6, d7: 7 };
 
 /** One byte the LCD received: an instruction (rs 0) or character data (rs 1). */
@@ -21,6 +22,7 @@ export interface LcdTransfer {
   value: number;
 }
 
+/** The backpack and LCD as one I2C chip; see the file comment for what it models. */
 export class Hd44780Chip implements I2cChip, SimDevice {
   /** DDRAM by address; two-line mode uses 0x00–0x27 and 0x40–0x67. */
   readonly ddram = new Uint8Array(0x80).fill(0x20);

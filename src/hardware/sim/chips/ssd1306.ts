@@ -22,6 +22,7 @@ function argumentCount(op: number): number {
   return 0;
 }
 
+/** The SSD1306 as an I2C chip: command interpreter and GDDRAM; see the file comment. */
 export class Ssd1306Chip implements I2cChip, SimDevice {
   /** GDDRAM: page p, column c at `p * 128 + c`; D0 of a byte is the top row of the page. */
   readonly ram = new Uint8Array(PAGES * COLUMNS);
