@@ -420,6 +420,8 @@ export class Agent {
       will: { topic: this.topics.status, payload: 'offline', retain: true, qos: 1 },
       // The embedded broker speaks 3.1.1 (and gives us retain-as-published anyway).
       protocolVersion: this.#broker ? 4 : 5,
+      // Back within 10 s of the broker's return, however long it was away.
+      backoff: { min: 500, max: 10_000 },
       log,
     });
     // After a reconnect the broker may have published our will: say we are back.
@@ -430,6 +432,8 @@ export class Agent {
   }
 
   async #announce(): Promise<void> {
+    // Restored output states (and first readings) reach the broker before `online` does.
+    await this.#delivery?.settled();
     await this.#publishInfo();
     await this.#publisher!.send({ topic: this.topics.status, payload: 'online', qos: 1, retain: true });
     this.opts.log.info(`online: ${this.topics.status}`);

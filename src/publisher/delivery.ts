@@ -48,6 +48,8 @@ export class Delivery {
   readonly #backlog = new Map<string, number>();
   /** Ids in flight on each lane. */
   readonly #live = new Map<number, string>();
+  /** Sends waiting for their outbox commit. */
+  #storing = 0;
   readonly #draining = new Map<number, string>();
   readonly #inflight: ReadonlySet<number> = { has: (id: number) => this.#live.has(id) || this.#draining.has(id) } as ReadonlySet<number>;
   readonly #liveOnly: ReadonlySet<number> = { has: (id: number) => this.#live.has(id) } as ReadonlySet<number>;
@@ -89,11 +91,29 @@ export class Delivery {
 
   /** Keeps `msg` durably, then sends it on the right lane. Resolves once it is on disk. */
   async send(msg: Omit<OutboxMessage, 'id'>): Promise<void> {
-    const row = await this.opts.outbox.enqueue(msg);
+    this.#storing++;
+    let row: OutboxMessage;
+    try {
+      row = await this.opts.outbox.enqueue(msg);
+    } finally {
+      this.#storing--;
+    }
     if (this.opts.link.connected && !this.#backlog.has(row.topic)) this.#sendLive(row);
     else {
       this.#addBacklog(row.topic);
       this.#kick(0);
+    }
+  }
+
+  /**
+   * Resolves once everything handed over so far on the live lane has been acknowledged, or after
+   * `timeoutMs`, or at once when offline. The agent waits for it before `status online`, so the
+   * states it restored reach the broker before anyone is told the node is up.
+   */
+  async settled(timeoutMs = 2_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while ((this.#storing > 0 || this.#live.size > 0) && this.opts.link.connected && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2));
     }
   }
 
