@@ -61,7 +61,10 @@ export interface InputContext extends DriverContext {
   fail(error: Error): void;
 }
 
-export type OutputContext = DriverContext;
+export interface OutputContext extends DriverContext {
+  /** Publishes a new state the driver reached by itself (a display redrawn after a value it shows changed). */
+  update(state: Reading): void;
+}
 
 export interface InputDriver {
   /** Open the device. Throwing marks the scheme failed; it is retried with backoff. */

@@ -118,7 +118,10 @@ export function textDisplay(panel: TextPanel, initial: string[] | undefined, ctx
         // Only a changed picture goes to the device; the panel then sends only the changed rows.
         serial(async () => {
           const rows = render();
-          if (rows.some((r, i) => r !== shown[i])) await draw();
+          if (rows.some((r, i) => r !== shown[i])) {
+            await draw();
+            ctx.update(state());
+          }
         }).catch((err) => ctx.log.warn(`${ctx.id}: redraw after ${id} changed failed: ${(err as Error).message}`));
       });
       return state();

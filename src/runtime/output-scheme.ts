@@ -43,7 +43,14 @@ export class OutputScheme extends Supervised {
 
   protected async open(): Promise<void> {
     const { def, options, hardware, log, persist, states } = this.ctx;
-    this.#driver = def.create(options, { id: this.id, hardware, log, persist, states });
+    this.#driver = def.create(options, {
+      id: this.id,
+      hardware,
+      log,
+      persist,
+      states,
+      update: (state) => this.online && this.publishState(state, new Date(), 'output'),
+    });
     // After a failure, come back in the state we last had; at boot, in the saved one if asked.
     const restored = this.lastState ?? (options.restore ? this.ctx.restored : undefined);
     const state = await this.#driver.start(restored);

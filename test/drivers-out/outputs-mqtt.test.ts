@@ -118,6 +118,9 @@ outputs:
     await eventually(() => lcd.rows()[0] === 'Kitchen 26.5°C  ', `the LCD shows 26.5°C (has ${JSON.stringify(lcd.rows())})`);
     assert.equal(lcd.ddram[0x0c], 0xdf);
     assert.deepEqual(lcd.errors, []);
+    // The redraw is published too, so the state topic says what the display shows.
+    await probe.waitForState(T('oled'), (s) => s.text === 'Kitchen\n26.5 °C', 3_000, since);
+    await probe.waitForState(T('lcd'), (s) => s.text === 'Kitchen 26.5°C', 3_000, since);
 
     const set = probe.mark();
     await probe.publish(T('oled/set'), 'Hello from MQTT');
