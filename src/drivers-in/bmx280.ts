@@ -7,7 +7,9 @@
  * with the BMP280's (BST-BMP280-DS001) in brackets.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CommonOptions, InputContext, InputDriver, Reading } from '../core/driver.js';
+import { z } from 'zod';
+import type { CommonOptions, FieldDef, InputContext, InputDriver, Reading } from '../core/driver.js';
+import { i2cDevice, polled } from '../schemes/pieces.js';
 import type { I2cBus } from '../hardware/types.js';
 import {
   type Bme280Calibration,
@@ -75,6 +77,18 @@ export const BMP280: Bmx280Variant = {
 };
 
 /** Options both drivers have. */
+/** What both chips publish, and the options both take (SDO to GND gives 0x76, to VDDIO 0x77: datasheet 5.2). */
+export const bmx280Fields = {
+  temperature: { name: 'temperature', type: 'number', unit: '°C', description: 'Air temperature', deviceClass: 'temperature' },
+  humidity: { name: 'humidity', type: 'number', unit: '%RH', description: 'Relative humidity', deviceClass: 'humidity' },
+  pressure: { name: 'pressure', type: 'number', unit: 'hPa', description: 'Barometric pressure', deviceClass: 'atmospheric_pressure' },
+} satisfies Record<string, FieldDef>;
+
+export const bmx280Schema = z.object({
+  ...i2cDevice({ defaultAddress: 0x76, addresses: [0x76, 0x77] }),
+  ...polled('30s'),
+});
+
 export interface Bmx280Options extends CommonOptions {
   bus: number;
   address: number;
