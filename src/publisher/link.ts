@@ -38,6 +38,12 @@ export interface LinkStats {
 export class MqttLink {
   #client?: MqttClient;
   readonly #handlers: { filter: string; qos: 0 | 1 | 2; rap: boolean; fn: MessageHandler }[] = [];
+  /**
+   * One MQTT 5 subscription identifier per filter. A broker delivers one copy of a message per
+   * matching subscription, each tagged with its identifier, so every copy goes only to the handlers
+   * of the filters it names, and overlapping filters never run a handler twice.
+   */
+  readonly #subscriptionIds = new Map<string, number>();
   readonly #onConnect: (() => void)[] = [];
   #stats: LinkStats = { connected: false, connects: 0, reconnects: 0 };
 
@@ -111,7 +117,8 @@ export class MqttLink {
   subscribe(filter: string, fn: MessageHandler, opts: { qos?: 0 | 1 | 2; rap?: boolean } = {}): void {
     const h = { filter, qos: opts.qos ?? 1, rap: opts.rap ?? false, fn };
     this.#handlers.push(h);
-    if (this.connected) this.#client!.subscribe(filter, { qos: h.qos, rap: h.rap });
+    if (!this.#subscriptionIds.has(filter)) this.#subscriptionIds.set(filter, this.#subscriptionIds.size + 1);
+    if (this.connected) this.#subscribeOne(h);
   }
 
   /** Resolves when the broker has the message (PUBACK for QoS 1); queued in memory while offline. */
@@ -147,7 +154,7 @@ export class MqttLink {
     this.#stats.connectedSince = new Date().toISOString();
     client.options.reconnectPeriod = (this.opts.backoff ?? { min: 500 }).min;
     this.opts.log.info(`MQTT: connected to ${redact(this.opts.url)}${this.#stats.connects > 1 ? ' again' : ''}`);
-    for (const { filter, qos, rap } of this.#handlers) client.subscribe(filter, { qos, rap });
+    for (const h of this.#handlers) this.#subscribeOne(h);
     for (const fn of this.#onConnect) fn();
   }
 
@@ -161,8 +168,18 @@ export class MqttLink {
     client.options.reconnectPeriod = next;
   }
 
+  #subscribeOne(h: { filter: string; qos: 0 | 1 | 2; rap: boolean }): void {
+    const client = this.#client!;
+    const v5 = client.options.protocolVersion === 5;
+    const properties = v5 ? { subscriptionIdentifier: this.#subscriptionIds.get(h.filter)! } : undefined;
+    client.subscribe(h.filter, { qos: h.qos, rap: h.rap, ...(properties ? { properties } : {}) });
+  }
+
   #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const tagged = packet.properties?.subscriptionIdentifier;
+    const ids = tagged === undefined ? undefined : new Set(Array.isArray(tagged) ? tagged : [tagged]);
     for (const h of this.#handlers) {
+      if (ids && !ids.has(this.#subscriptionIds.get(h.filter)!)) continue;
       if (!topicMatches(h.filter, topic)) continue;
       try {
         h.fn(topic, payload, packet);
