@@ -69,6 +69,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   #online = false;
   #statusKnown = false;
   #timer?: unknown;
+  #immediate?: NodeJS.Immediate;
   #cursor = 0;
   readonly #inflight = new Set<number>();
   #idle: (() => void)[] = [];
@@ -130,7 +131,8 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
     if (!this.#running) return;
     this.#running = false;
     this.ctx.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    clearImmediate(this.#immediate);
+    this.#timer = this.#immediate = undefined;
     await this.close();
     this.outbox?.close();
     this.setOnline(false);
@@ -220,12 +222,17 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
     this.kick();
   }
 
+  /** Runs the sender after `ms` on the bridge's clock; at once (next turn of the loop) for 0. */
   #schedule(ms: number): void {
     if (!this.#running) return;
-    if (this.#timer !== undefined) {
-      if (ms > 0) return;
-      this.ctx.clock.clearTimeout(this.#timer);
+    if (ms <= 0) {
+      this.#immediate ??= setImmediate(() => {
+        this.#immediate = undefined;
+        this.#pump();
+      });
+      return;
     }
+    if (this.#timer !== undefined) return;
     this.#timer = this.ctx.clock.setTimeout(() => {
       this.#timer = undefined;
       this.#pump();

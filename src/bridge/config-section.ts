@@ -45,6 +45,8 @@ export function checkBridgeSection(src: Located | undefined, raw: unknown, dir: 
       at: (path, key) => (!src ? { line: 1, col: 1 } : key ? keyPositionOf(src, ['bridges', ...path], key) : positionOf(src, ['bridges', ...path])),
     },
   });
-  const problems = [...inBridges, ...result.problems].sort((a, b) => a.line - b.line || a.col - b.col);
+  // A value wrong only because its ${VAR} or secret is missing is reported once.
+  const reported = new Set(inBridges.map((p) => `${p.line}:${p.col}`));
+  const problems = [...inBridges, ...result.problems.filter((p) => !reported.has(`${p.line}:${p.col}`))].sort((a, b) => a.line - b.line || a.col - b.col);
   return { bridges: result.bridges, problems, rest };
 }

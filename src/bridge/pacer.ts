@@ -27,11 +27,9 @@ export class Pacer {
     this.#tokens -= 1;
   }
 
-  /** Nothing goes before `until`; after it, one message at a time again. */
+  /** Nothing goes before `until`; the bucket keeps filling meanwhile, up to its burst. */
   pause(until: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, until);
-    this.#tokens = Math.min(this.#tokens, 0);
-    this.#last = Math.max(this.#last, until);
   }
 
   get pausedUntil(): number {

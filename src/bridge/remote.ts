@@ -165,8 +165,11 @@ export class RemoteMqtt {
 
   #closed(client: MqttClient): void {
     if (this.#client !== client) return;
+    if (client.connected === false && !this.#lastError) this.#lastError = 'the remote closed the connection';
     const { min, max } = this.opts.backoff ?? { min: 1_000, max: 60_000 };
     client.options.reconnectPeriod = Math.min(max, Math.max(min, (client.options.reconnectPeriod ?? min) * 2));
+    // A renewal is a reconnect on purpose, not an outage.
+    if (this.#renewing) return;
     for (const fn of this.#onClose) fn();
   }
 }

@@ -88,6 +88,10 @@ function checkOne(entry: unknown, label: string, add: Add, dir: string): BridgeC
 
 /** Options that only make sense together, and limits of the services. */
 function crossCheck(b: BridgeConfig, label: string, add: Add): void {
+  // MQTT 3.1.1 has no password without a user name, and brokers on 5 refuse it too.
+  if ((b.type === 'mqtt' || (b.type === 'thingspeak' && b.mode === 'mqtt')) && b.password !== undefined && !b.username) {
+    add(['password'], `${label}: a password needs a username`);
+  }
   if (b.type === 'mqtt' || b.type === 'aws-iot') {
     b.forward.forEach((f, j) => {
       if (f.to && /\{(node|id)\}/.test(f.to) && !f.from.endsWith('#') && f.from.split('/').length < 3) {

@@ -15,7 +15,7 @@ import type { TestCerts } from './certs.js';
 export const NODE = 'test-pi';
 
 /** A logger whose lines (JSON text) a test can search, e.g. for a password. */
-export function recordingLog(level = process.env.HANODE_TEST_LOG ?? 'debug'): { log: Logger; lines: string[] } {
+export function recordingLog(level = process.env.HANODE_TEST_LOG || 'debug'): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -126,3 +126,9 @@ export class Inbox {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` holds (e.g. a PUBACK that trails the subscriber's copy). */
+export async function eventually(check: () => boolean, timeoutMs = 2_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await sleep(20);
+}

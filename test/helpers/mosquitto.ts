@@ -1,6 +1,6 @@
 /** A private Mosquitto on a free loopback port, that a test can stop and start again. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,8 @@ export class Mosquitto {
   private constructor(readonly port: number, opts: MosquittoOptions) {
     this.url = `${opts.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`;
     const dir = mkdtempSync(join(tmpdir(), 'hanode-mosq-'));
+    // Started as root, mosquitto drops to its own user, which must still be able to write its db here.
+    chmodSync(dir, 0o777);
     this.#conf = join(dir, 'mosquitto.conf');
     // autosave_interval 0: the db is written when mosquitto exits (SIGTERM), which is when it matters.
     const persistence = opts.persistence ? `persistence true\npersistence_location ${dir}/\nautosave_interval 0\n` : 'persistence false\n';
