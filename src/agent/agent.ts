@@ -358,10 +358,12 @@ export class Agent {
     return [...loaded.outputs, ...loaded.inputs].map((s) => {
       const interval = o.intervals[s.id];
       const disabled = o.disabled.schemes.includes(s.id);
-      if (interval === undefined && !disabled) return s;
+      const enabled = o.enabled.schemes.includes(s.id);
+      if (interval === undefined && !disabled && !enabled) return s;
       const options = { ...(s.options as Record<string, unknown>) };
       if (interval !== undefined && 'interval' in options) options.interval = interval;
       if (disabled) options.enabled = false;
+      if (enabled) options.enabled = true;
       return { ...s, options };
     });
   }
@@ -370,6 +372,7 @@ export class Agent {
     return createRuleEngine({
       rules: loaded.rules,
       disabled: this.#store!.overrides().disabled.rules,
+      enabled: this.#store!.overrides().enabled.rules,
       topics: this.topics,
       bus: this.bus,
       log: this.opts.log,

@@ -12,6 +12,7 @@ import { RuleEngine } from '../rules/index.js';
 export interface RuleWiring {
   rules: LoadedRule[];
   disabled: string[];
+  enabled: string[];
   topics: Topics;
   bus: EventBus;
   log: Logger;
@@ -55,6 +56,7 @@ export function createRuleEngine(w: RuleWiring): RuleEngine {
     bus: w.bus,
     log: w.log.child({ service: 'rules' }),
     disabled: w.disabled,
+    enabled: w.enabled,
     actions: {
       setLocal: (output, value) => {
         // The same path as `…/set`: a rule's value is a payload like any other.

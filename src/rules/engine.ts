@@ -27,6 +27,8 @@ export interface RuleEngineOptions {
   actions: RuleActions;
   /** Rule ids disabled at run time before a restart (the state store's overrides). */
   disabled?: Iterable<string>;
+  /** Rule ids enabled at run time although their file says `enabled: false`. */
+  enabled?: Iterable<string>;
   /** Time and timers; a fake one in tests. */
   clock?: Clock;
   damping?: Partial<Damping>;
@@ -56,6 +58,7 @@ export class RuleEngine {
     this.#clock = opts.clock ?? systemClock;
     const damping = { ...DEFAULT_DAMPING, ...opts.damping };
     const disabled = new Set(opts.disabled ?? []);
+    const enabled = new Set(opts.enabled ?? []);
     for (const rule of opts.rules) {
       const running = new RunningRule(rule, {
         clock: this.#clock,
@@ -66,6 +69,7 @@ export class RuleEngine {
         resumed: (r) => this.#markDirty(r),
       });
       if (disabled.has(rule.id)) running.enabled = false;
+      if (enabled.has(rule.id)) running.enabled = true;
       this.#rules.set(rule.id, running);
       for (const fact of running.facts) this.#readers.set(fact, [...(this.#readers.get(fact) ?? []), running]);
     }

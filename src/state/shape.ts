@@ -16,6 +16,8 @@ export interface Overrides {
   /** Polling interval per input scheme id, in ms. */
   intervals: Record<string, number>;
   disabled: { schemes: string[]; rules: string[] };
+  /** Enabled at run time although their file says `enabled: false`. */
+  enabled: { schemes: string[]; rules: string[] };
 }
 
 /** The whole file. */
@@ -30,7 +32,7 @@ export interface StateData {
 
 /** A fresh, empty state. */
 export function emptyState(): StateData {
-  return { version: 1, states: {}, overrides: { intervals: {}, disabled: { schemes: [], rules: [] } }, counters: {} };
+  return { version: 1, states: {}, overrides: { intervals: {}, disabled: { schemes: [], rules: [] }, enabled: { schemes: [], rules: [] } }, counters: {} };
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,12 +66,14 @@ export function parseStateData(raw: unknown): StateData {
     throw new Error("'overrides.intervals' is not a map of positive numbers");
   }
   data.overrides.intervals = intervals as Record<string, number>;
-  const disabled = overrides.disabled ?? {};
-  if (!isObject(disabled)) throw new Error("'overrides.disabled' is not an object");
-  for (const kind of ['schemes', 'rules'] as const) {
-    const list = disabled[kind] ?? [];
-    if (!isStringArray(list)) throw new Error(`'overrides.disabled.${kind}' is not a list of ids`);
-    data.overrides.disabled[kind] = [...new Set(list)];
+  for (const which of ['disabled', 'enabled'] as const) {
+    const lists = overrides[which] ?? {};
+    if (!isObject(lists)) throw new Error(`'overrides.${which}' is not an object`);
+    for (const kind of ['schemes', 'rules'] as const) {
+      const list = lists[kind] ?? [];
+      if (!isStringArray(list)) throw new Error(`'overrides.${which}.${kind}' is not a list of ids`);
+      data.overrides[which][kind] = [...new Set(list)];
+    }
   }
 
   const counters = raw.counters ?? {};

@@ -110,8 +110,12 @@ export class StateStore {
 
   /** A copy of the runtime overrides. */
   overrides(): Overrides {
-    const { intervals, disabled } = this.#db.data.overrides;
-    return { intervals: { ...intervals }, disabled: { schemes: [...disabled.schemes], rules: [...disabled.rules] } };
+    const { intervals, disabled, enabled } = this.#db.data.overrides;
+    return {
+      intervals: { ...intervals },
+      disabled: { schemes: [...disabled.schemes], rules: [...disabled.rules] },
+      enabled: { schemes: [...enabled.schemes], rules: [...enabled.rules] },
+    };
   }
 
   /** Sets (or with `undefined`, clears) an input's interval override in ms. */
@@ -122,12 +126,13 @@ export class StateStore {
     this.#changed(this.#overrideFlushMs);
   }
 
-  /** Records that a scheme or rule was enabled or disabled at run time. */
+  /** Records that a scheme or rule was enabled or disabled at run time, whatever its file says. */
   setEnabled(kind: OverrideKind, id: string, enabled: boolean): void {
     const key = kind === 'scheme' ? 'schemes' : 'rules';
-    const list = this.#db.data.overrides.disabled[key].filter((x) => x !== id);
-    if (!enabled) list.push(id);
-    this.#db.data.overrides.disabled[key] = list;
+    const o = this.#db.data.overrides;
+    o.disabled[key] = o.disabled[key].filter((x) => x !== id);
+    o.enabled[key] = o.enabled[key].filter((x) => x !== id);
+    (enabled ? o.enabled : o.disabled)[key].push(id);
     this.#changed(this.#overrideFlushMs);
   }
 

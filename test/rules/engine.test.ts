@@ -332,3 +332,14 @@ test('RuleEngine: stop clears timers, schedules and listeners', async () => {
   assert.deepEqual(actions.calls.publish, []);
   assert.deepEqual(actions.calls.set, []);
 });
+
+test('RuleEngine: a rule disabled in its file but enabled at run time before a restart starts enabled', async () => {
+  const { engine } = setup([{ id: 'quiet', enabled: false, every: '1h', then: [{ publish: { topic: 'x', payload: 'y' } }] }], { enabled: ['quiet'] });
+  await engine.start();
+  assert.equal(engine.list().find((r) => r.id === 'quiet')!.enabled, true);
+  await engine.stop();
+  const plain = setup([{ id: 'quiet', enabled: false, every: '1h', then: [{ publish: { topic: 'x', payload: 'y' } }] }]);
+  await plain.engine.start();
+  assert.equal(plain.engine.list().find((r) => r.id === 'quiet')!.enabled, false);
+  await plain.engine.stop();
+});

@@ -41,7 +41,7 @@ test('StateStore: states, overrides and counters survive a reopen', async (t) =>
   assert.deepEqual(b.getState('kitchen-fan'), { state: { state: 'ON' }, ts });
   assert.deepEqual(b.getState('kitchen-climate')?.state, { temperature: 21.5, humidity: 40 });
   assert.equal(b.getState('nope'), undefined);
-  assert.deepEqual(b.overrides(), { intervals: { 'kitchen-climate': 5_000 }, disabled: { schemes: ['hall-light'], rules: ['fan-when-hot'] } });
+  assert.deepEqual(b.overrides(), { intervals: { 'kitchen-climate': 5_000 }, disabled: { schemes: ['hall-light'], rules: ['fan-when-hot'] }, enabled: { schemes: [], rules: [] } });
   assert.equal(b.isEnabled('rule', 'fan-when-hot'), false);
   assert.equal(b.isEnabled('scheme', 'kitchen-fan'), true);
   assert.equal(b.getCounter('water-meter'), 1234);
@@ -51,7 +51,8 @@ test('StateStore: states, overrides and counters survive a reopen', async (t) =>
   b.deleteState('kitchen-climate');
   await b.close();
   const c = await StateStore.open({ file, log: silentLogger });
-  assert.deepEqual(c.overrides(), { intervals: {}, disabled: { schemes: ['hall-light'], rules: [] } });
+  // Enabled at run time: remembered, so a rule disabled in its file comes back enabled too.
+  assert.deepEqual(c.overrides(), { intervals: {}, disabled: { schemes: ['hall-light'], rules: [] }, enabled: { schemes: [], rules: ['fan-when-hot'] } });
   assert.equal(c.getState('kitchen-climate'), undefined);
   assert.equal(c.stats.quarantined, undefined);
   await c.close();
@@ -143,7 +144,7 @@ test('StateStore: a file truncated to half its size is moved aside and the store
   const { log, warnings } = capturingLogger();
   const store = await StateStore.open({ file, log });
   assert.equal(store.getState('kitchen-fan'), undefined);
-  assert.deepEqual(store.overrides(), { intervals: {}, disabled: { schemes: [], rules: [] } });
+  assert.deepEqual(store.overrides(), { intervals: {}, disabled: { schemes: [], rules: [] }, enabled: { schemes: [], rules: [] } });
   const aside = store.stats.quarantined!;
   assert.match(aside, /state\.json\.corrupt-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   assert.equal((await stat(aside)).size, Math.floor(size / 2));
@@ -191,7 +192,7 @@ test('StateStore: an older file without some sections loads', async (t) => {
   const store = await StateStore.open({ file, log: silentLogger });
   assert.equal(store.stats.quarantined, undefined);
   assert.equal(store.getState('fan')?.state.state, 'ON');
-  assert.deepEqual(store.overrides(), { intervals: {}, disabled: { schemes: [], rules: [] } });
+  assert.deepEqual(store.overrides(), { intervals: {}, disabled: { schemes: [], rules: [] }, enabled: { schemes: [], rules: [] } });
   await store.close();
 });
 
@@ -240,7 +241,7 @@ test('StateStore: what was flushed survives kill -9 in the middle of later write
 
   const store = await StateStore.open({ file, log: silentLogger });
   assert.equal(store.stats.quarantined, undefined, 'the file is whole after kill -9');
-  assert.deepEqual(store.overrides(), { intervals: { 'kitchen-climate': 5_000 }, disabled: { schemes: [], rules: ['fan-when-hot'] } });
+  assert.deepEqual(store.overrides(), { intervals: { 'kitchen-climate': 5_000 }, disabled: { schemes: [], rules: ['fan-when-hot'] }, enabled: { schemes: [], rules: [] } });
   assert.deepEqual(store.getState('kitchen-fan'), { state: { state: 'ON' }, ts: new Date('2025-01-01T00:00:00.000Z') });
   assert.ok(((store.getState('counter')?.state.n as number) ?? 0) > 0, 'later writes landed too');
   await store.close();
