@@ -123,7 +123,14 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
     this.#running = true;
     const waiting = this.outbox.stats().depth;
     if (waiting) log.info(`${waiting} message(s) kept from before are waiting to be sent`);
-    await this.open();
+    try {
+      await this.open();
+    } catch (err) {
+      // E.g. a certificate file gone since the config was read: the backlog stays for next time.
+      this.#running = false;
+      this.outbox.close();
+      throw err;
+    }
     this.kick();
   }
 

@@ -110,6 +110,8 @@ export class MqttBridge<C extends BridgeConfig = MqttBridgeConfig> extends Bridg
       this.disconnected();
     });
     this.log.info(`connecting to ${hideCredentials(c.url)} as ${c.clientId}`);
+    // Truthful from the start: a retained `online` from the last run must not outlive it.
+    this.setOnline(false);
     remote.start();
   }
 

@@ -182,8 +182,9 @@ describe('azure-iot-hub bridge', () => {
     while (hub.connects.length < 3 && Date.now() < again) await sleep(20);
     assert.equal(hub.connects.length, 3);
     assert.equal(bridges.service.status()[0].online, true);
-    // A renewal is not an outage: the status never said offline.
-    assert.deepEqual(probe.on('han/test-pi/$bridge/azure/status').map((m) => m.payload), ['online']);
+    // A renewal is not an outage: once online, the status never said offline.
+    const statuses = probe.on('han/test-pi/$bridge/azure/status').map((m) => m.payload);
+    assert.deepEqual(statuses.slice(statuses.indexOf('online')), ['online']);
   });
 
   test('the key and the token never reach the log', () => {

@@ -4,7 +4,7 @@
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, existsSync } from 'node:fs';
+import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
@@ -61,6 +61,26 @@ describe('bridge backlogs', () => {
     assert.equal(second.service.status()[0].backlog, 0);
     assert.equal(second.service.status()[0].sent, 40);
     await second.stop();
+  });
+
+  test('a bridge that cannot start (its certificate gone since validation) is reported; the others run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hanode-gone-'));
+    writeFileSync(join(dir, 'ca.crt'), 'PEM');
+    const pending = startBridges(
+      local.url,
+      [
+        { id: 'gone', type: 'mqtt', url: 'mqtts://127.0.0.1:1', ca: 'ca.crt' },
+        { id: 'fine', type: 'mqtt', url: cloud.url },
+      ],
+      { dir, beforeStart: () => rmSync(join(dir, 'ca.crt')) },
+    );
+    const running = await pending;
+    await probe.waitFor('han/test-pi/$bridge/gone/status', (p) => p === 'offline');
+    await probe.waitFor('han/test-pi/$bridge/fine/status', (p) => p === 'online');
+    assert.match(running.errors.map((e) => e.error).join('\n'), /bridge 'gone' did not start: .*ENOENT/);
+    assert.equal(running.errors[0].topic, 'han/test-pi/$bridge/gone/status');
+    await assert.rejects(running.service.notify('gone', {}), /bridge 'gone' is not running/);
+    await running.stop();
   });
 
   test('a bridge whose remote is dead does not hold up another', async () => {

@@ -52,9 +52,14 @@ export interface Running {
 }
 
 /** Validates raw bridge entries (as hanode.yaml would hold them) and starts a service on `localUrl`. */
-export async function startBridges(localUrl: string, raw: unknown[], opts: { clock?: Clock; dataDir?: string; dir?: string } = {}): Promise<Running> {
+export async function startBridges(
+  localUrl: string,
+  raw: unknown[],
+  opts: { clock?: Clock; dataDir?: string; dir?: string; beforeStart?: () => void } = {},
+): Promise<Running> {
   const { bridges, problems } = validateBridges(raw, { dir: opts.dir ?? process.cwd() });
   if (problems.length) throw new Error(problems.map((p) => p.message).join('\n'));
+  opts.beforeStart?.();
   const { log, lines } = recordingLog();
   const bus = new EventBus(log);
   const errors: { topic: string; error: string }[] = [];
