@@ -30,6 +30,7 @@ import { createRuleEngine } from './rules.js';
 import { SchemeSet } from './schemes.js';
 import { SchemeWatcher } from './watch.js';
 import { Discovery } from '../discovery/index.js';
+import { BridgeService } from '../bridge/index.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
 
@@ -62,6 +63,7 @@ export class Agent {
   readonly #lastGood = new Map<string, { inputs: LoadedScheme[]; outputs: LoadedScheme[]; rules: LoadResult['rules'] }>();
   #watcher?: SchemeWatcher;
   #discovery?: Discovery;
+  #bridges?: BridgeService;
   #scan?: ScanResult | { error: string };
   #store?: StateStore;
   #outbox?: Outbox;
@@ -142,7 +144,22 @@ export class Agent {
     await this.#publisher.start();
     this.#delivery.start();
     store.attach(this.bus);
+    for (const p of config.bridgeProblems ?? []) this.#early.push({ topic: p.file, error: formatProblem(p) });
     for (const e of this.#early.splice(0)) this.bus.emit('error', e);
+
+    // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.
+    if (config.bridges.length) {
+      this.#bridges = new BridgeService({
+        bridges: config.bridges,
+        node: config.node.id,
+        base: config.base_topic,
+        localLink: this.#link,
+        bus: this.bus,
+        log: log.child({ service: 'bridges' }),
+        dataDir: config.data,
+      });
+      await this.#bridges.start();
+    }
     for (const p of this.#loaded.problems) this.bus.emit('error', { topic: p.file, error: formatProblem(p) });
 
     // The rules listen before any scheme starts, so they see every first state.
@@ -187,6 +204,7 @@ export class Agent {
     await this.#mediator?.stop();
     await this.#discovery?.stop();
     await this.#rules?.stop();
+    await this.#bridges?.stop();
     await this.schemes?.stopAll();
     await this.#store?.close();
     await this.#publisher?.stop();
@@ -320,6 +338,7 @@ export class Agent {
       connection: { url: redact(this.#url ?? ''), ...this.#link?.stats },
       publisher: this.#publisher?.stats,
       outbox: this.#delivery?.stats(),
+      bridges: this.#bridges?.status() ?? [],
       schemes: {
         total: status.length,
         online: status.filter((s) => s.online).length,
@@ -380,6 +399,10 @@ export class Agent {
       publisher: this.#publisher!,
       command: (id, command) => this.#control().command(id, command),
       remote: this.#remoteFacts,
+      notify: (bridge, payload) => {
+        if (!this.#bridges) return Promise.reject(new Error(`no bridge '${bridge}': hanode.yaml configures none`));
+        return this.#bridges.notify(bridge, payload);
+      },
     });
   }
 

@@ -19,6 +19,8 @@ export interface RuleWiring {
   link: MqttLink;
   publisher: Publisher;
   command(id: string, command: Record<string, unknown>): Promise<Reading>;
+  /** The rules' `notify` action: hands the payload to a bridge. */
+  notify(bridge: string, payload: Record<string, unknown>): Promise<void>;
   /** Remote facts subscribed so far, shared across reloads so each topic is subscribed once. */
   remote: Map<string, (state: Record<string, unknown>) => void>;
 }
@@ -86,9 +88,7 @@ export function createRuleEngine(w: RuleWiring): RuleEngine {
           }
         });
       },
-      notify: async (bridge, payload) => {
-        w.log.info({ payload }, `notify through '${bridge}': no bridge of that name is configured, so this only logs`);
-      },
+      notify: (bridge, payload) => w.notify(bridge, payload),
     },
   });
   // What the last engine knew; start() evaluates every rule on it.
