@@ -6,7 +6,9 @@ import { registryFor } from './registry.js';
 
 export async function validateCommand(paths: string[], opts: { config?: string }): Promise<number> {
   const config = await loadConfig({ config: opts.config });
-  const { registry, problems: pluginProblems } = await registryFor(config);
+  const { registry, problems: loadProblems } = await registryFor(config);
+  // A bridge left out of hanode.yaml is a problem too (the agent would run without it).
+  const pluginProblems = [...loadProblems, ...(config.bridgeProblems ?? []).map(formatProblem)];
   for (const p of pluginProblems) process.stdout.write(p + '\n');
   const targets = paths.length ? paths : [config.schemes];
   const missing = targets.filter((p) => !existsSync(p));

@@ -299,3 +299,15 @@ describe('run: config problems before anything starts', { concurrency: 4 }, () =
     assert.match(r.stderr, /^--node: expected lower-case letters, digits and dashes/m);
   });
 });
+
+test('validate reports a bridge that hanode.yaml would leave out, and exits 1', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawnSync } = await import('node:child_process');
+  const dir = mkdtempSync(join(tmpdir(), 'hanode-validate-bridge-'));
+  writeFileSync(join(dir, 'hanode.yaml'), 'bridges:\n  - { id: x, type: pigeon }\n');
+  const r = spawnSync(process.execPath, ['bin/hanode.js', 'validate', '-c', join(dir, 'hanode.yaml'), 'schemes'], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout, /hanode\.yaml:2:20: bridge 'x': unknown bridge type 'pigeon'/);
+});
