@@ -15,7 +15,7 @@ import { builtinRegistry } from '../../src/core/registry.js';
 import { createLogger } from '../../src/core/log.js';
 
 export interface NodeDirOptions {
-  url: string;
+  url?: string;
   node: string;
   /** file name → YAML text, written under `schemes/`. */
   schemes: Record<string, string>;
