@@ -191,7 +191,17 @@ export class Agent {
     this.#ready = true;
     await this.#announce();
     if (this.opts.watch ?? true) {
-      this.#watcher = new SchemeWatcher({ dir: config.schemes, log, onChange: () => this.reload() });
+      this.#watcher = new SchemeWatcher({
+        dir: config.schemes,
+        log,
+        onChange: () => this.reload(),
+        configFile: config.file,
+        onConfigChange: () => {
+          const error = `${config.file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant) take effect after a restart of hanode`;
+          log.warn(error);
+          this.bus.emit('error', { topic: config.file!, error });
+        },
+      });
       await this.#watcher.start().catch((err) => log.warn(`schemes: cannot watch ${config.schemes}: ${(err as Error).message}`));
     }
   }

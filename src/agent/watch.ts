@@ -14,7 +14,15 @@ export class SchemeWatcher {
   readonly #changed = new Set<string>();
 
   constructor(
-    private readonly opts: { dir: string; log: Logger; debounceMs?: number; onChange: (files: string[]) => Promise<unknown> },
+    private readonly opts: {
+      dir: string;
+      log: Logger;
+      debounceMs?: number;
+      onChange: (files: string[]) => Promise<unknown>;
+      /** hanode.yaml: its options need a restart, so a change to it is only reported. */
+      configFile?: string;
+      onConfigChange?: () => void;
+    },
   ) {}
 
   async start(): Promise<void> {
@@ -22,13 +30,17 @@ export class SchemeWatcher {
     const watcher = watch(dir, { ignoreInitial: true, persistent: true, ignored: (path, stats) => Boolean(stats?.isFile() && !SCHEME_FILE.test(path)) });
     this.#watcher = watcher;
     const note = (event: string) => (path: string) => {
-      if (!SCHEME_FILE.test(path)) return;
+      if (!SCHEME_FILE.test(path) || path === this.opts.configFile) return;
       log.debug(`schemes: ${event} ${path}`);
       this.#changed.add(path);
       clearTimeout(this.#timer);
       this.#timer = setTimeout(() => void this.#flush(), this.opts.debounceMs ?? 200);
     };
     watcher.on('add', note('added')).on('change', note('changed')).on('unlink', note('removed'));
+    if (this.opts.configFile) {
+      watcher.add(this.opts.configFile);
+      watcher.on('change', (path) => path === this.opts.configFile && this.opts.onConfigChange?.());
+    }
     watcher.on('error', (err) => log.warn(`schemes: watching ${dir} failed: ${(err as Error).message}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     log.info(`schemes: watching ${dir} for changes`);

@@ -12,7 +12,7 @@ const T = (s: string) => `han/${N}/${s}`;
 
 test('a scheme file added, broken, fixed and deleted is applied as a diff', async () => {
   const mosquitto = await Mosquitto.start();
-  const probe = await Probe.connect(mosquitto.url);
+  const probe = await Probe.connect(mosquitto.url, ['han/#', 'homeassistant/#']);
   const { agent, config } = await startAgent({
     url: mosquitto.url,
     node: N,
@@ -31,6 +31,8 @@ test('a scheme file added, broken, fixed and deleted is applied as a diff', asyn
     const t0 = Date.now();
     await probe.waitForState(T('attic'), (s) => typeof s.temperature === 'number', 2_000, since);
     assert.ok(Date.now() - t0 < 2_000);
+    const discovery = `homeassistant/sensor/${N}/attic_temperature/config`;
+    await probe.waitFor(discovery, (p) => JSON.parse(p).unique_id === `hanode_${N}_attic_temperature`, 3_000, since);
     assert.equal(fanStates(), fanBefore, 'the untouched output was not restarted');
 
     // Broken: the old version keeps publishing and $error says why.
@@ -54,11 +56,42 @@ test('a scheme file added, broken, fixed and deleted is applied as a diff', asyn
     unlinkSync(file);
     await probe.waitFor(T('attic'), (p, m) => p === '' && m.seq >= since, 3_000, since);
     await probe.waitFor(T('attic/availability'), (p) => p === '', 3_000, since);
+    await probe.waitFor(`homeassistant/sensor/${N}/attic_temperature/config`, (p) => p === '', 3_000, since);
     assert.equal(agent.schemes.get('attic'), undefined);
     const fresh = await Probe.connect(mosquitto.url, T('attic'));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(fresh.on(T('attic')).length, 0, 'no retained state is left');
     await fresh.close();
+  } finally {
+    await agent.stop();
+    await probe.close();
+    await mosquitto.stop();
+  }
+});
+
+test('a change to hanode.yaml is reported as needing a restart, and nothing restarts', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync: write } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { loadConfig } = await import('../../src/config/config.js');
+  const { builtinRegistry } = await import('../../src/core/registry.js');
+  const { silentLogger } = await import('../../src/core/log.js');
+  const { Agent } = await import('../../src/agent/agent.js');
+  const mosquitto = await Mosquitto.start();
+  const probe = await Probe.connect(mosquitto.url);
+  const dir = mkdtempSync(join(tmpdir(), 'hanode-config-watch-'));
+  mkdirSync(join(dir, 'schemes'));
+  write(join(dir, 'schemes', 'a.yaml'), 'outputs:\n  - { id: fan, driver: gpio-out, pin: 27 }\n');
+  const file = join(dir, 'hanode.yaml');
+  write(file, `node: { id: cfg-pi }\nmqtt: { url: ${mosquitto.url} }\nhardware: sim\n`);
+  const agent = new Agent({ config: await loadConfig({ config: file }), registry: builtinRegistry(), log: silentLogger });
+  try {
+    await agent.start();
+    await probe.waitFor('han/cfg-pi/status', (p) => p === 'online');
+    const since = probe.mark();
+    write(file, `node: { id: cfg-pi }\nmqtt: { url: ${mosquitto.url} }\nhardware: sim\nlog_level: debug\n`);
+    const err = await probe.waitFor('han/cfg-pi/$error', (p) => JSON.parse(p).topic === file, 3_000, since);
+    assert.match(JSON.parse(err.payload).error, /take effect after a restart/);
+    assert.equal(probe.on('han/cfg-pi/fan').filter((m) => m.seq >= since).length, 0, 'no scheme restarted');
   } finally {
     await agent.stop();
     await probe.close();
