@@ -177,6 +177,11 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   /** Called after each delivery settles: the HTTP types are online as long as deliveries work. */
   protected afterDelivery(_err: Error | undefined): void {}
 
+  /** Counts the pace's interval from now: see {@link Pacer.restart}. */
+  protected restartPace(): void {
+    this.#pacer?.restart(this.ctx.clock.now().getTime());
+  }
+
   /** Nothing is sent before `until` (ms since epoch, on the bridge's clock). */
   protected pauseUntil(until: number): void {
     this.#pacer?.pause(until);

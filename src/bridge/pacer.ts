@@ -27,6 +27,16 @@ export class Pacer {
     this.#tokens -= 1;
   }
 
+  /**
+   * Starts the interval again from `now`, spending what has refilled since the last `take`. For
+   * services that time the gap between arrivals (ThingSpeak): counting from when the last request
+   * finished, not from when it left, keeps network jitter from making two arrive too close.
+   */
+  restart(now: number): void {
+    this.#tokens = Math.min(this.#tokens, 0);
+    this.#last = Math.max(this.#last, now);
+  }
+
   /** Nothing goes before `until`; the bucket keeps filling meanwhile, up to its burst. */
   pause(until: number): void {
     this.#pausedUntil = Math.max(this.#pausedUntil, until);

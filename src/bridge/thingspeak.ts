@@ -92,6 +92,8 @@ class ThingspeakHttp extends Bridge<ThingspeakBridgeConfig> {
   }
 
   protected override afterDelivery(err: Error | undefined): void {
+    // ThingSpeak times the gap between arrivals: the next update may leave one interval after this one came back.
+    this.restartPace();
     this.setOnline(!err);
   }
 }
