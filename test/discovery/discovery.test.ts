@@ -161,7 +161,7 @@ test('sync sends only new and changed configs; a changed prefix is honoured', as
 
   published.length = 0;
   await discovery.sync();
-  assert.deepEqual(published, [], 'nothing changed');
+  assert.deepEqual(published as unknown[], [], 'nothing changed');
 
   schemes = [{ ...schemes[0]!, options: { ...schemes[0]!.options, name: 'Tank' } }, ...examples.filter((s) => s.id === 'hall-motion')];
   await discovery.sync();

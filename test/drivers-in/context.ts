@@ -1,7 +1,7 @@
 /** What driver tests need: options parsed as the scheme loader would, contexts that record, and partial fake hardware. */
 import { pino } from 'pino';
 import type { z } from 'zod';
-import type { CommonOptions, InputContext, InputDriverDef, OutputContext, OutputDriverDef, Reading } from '../../src/core/driver.js';
+import type { CommonOptions, InputContext, InputDriverDef, OutputContext, OutputDriverDef, Persist, Reading, StateView } from '../../src/core/driver.js';
 import type { Hardware } from '../../src/hardware/types.js';
 
 export const silent = pino({ level: 'silent' });
@@ -23,12 +23,26 @@ export interface RecordingInputContext extends InputContext {
 export function inputContext(hardware: Hardware, id = 'test-scheme'): RecordingInputContext {
   const emitted: Reading[] = [];
   const failures: Error[] = [];
-  return { id, hardware, log: silent, emitted, failures, emit: (r) => emitted.push(r), fail: (e) => failures.push(e) };
+  return {
+    id,
+    hardware,
+    log: silent,
+    emitted,
+    failures,
+    emit: (r) => void emitted.push(r),
+    fail: (e) => void failures.push(e),
+    event: () => {},
+    persist: noPersist,
+    states: noStates,
+  };
 }
 
 export function outputContext(hardware: Hardware, id = 'test-scheme'): OutputContext {
-  return { id, hardware, log: silent };
+  return { id, hardware, log: silent, update: () => {}, persist: noPersist, states: noStates };
 }
+
+const noPersist: Persist = { get: () => undefined, set: () => {} };
+const noStates: StateView = { get: () => undefined, watch: () => () => {} };
 
 /** Hardware where only the given parts exist; touching anything else fails the test. */
 export function fakeHardware(parts: Partial<Hardware>): Hardware {

@@ -29,7 +29,7 @@ export function fakeStates(initial: Record<string, Reading> = {}): FakeStates {
 }
 
 export function displayContext(hardware: Hardware, states: StateView = fakeStates(), id = 'display'): OutputContext {
-  return { id, hardware, log: silent, states, persist: { get: () => undefined, set: () => {} } };
+  return { id, hardware, log: silent, states, persist: { get: () => undefined, set: () => {} }, update: () => {} };
 }
 
 /** Resolves once queued redraws (scheduled from watch callbacks) have run. */

@@ -42,6 +42,7 @@ export function nodeDir(opts: NodeDirOptions): Config {
     bridges: [],
     plugins: [],
     outbox: { max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 },
+    homeassistant: { discovery: true, prefix: 'homeassistant' },
     dir,
   };
 }

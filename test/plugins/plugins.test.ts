@@ -76,7 +76,7 @@ test('the example plugin runs in an agent and publishes over MQTT', async () => 
     config: {
       node: { id: 'plug' }, base_topic: 'han', mqtt: { url: mosquitto.url, keepalive: 30 }, broker: { host: '127.0.0.1', port: 1883 },
       schemes, data: join(dir, 'data'), hardware: 'sim', log_level: 'silent', bridges: [], plugins: [EXAMPLE],
-      outbox: { max_messages: 1000, max_bytes: 1 << 20, drain_rate: 1000 }, dir,
+      outbox: { max_messages: 1000, max_bytes: 1 << 20, drain_rate: 1000 }, homeassistant: { discovery: true, prefix: 'homeassistant' }, dir,
     },
     registry, log: silentLogger, retry: { min: 100, max: 200 },
   });
