@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, type MqttClient } from 'mqtt';
 import { silentLogger } from '../src/core/log.js';
-import { MqttLink } from '../src/publisher/link.js';
+import { MqttLink } from '../src/mqtt/link.js';
 import { Outbox } from '../src/publisher/outbox.js';
 import { Delivery } from '../src/publisher/delivery.js';
 import { summarise, fmt } from './lib.js';

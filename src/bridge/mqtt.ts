@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IPublishPacket } from 'mqtt';
 import type { OutboxMessage } from '../publisher/outbox.js';
-import { topicMatches } from '../publisher/topic-match.js';
+import { topicMatches } from '../mqtt/topic-match.js';
 import { hideCredentials } from '../core/redact.js';
 import { Bridge, type Forward, type Row } from './base.js';
 import { EchoMemory } from './echo.js';

@@ -4,10 +4,11 @@
  * subscribes each forward filter once on the local link and hands matching messages to the
  * bridges that asked; it publishes each bridge's state retained on `B/N/$bridge/<id>/status`.
  */
+import type { Service } from '../core/service.js';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import { topicsFor, type Topics } from '../core/topics.js';
-import type { MqttLink } from '../publisher/link.js';
+import type { MqttLink } from '../mqtt/link.js';
 import { systemClock, type Clock } from '../rules/clock.js';
 import { AdafruitIoBridge } from './adafruit-io.js';
 import { AwsIotBridge } from './aws-iot.js';
@@ -50,7 +51,8 @@ export interface BridgeServiceOptions {
   publishLocal?: (topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean }) => Promise<void>;
 }
 
-export class BridgeService {
+export class BridgeService implements Service {
+  readonly name = 'bridges';
   readonly #bridges = new Map<string, Bridge>();
   readonly #running = new Set<string>();
   readonly #topics: Topics;

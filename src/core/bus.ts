@@ -6,8 +6,11 @@ import type { Logger } from 'pino';
 import type { Reading } from './driver.js';
 
 export interface Events {
-  /** An input produced a (filtered) reading, or an output reached a new state. */
-  state: { id: string; direction: 'input' | 'output'; state: Reading; ts: Date };
+  /**
+   * An input produced a (filtered) reading, or an output reached a new state. `delivery` is how
+   * its scheme wants it published (retain, QoS, kept in the outbox); absent means retained, QoS 1, durable.
+   */
+  state: { id: string; direction: 'input' | 'output'; state: Reading; ts: Date; delivery?: Delivery };
   /** A momentary event of an input (a button press): published, not retained, on `B/N/S/event`. */
   event: { id: string; event: string; data?: Record<string, unknown>; ts: Date };
   /** A scheme's driver started working or started failing. */
@@ -16,6 +19,13 @@ export interface Events {
   error: { topic: string; error: string };
   /** The set of running schemes changed (start, stop, enable, disable, reload); `stopped` lists removed ones. */
   schemesChanged: { stopped?: string[] };
+}
+
+/** How a scheme's states are published: the scheme's `retain`, `qos` and `durable` options. */
+export interface Delivery {
+  retain: boolean;
+  qos: 0 | 1 | 2;
+  durable: boolean;
 }
 
 type Listener<K extends keyof Events> = (event: Events[K]) => void | Promise<void>;

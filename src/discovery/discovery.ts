@@ -7,14 +7,18 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
 import type { Topics } from '../core/topics.js';
+import type { Service } from '../core/service.js';
 import { nodeConfigs, type DiscoveredScheme, type DiscoveryConfig, type NodeInfo } from './configs.js';
 
 /** The part of the broker link discovery uses; `MqttLink` has it. */
 export interface DiscoveryLink {
   publish(topic: string, payload: string, opts: { qos: 0 | 1 | 2; retain: boolean }): Promise<void>;
   /** Subscribes now and after every reconnect. */
-  subscribe(filter: string, fn: (topic: string, payload: Buffer, packet: { retain: boolean }) => void): void;
+  subscribe(filter: string, fn: DiscoveryHandler): void;
+  unsubscribe?(fn: DiscoveryHandler): void;
 }
+
+type DiscoveryHandler = (topic: string, payload: Buffer, packet: { retain: boolean }) => void;
 
 export interface DiscoveryContext {
   link: DiscoveryLink;
@@ -25,6 +29,8 @@ export interface DiscoveryContext {
   /** The node's schemes as they run now (disabled ones included: their entities stay, unavailable). */
   schemes: () => DiscoveredScheme[];
   nodeInfo: NodeInfo;
+  /** The board's model, asked once at start when `nodeInfo` has none. */
+  model?: () => Promise<string | undefined>;
   /** `homeassistant.discovery`; when false, nothing is published or subscribed. Default true. */
   enabled?: boolean;
   /** `homeassistant.prefix`; default `homeassistant`. */
@@ -38,7 +44,13 @@ export interface DiscoveryContext {
   statesDelayMs?: number;
 }
 
-export class Discovery {
+export class Discovery implements Service {
+  readonly name = 'discovery';
+  #node?: NodeInfo;
+  readonly #onStatus: DiscoveryHandler = (_topic, payload) => this.#haStatus(payload.toString().trim());
+  readonly #onConfig: DiscoveryHandler = (topic, payload, packet) => {
+    if (packet.retain && payload.length > 0) this.#leftover(topic);
+  };
   /** Config topic → the scheme it belongs to and the payload last published there. */
   readonly #published = new Map<string, { scheme: string; payload: string }>();
   /** Every publish goes through this chain, so a config and its removal never overtake each other. */
@@ -60,7 +72,7 @@ export class Discovery {
   /** The configs the running schemes call for now. */
   configs(): DiscoveryConfig[] {
     const { topics, registry, nodeInfo } = this.ctx;
-    return nodeConfigs(this.ctx.schemes(), { prefix: this.prefix, topics, registry, node: nodeInfo });
+    return nodeConfigs(this.ctx.schemes(), { prefix: this.prefix, topics, registry, node: this.#node ?? nodeInfo });
   }
 
   /**
@@ -75,10 +87,10 @@ export class Discovery {
       return;
     }
     this.#running = true;
-    link.subscribe(`${this.prefix}/status`, (_topic, payload) => this.#haStatus(payload.toString().trim()));
-    link.subscribe(`${this.prefix}/+/${topics.node}/+/config`, (topic, payload, packet) => {
-      if (packet.retain && payload.length > 0) this.#leftover(topic);
-    });
+    const { nodeInfo, model } = this.ctx;
+    if (model && nodeInfo.model === undefined) this.#node = { ...nodeInfo, model: await model().catch(() => undefined) };
+    link.subscribe(`${this.prefix}/status`, this.#onStatus);
+    link.subscribe(`${this.prefix}/+/${topics.node}/+/config`, this.#onConfig);
     bus.on('schemesChanged', this, () => this.sync());
     await this.publishAll();
   }
@@ -87,6 +99,8 @@ export class Discovery {
     this.#running = false;
     clearTimeout(this.#statesTimer);
     this.ctx.bus.off(this);
+    this.ctx.link.unsubscribe?.(this.#onStatus);
+    this.ctx.link.unsubscribe?.(this.#onConfig);
     await this.#queue;
   }
 

@@ -3,7 +3,7 @@
  * its own state but starts no timers, and time comes from each reading (or the injected clock).
  */
 import type { Reading } from '../core/driver.js';
-import type { FilterSpec } from './schema.js';
+import type { FilterSpec } from '../schemes/filter-schema.js';
 import { stageFor, type Stage } from './stages.js';
 
 export interface FilterChainOptions {

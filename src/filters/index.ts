@@ -13,5 +13,5 @@ export {
   type FilterSpec,
   type FilterKind,
   type FilterFieldProblem,
-} from './schema.js';
+} from '../schemes/filter-schema.js';
 export { roundTo, fitLine } from './stages.js';

@@ -4,7 +4,7 @@
  * because it overrides the votes of every other stage.
  */
 import type { Reading } from '../core/driver.js';
-import type { FilterSpec } from './schema.js';
+import type { FilterSpec } from '../schemes/filter-schema.js';
 
 export interface StageContext {
   /** Time of the reading, ms since the epoch. */

@@ -8,40 +8,42 @@ import type { IPublishPacket } from 'mqtt';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { parseTopic, type Topics } from '../core/topics.js';
-import type { MqttLink } from '../publisher/link.js';
-import { normaliseCommand } from './command.js';
-
-/** What the mediator may ask of the node. The agent implements it. */
-export interface NodeControl {
-  /** Applies a command to an output; rejects with a reason fit for `$error`. */
-  command(id: string, command: Record<string, unknown>): Promise<Reading>;
-  /** Runs one `$request` operation; rejects with a reason. */
-  request(op: string, args: Record<string, unknown>): Promise<unknown>;
-  /** Sets simulated quantities behind scheme `id`; undefined when not running on sim. */
-  simulate?(id: string, quantities: Record<string, unknown>): void;
-}
+import type { Service } from '../core/service.js';
+import type { MqttLink } from '../mqtt/link.js';
+import { parseSetPayload } from '../core/set-payload.js';
 
 export interface MediatorContext {
   link: MqttLink;
   bus: EventBus;
   topics: Topics;
   log: Logger;
-  control: NodeControl;
+  /** The node's outputs (the scheme runtime): applies a command; rejects with a reason fit for `$error`. */
+  outputs: { command(id: string, command: Record<string, unknown>): Promise<Reading> };
+  /** Runs one `$request` operation; rejects with a reason. */
+  request(op: string, args: Record<string, unknown>): Promise<unknown>;
+  /** Asked at start: what sets simulated quantities behind a scheme, when the node runs on sim. */
+  simulator?: () => { simulate(id: string, quantities: Record<string, unknown>): void } | undefined;
 }
 
-export class Mediator {
+export class Mediator implements Service {
+  readonly name = 'mediator';
+  readonly #handler = (t: string, p: Buffer, pk: IPublishPacket) => this.#onMessage(t, p, pk);
+  #simulator?: { simulate(id: string, quantities: Record<string, unknown>): void };
+
   constructor(private readonly ctx: MediatorContext) {}
 
   async start(): Promise<void> {
     const { link, topics } = this.ctx;
     const prefix = `${topics.base}/${topics.node}`;
-    const handler = (t: string, p: Buffer, pk: IPublishPacket) => this.#onMessage(t, p, pk);
-    link.subscribe(`${prefix}/+/set`, handler, { rap: true });
-    link.subscribe(`${prefix}/$request/+`, handler, { rap: true });
-    if (this.ctx.control.simulate) link.subscribe(`${prefix}/$sim/+/set`, handler, { rap: true });
+    link.subscribe(`${prefix}/+/set`, this.#handler, { rap: true });
+    link.subscribe(`${prefix}/$request/+`, this.#handler, { rap: true });
+    this.#simulator = this.ctx.simulator?.();
+    if (this.#simulator) link.subscribe(`${prefix}/$sim/+/set`, this.#handler, { rap: true });
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    this.ctx.link.unsubscribe(this.#handler);
+  }
 
   #onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const parsed = parseTopic(this.ctx.topics.base, this.ctx.topics.node, topic);
@@ -63,10 +65,10 @@ export class Mediator {
   }
 
   async #set(topic: string, id: string, payload: Buffer): Promise<void> {
-    const normalised = normaliseCommand(payload);
-    if (!normalised.ok) return this.#reject(topic, normalised.error);
+    const parsed = parseSetPayload(payload);
+    if (!parsed.ok) return this.#reject(topic, parsed.error);
     try {
-      await this.ctx.control.command(id, normalised.command);
+      await this.ctx.outputs.command(id, parsed.command);
     } catch (err) {
       this.#reject(topic, (err as Error).message);
     }
@@ -94,7 +96,7 @@ export class Mediator {
       }
     }
     try {
-      const data = await this.ctx.control.request(op, args);
+      const data = await this.ctx.request(op, args);
       await reply({ status: 'ok', ...(data !== undefined ? { data } : {}) });
     } catch (err) {
       const error = (err as Error).message;
@@ -114,7 +116,7 @@ export class Mediator {
       return this.#reject(topic, 'expected a JSON object of physical quantities, e.g. {"temperature":26.5}');
     }
     try {
-      this.ctx.control.simulate!(id, quantities as Record<string, unknown>);
+      this.#simulator!.simulate(id, quantities as Record<string, unknown>);
     } catch (err) {
       this.#reject(topic, (err as Error).message);
     }

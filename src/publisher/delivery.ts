@@ -19,7 +19,7 @@
  * after all, so it does not count as dropped in `stats()`.
  */
 import type { Logger } from 'pino';
-import type { MqttLink } from './link.js';
+import type { MqttLink } from '../mqtt/link.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
 
 export interface DeliveryOptions {

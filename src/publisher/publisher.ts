@@ -1,13 +1,17 @@
 /**
- * Publishes what the node has to say: scheme states (fields plus `ts`) through the durable outbox,
- * and availability and `$error` straight to the broker (a stale `offline` replayed from disk after a
- * restart would be wrong, so those are not kept).
+ * Publishes what the node has to say. Scheme states (fields plus `ts`) go through the durable
+ * outbox, with the retain, QoS and durability each reading carries; availability and `$error` go
+ * straight to the broker (a stale `offline` replayed from disk after a restart would be wrong, so
+ * those are not kept). When schemes are removed, their retained state and availability are cleared.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { EventBus } from '../core/bus.js';
+import type { EventBus, Events } from '../core/bus.js';
+import type { Service } from '../core/service.js';
 import type { Topics } from '../core/topics.js';
-import type { MqttLink } from './link.js';
-import type { Delivery } from './delivery.js';
+import type { MqttLink } from '../mqtt/link.js';
+import { Delivery, type DeliveryStats } from './delivery.js';
+import { Outbox } from './outbox.js';
 
 export interface Outbound {
   topic: string;
@@ -21,15 +25,21 @@ export interface PublisherContext {
   bus: EventBus;
   topics: Topics;
   log: Logger;
-  /** Retain, QoS and durability of a scheme's state topic. */
-  deliveryOf(id: string): { retain: boolean; qos: 0 | 1 | 2; durable: boolean };
-  /** The durable path (outbox); readings go through it unless a QoS 0 scheme says `durable: false`. */
-  durable?: Delivery;
+  /** Where and how much the outbox keeps (`outbox.sqlite` in `dir`). */
+  outbox: { dir: string; maxMessages: number; maxBytes: number; drainRate: number };
+  /** Problems found before the publisher listened (a plugin that did not load), sent on `$error` at start. */
+  problems?: Events['error'][];
 }
 
-export class Publisher {
+/** Retain, QoS and durability of a reading that says nothing of its own. */
+const DEFAULT_DELIVERY = { retain: true, qos: 1, durable: true } as const;
+
+export class Publisher implements Service {
+  readonly name = 'publisher';
   #published = 0;
   #failed = 0;
+  #outbox?: Outbox;
+  #delivery?: Delivery;
 
   constructor(private readonly ctx: PublisherContext) {}
 
@@ -37,17 +47,32 @@ export class Publisher {
     return { published: this.#published, failed: this.#failed };
   }
 
+  /** The outbox's backlog and drain figures (zeros before start). */
+  outboxStats(): DeliveryStats | undefined {
+    return this.#delivery?.stats();
+  }
+
   async start(): Promise<void> {
-    const { bus, topics } = this.ctx;
-    bus.on('state', this, ({ id, state, ts }) => {
-      const { retain, qos, durable } = this.ctx.deliveryOf(id);
+    const { bus, topics, log, link } = this.ctx;
+    const problems = [...(this.ctx.problems ?? [])];
+    this.#outbox = Outbox.open({
+      file: join(this.ctx.outbox.dir, 'outbox.sqlite'),
+      maxMessages: this.ctx.outbox.maxMessages,
+      maxBytes: this.ctx.outbox.maxBytes,
+      log,
+      onCorrupt: ({ file, movedTo, error }) =>
+        problems.push({ topic: file, error: `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one` }),
+    });
+    const delivery = new Delivery({ outbox: this.#outbox, link, log, drainRate: this.ctx.outbox.drainRate });
+    this.#delivery = delivery;
+    bus.on('state', this, ({ id, state, ts, delivery: how = DEFAULT_DELIVERY }) => {
       const payload = JSON.stringify({ ...state, ts: ts.toISOString() });
-      if (this.ctx.durable && (durable || qos > 0)) {
-        this.ctx.durable.send({ topic: topics.state(id), payload: Buffer.from(payload), qos, retain, ts: ts.getTime() }).catch((err) => {
+      if (how.durable || how.qos > 0) {
+        delivery.send({ topic: topics.state(id), payload: Buffer.from(payload), qos: how.qos, retain: how.retain, ts: ts.getTime() }).catch((err) => {
           this.#failed++;
-          this.ctx.log.error(`outbox: could not keep a reading of ${id}: ${(err as Error).message}`);
+          log.error(`outbox: could not keep a reading of ${id}: ${(err as Error).message}`);
         });
-      } else void this.send({ topic: topics.state(id), payload, qos, retain });
+      } else void this.send({ topic: topics.state(id), payload, qos: how.qos, retain: how.retain });
     });
     bus.on('event', this, ({ id, event, data, ts }) => {
       void this.send({ topic: topics.event(id), payload: JSON.stringify({ event, ...data, ts: ts.toISOString() }), qos: 1, retain: false });
@@ -56,13 +81,34 @@ export class Publisher {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
     });
     bus.on('error', this, ({ topic, error }) => {
-      this.ctx.log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
+      log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
       void this.send({ topic: topics.error, payload: JSON.stringify({ topic, error, ts: new Date().toISOString() }), qos: 1, retain: false });
     });
+    bus.on('schemesChanged', this, ({ stopped = [] }) => {
+      // A removed scheme takes its retained topics with it.
+      for (const id of stopped) {
+        void this.send({ topic: topics.state(id), payload: '', qos: 1, retain: true });
+        void this.send({ topic: topics.availability(id), payload: '', qos: 1, retain: true });
+      }
+    });
+    delivery.start();
+    for (const p of problems) bus.emit('error', p);
   }
 
+  /** Stops taking readings, waits (briefly) for those in flight to be acknowledged, and closes the outbox. */
   async stop(): Promise<void> {
     this.ctx.bus.off(this);
+    await this.#delivery?.settled();
+    this.#delivery?.stop();
+    this.#outbox?.close();
+  }
+
+  /**
+   * Resolves once every reading handed over so far on the live lane is acknowledged (or after a
+   * short timeout, or at once when offline): restored states reach the broker before `online`.
+   */
+  settled(): Promise<void> {
+    return this.#delivery?.settled() ?? Promise.resolve();
   }
 
   /** Direct publish, for control messages (status, availability, $error). Resolves once the broker has it (QoS ≥ 1). */

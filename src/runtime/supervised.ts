@@ -4,7 +4,7 @@
  * out to the agent: one failing scheme never stops the rest.
  */
 import type { Logger } from 'pino';
-import type { EventBus } from '../core/bus.js';
+import type { Delivery, EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { Backoff } from './backoff.js';
 
@@ -26,6 +26,8 @@ export interface SupervisedContext {
   bus: EventBus;
   log: Logger;
   retry?: { min: number; max: number };
+  /** How the scheme's states are published; travels with every state. */
+  delivery?: Delivery;
 }
 
 export abstract class Supervised {
@@ -44,6 +46,11 @@ export abstract class Supervised {
 
   get id(): string {
     return this.sctx.id;
+  }
+
+  /** How this scheme's states are published. */
+  get delivery(): Delivery | undefined {
+    return this.sctx.delivery;
   }
 
   /** Open the driver; throw when it cannot be opened. */
@@ -105,7 +112,7 @@ export abstract class Supervised {
   protected publishState(state: Reading, ts: Date, direction: 'input' | 'output'): void {
     this.lastState = state;
     this.lastTs = ts;
-    this.sctx.bus.emit('state', { id: this.id, direction, state, ts });
+    this.sctx.bus.emit('state', { id: this.id, direction, state, ts, delivery: this.sctx.delivery });
   }
 
   status(enabled: boolean, direction: 'input' | 'output'): SchemeStatus {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { DriverDef } from '../core/driver.js';
 import type { DriverRegistry } from '../core/registry.js';
-import { filterList, checkFilterFields } from '../filters/schema.js';
+import { filterList, checkFilterFields } from './filter-schema.js';
 import { schemeId } from './pieces.js';
 import { check, show, type Path, type SchemaProblem } from './issues.js';
 import { ruleSchema, type Rule } from './rule-schema.js';

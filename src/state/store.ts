@@ -15,6 +15,7 @@ import { Low } from 'lowdb';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
+import type { Service } from '../core/service.js';
 import { AtomicJsonFile } from './atomic-file.js';
 import { emptyState, parseStateData, type Overrides, type StateData } from './shape.js';
 
@@ -26,6 +27,8 @@ export interface StateStoreOptions {
   flushMs?: number;
   /** Longest an override change waits before it is written, in ms. */
   overrideFlushMs?: number;
+  /** Record every `state` event on this bus (see {@link StateStore.attach}). */
+  bus?: EventBus;
 }
 
 /** What kind of thing an enable/disable override is about. */
@@ -40,9 +43,11 @@ export interface StateStoreStats {
   quarantined?: string;
 }
 
-export class StateStore {
+export class StateStore implements Service {
+  readonly name = 'state';
   readonly #db: Low<StateData>;
   readonly #file: AtomicJsonFile<StateData>;
+  readonly #opts: StateStoreOptions;
   readonly #log: Logger;
   readonly #flushMs: number;
   readonly #overrideFlushMs: number;
@@ -55,31 +60,43 @@ export class StateStore {
   #quarantined?: string;
   #bus?: EventBus;
 
-  private constructor(db: Low<StateData>, file: AtomicJsonFile<StateData>, opts: StateStoreOptions, quarantined?: string) {
-    this.#db = db;
-    this.#file = file;
+  /** Touches nothing: {@link start} reads the file. */
+  constructor(opts: StateStoreOptions) {
+    this.#opts = opts;
+    this.#file = new AtomicJsonFile(opts.file, parseStateData);
+    this.#db = new Low<StateData>(this.#file, emptyState());
     this.#log = opts.log;
     this.#flushMs = opts.flushMs ?? 1_000;
     this.#overrideFlushMs = opts.overrideFlushMs ?? 50;
-    this.#quarantined = quarantined;
   }
 
-  /** Reads the file (or starts empty). Never throws for a bad file: it is moved aside with a warning. */
+  /** A started store (tests and tools that want one without a node). */
   static async open(opts: StateStoreOptions): Promise<StateStore> {
-    const { file, log } = opts;
+    const store = new StateStore(opts);
+    await store.start();
+    return store;
+  }
+
+  /**
+   * Reads the file (or starts empty), then records the states on `bus` if one was given. Never
+   * throws for a bad file: it is moved aside with a warning.
+   */
+  async start(): Promise<void> {
+    const { file, log, bus } = this.#opts;
     await mkdir(dirname(file), { recursive: true }).catch((err) => log.warn(`state: cannot create ${dirname(file)}: ${err.message}`));
-    const adapter = new AtomicJsonFile(file, parseStateData);
-    const stale = await adapter.removeStaleTemps();
+    const stale = await this.#file.removeStaleTemps();
     if (stale.length) log.info(`state: removed ${stale.length} temp file(s) left by an interrupted write`);
-    const db = new Low<StateData>(adapter, emptyState());
-    let quarantined: string | undefined;
     try {
-      await db.read();
+      await this.#db.read();
     } catch (err) {
-      db.data = emptyState();
-      quarantined = await quarantine(file, err as Error, log);
+      this.#db.data = emptyState();
+      this.#quarantined = await quarantine(file, err as Error, log);
     }
-    return new StateStore(db, adapter, opts, quarantined);
+    if (bus) this.attach(bus);
+  }
+
+  stop(): Promise<void> {
+    return this.close();
   }
 
   get stats(): StateStoreStats {

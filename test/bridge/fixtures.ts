@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { connect, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { EventBus } from '../../src/core/bus.js';
-import { MqttLink } from '../../src/publisher/link.js';
+import { MqttLink } from '../../src/mqtt/link.js';
 import type { Clock } from '../../src/rules/clock.js';
 import { BridgeService } from '../../src/bridge/service.js';
 import { validateBridges } from '../../src/bridge/validate.js';

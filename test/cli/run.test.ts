@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
-import { startEmbeddedBroker } from '../../src/broker/embedded.js';
+import { startEmbeddedBroker } from '../../src/mqtt/embedded.js';
 import { silentLogger } from '../../src/core/log.js';
 import { start } from './hanode.js';
 

@@ -1,7 +1,7 @@
 /** Secrets never appear in logs (CONTRACT §2): the URL forms the agent logs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { redact } from '../../src/publisher/link.js';
+import { redact } from '../../src/mqtt/link.js';
 import { hideCredentials } from '../../src/config/config.js';
 
 test('redact() hides the password of a broker URL and keeps the rest', () => {

@@ -13,7 +13,7 @@ import { EventBus } from '../../src/core/bus.js';
 import { silentLogger } from '../../src/core/log.js';
 import { builtinRegistry } from '../../src/core/registry.js';
 import { topicsFor } from '../../src/core/topics.js';
-import { MqttLink } from '../../src/publisher/link.js';
+import { MqttLink } from '../../src/mqtt/link.js';
 import { loadSchemeDir } from '../../src/schemes/loader.js';
 import { Discovery, type DiscoveredScheme, type DiscoveryLink } from '../../src/discovery/index.js';
 import { allProblems } from './rules.js';

@@ -5,10 +5,12 @@
  */
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
+import type { Service } from '../core/service.js';
 
 const SCHEME_FILE = /\.ya?ml$/i;
 
-export class SchemeWatcher {
+export class SchemeWatcher implements Service {
+  readonly name = 'watcher';
   #watcher?: FSWatcher;
   #timer?: NodeJS.Timeout;
   readonly #changed = new Set<string>();
@@ -25,7 +27,12 @@ export class SchemeWatcher {
     },
   ) {}
 
+  /** Watches; a directory that cannot be watched is logged, never thrown: the node runs on without hot reload. */
   async start(): Promise<void> {
+    await this.#watch().catch((err) => this.opts.log.warn(`schemes: cannot watch ${this.opts.dir}: ${(err as Error).message}`));
+  }
+
+  async #watch(): Promise<void> {
     const { dir, log } = this.opts;
     const watcher = watch(dir, { ignoreInitial: true, persistent: true, ignored: (path, stats) => Boolean(stats?.isFile() && !SCHEME_FILE.test(path)) });
     this.#watcher = watcher;

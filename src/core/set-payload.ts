@@ -1,12 +1,12 @@
 /**
- * Turns a `…/set` payload into a command object for an output driver's `command` schema:
+ * Parses a `…/set` payload (also a rule's `set` value) into a command object for an output driver's `command` schema:
  * `ON`/`OFF`/`TOGGLE` → `{state}`, a number → `{value}`, a JSON object as it is, other text → `{text}`.
  */
-export type Normalised = { ok: true; command: Record<string, unknown> } | { ok: false; error: string };
+export type ParsedSetPayload = { ok: true; command: Record<string, unknown> } | { ok: false; error: string };
 
 const NUMBER = /^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
-export function normaliseCommand(payload: Buffer | string): Normalised {
+export function parseSetPayload(payload: Buffer | string): ParsedSetPayload {
   const text = payload.toString('utf8').trim();
   if (text === '') return { ok: false, error: 'empty payload; expected ON, OFF, TOGGLE, a number, text or a JSON object' };
   if (text.startsWith('{') || text.startsWith('[')) {

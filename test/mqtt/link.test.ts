@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'mqtt';
-import { MqttLink } from '../../src/publisher/link.js';
+import { MqttLink } from '../../src/mqtt/link.js';
 import { silentLogger } from '../../src/core/log.js';
 import { Mosquitto, freePort } from '../helpers/mosquitto.js';
-import { startEmbeddedBroker } from '../../src/broker/embedded.js';
+import { startEmbeddedBroker } from '../../src/mqtt/embedded.js';
 
 async function overlapping(url: string, protocolVersion: 4 | 5) {
   const link = new MqttLink({ url, clientId: `hanode-link-${protocolVersion}`, will: { topic: 'x/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, protocolVersion });

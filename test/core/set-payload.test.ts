@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normaliseCommand } from '../../src/mediator/command.js';
+import { parseSetPayload } from '../../src/core/set-payload.js';
 
-test('normaliseCommand: table of payloads', () => {
-  const table: [string, ReturnType<typeof normaliseCommand>][] = [
+test('parseSetPayload: table of payloads', () => {
+  const table: [string, ReturnType<typeof parseSetPayload>][] = [
     ['ON', { ok: true, command: { state: 'ON' } }],
     ['off', { ok: true, command: { state: 'OFF' } }],
     [' TOGGLE\n', { ok: true, command: { state: 'TOGGLE' } }],
@@ -18,7 +18,7 @@ test('normaliseCommand: table of payloads', () => {
     ['', { ok: false, error: 'empty payload; expected ON, OFF, TOGGLE, a number, text or a JSON object' }],
   ];
   for (const [payload, expected] of table) {
-    const got = normaliseCommand(Buffer.from(payload));
+    const got = parseSetPayload(Buffer.from(payload));
     if (!expected.ok && !got.ok && expected.error.startsWith('invalid JSON')) assert.match(got.error, /^invalid JSON: /, payload);
     else assert.deepEqual(got, expected, payload);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { filterList, checkFilterFields, FILTER_KINDS, type FilterSpec } from '../../src/filters/index.js';
+import { filterList, checkFilterFields, FILTER_KINDS, type FilterSpec } from '../../src/schemes/filter-schema.js';
 import { check } from '../../src/schemes/issues.js';
 import type { FieldDef } from '../../src/core/driver.js';
 

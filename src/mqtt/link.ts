@@ -8,19 +8,23 @@ import type { Logger } from 'pino';
 import { topicMatches } from './topic-match.js';
 import { hideCredentials } from '../core/redact.js';
 
-export interface LinkOptions {
+/** Where and how to connect; can be given at construction or, once known, to {@link MqttLink.start}. */
+export interface LinkEndpoint {
   url: string;
-  clientId: string;
-  username?: string;
-  password?: string;
   ca?: Buffer;
   cert?: Buffer;
   key?: Buffer;
+  /** MQTT 5 by default (for retain-as-published); falls back to 3.1.1 when the broker refuses 5. */
+  protocolVersion?: 4 | 5;
+}
+
+export interface LinkOptions extends Partial<LinkEndpoint> {
+  clientId: string;
+  username?: string;
+  password?: string;
   keepalive?: number;
   will: { topic: string; payload: string; retain: boolean; qos: 0 | 1 | 2 };
   log: Logger;
-  /** MQTT 5 by default (for retain-as-published); falls back to 3.1.1 when the broker refuses 5. */
-  protocolVersion?: 4 | 5;
   /** Backoff bounds for reconnects, in ms. */
   backoff?: { min: number; max: number };
 }
@@ -47,7 +51,12 @@ export class MqttLink {
   readonly #onConnect: (() => void)[] = [];
   #stats: LinkStats = { connected: false, connects: 0, reconnects: 0 };
 
-  constructor(private readonly opts: LinkOptions) {}
+  constructor(private opts: LinkOptions) {}
+
+  /** The broker URL in use, once known. */
+  get url(): string | undefined {
+    return this.opts.url;
+  }
 
   get connected(): boolean {
     return this.#client?.connected ?? false;
@@ -57,8 +66,14 @@ export class MqttLink {
     return { ...this.#stats, connected: this.connected };
   }
 
-  /** Connects; resolves at the first CONNACK, or after `waitMs` while it keeps trying in the background. */
-  async start(waitMs = 5_000): Promise<void> {
+  /**
+   * Connects (to `endpoint` when given, else to the URL given at construction); resolves at the
+   * first CONNACK, or after `waitMs` while it keeps trying in the background.
+   */
+  async start(endpoint?: LinkEndpoint, waitMs = 5_000): Promise<void> {
+    if (endpoint) this.opts = { ...this.opts, ...endpoint };
+    const url = this.opts.url;
+    if (!url) throw new Error('MQTT: no broker URL to connect to');
     const { min } = this.opts.backoff ?? { min: 500, max: 30_000 };
     const options: IClientOptions = {
       clientId: this.opts.clientId,
@@ -79,7 +94,7 @@ export class MqttLink {
       connectTimeout: 10_000,
       will: { ...this.opts.will, payload: Buffer.from(this.opts.will.payload) },
     };
-    const client = connect(this.opts.url, options);
+    const client = connect(url, options);
     this.#client = client;
     client.on('connect', () => this.#connected());
     client.on('close', () => this.#closed());
@@ -95,7 +110,7 @@ export class MqttLink {
     client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.opts.log.warn(`MQTT: no answer from ${redact(this.opts.url)} after ${waitMs} ms; carrying on and retrying in the background`);
+        this.opts.log.warn(`MQTT: no answer from ${redact(url)} after ${waitMs} ms; carrying on and retrying in the background`);
         resolve();
       }, waitMs);
       client.once('connect', () => {
@@ -119,6 +134,15 @@ export class MqttLink {
     this.#handlers.push(h);
     if (!this.#subscriptionIds.has(filter)) this.#subscriptionIds.set(filter, this.#subscriptionIds.size + 1);
     if (this.connected) this.#subscribeOne(h);
+  }
+
+  /** Removes the handler `fn` from every filter it was subscribed with; unsubscribes filters left without one. */
+  unsubscribe(fn: MessageHandler): void {
+    const gone = this.#handlers.filter((h) => h.fn === fn);
+    if (gone.length === 0) return;
+    for (const h of gone) this.#handlers.splice(this.#handlers.indexOf(h), 1);
+    const unused = [...new Set(gone.map((h) => h.filter))].filter((f) => !this.#handlers.some((h) => h.filter === f));
+    if (unused.length && this.connected) this.#client!.unsubscribe(unused);
   }
 
   /** Resolves when the broker has the message (PUBACK for QoS 1); queued in memory while offline. */
@@ -153,7 +177,7 @@ export class MqttLink {
     if (this.#stats.connects > 1) this.#stats.reconnects++;
     this.#stats.connectedSince = new Date().toISOString();
     client.options.reconnectPeriod = (this.opts.backoff ?? { min: 500 }).min;
-    this.opts.log.info(`MQTT: connected to ${redact(this.opts.url)}${this.#stats.connects > 1 ? ' again' : ''}`);
+    this.opts.log.info(`MQTT: connected to ${redact(this.opts.url ?? '')}${this.#stats.connects > 1 ? ' again' : ''}`);
     for (const h of this.#handlers) this.#subscribeOne(h);
     for (const fn of this.#onConnect) fn();
   }
@@ -163,7 +187,7 @@ export class MqttLink {
     if (!client || client.disconnecting) return;
     const { min, max } = this.opts.backoff ?? { min: 500, max: 30_000 };
     const next = Math.min(max, Math.max(min, (client.options.reconnectPeriod ?? min) * 2));
-    if (this.#stats.connectedSince) this.opts.log.warn(`MQTT: connection to ${redact(this.opts.url)} lost; retrying in ${client.options.reconnectPeriod} ms`);
+    if (this.#stats.connectedSince) this.opts.log.warn(`MQTT: connection to ${redact(this.opts.url ?? '')} lost; retrying in ${client.options.reconnectPeriod} ms`);
     this.#stats.connectedSince = undefined;
     client.options.reconnectPeriod = next;
   }

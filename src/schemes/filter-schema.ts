@@ -4,9 +4,9 @@
  */
 import { z } from 'zod';
 import type { FieldDef } from '../core/driver.js';
-import { duration } from '../schemes/pieces.js';
-import { didYouMean } from '../schemes/suggest.js';
-import { objectCheck } from '../schemes/issues.js';
+import { duration } from './pieces.js';
+import { didYouMean } from './suggest.js';
+import { objectCheck } from './issues.js';
 
 /** Filters that change number fields. */
 export const NUMBER_FILTERS = ['offset', 'multiply', 'calibrate', 'round', 'clamp', 'average', 'median'] as const;

@@ -1,0 +1,87 @@
+/**
+ * The node's broker connection as a service: uses `mqtt.url` when configured, else the broker
+ * answering on `broker.host:port`, else starts the embedded one there; reads the TLS files and
+ * connects the one {@link MqttLink} every other service shares. Stopping says `offline` and
+ * closes the embedded broker, if it started one.
+ */
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { Service } from '../core/service.js';
+import type { Topics } from '../core/topics.js';
+import { hideCredentials } from '../core/redact.js';
+import { MqttLink } from './link.js';
+import { brokerAnswers } from './detect.js';
+import type { EmbeddedBroker } from './embedded.js';
+
+export interface MqttServiceContext {
+  config: Pick<Config, 'mqtt' | 'broker' | 'node'>;
+  topics: Topics;
+  log: Logger;
+}
+
+export class MqttService implements Service {
+  readonly name = 'mqtt';
+  /** Shared by every service; usable (publishes queue) once this service has started. */
+  readonly link: MqttLink;
+  #broker?: EmbeddedBroker;
+
+  constructor(private readonly ctx: MqttServiceContext) {
+    const { mqtt } = ctx.config;
+    this.link = new MqttLink({
+      clientId: this.clientId,
+      username: mqtt.username,
+      password: mqtt.password,
+      keepalive: mqtt.keepalive,
+      will: { topic: ctx.topics.status, payload: 'offline', retain: true, qos: 1 },
+      // Back within 10 s of the broker's return, however long it was away.
+      backoff: { min: 500, max: 10_000 },
+      log: ctx.log,
+    });
+  }
+
+  get clientId(): string {
+    return this.ctx.config.mqtt.client_id ?? `hanode-${this.ctx.config.node.id}`;
+  }
+
+  /** The broker URL in use (after start). */
+  get url(): string | undefined {
+    return this.link.url;
+  }
+
+  async start(): Promise<void> {
+    const { mqtt } = this.ctx.config;
+    const url = await this.#brokerUrl();
+    const read = (f?: string) => (f ? readFile(f) : undefined);
+    this.ctx.log.info(`MQTT: connecting to ${hideCredentials(url)} as ${this.clientId}`);
+    await this.link.start({
+      url,
+      ca: await read(mqtt.ca),
+      cert: await read(mqtt.cert),
+      key: await read(mqtt.key),
+      // The embedded broker speaks 3.1.1 (and gives hanode retain-as-published anyway).
+      protocolVersion: this.#broker ? 4 : 5,
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.link.stop({ topic: this.ctx.topics.status, payload: 'offline' });
+    await this.#broker?.close();
+    this.#broker = undefined;
+  }
+
+  async #brokerUrl(): Promise<string> {
+    const { config, log } = this.ctx;
+    if (config.mqtt.url) return config.mqtt.url;
+    const { host, port } = config.broker;
+    if (await brokerAnswers(host, port)) {
+      log.info(`broker: using the broker answering on ${host}:${port}`);
+      return `mqtt://${host}:${port}`;
+    }
+    // Loaded only when needed: a node next to a Mosquitto never pays for aedes.
+    const { startEmbeddedBroker } = await import('./embedded.js');
+    this.#broker = await startEmbeddedBroker({ host, port, log });
+    log.info(`broker: none answered on ${host}:${port}, so started the embedded broker there`);
+    return this.#broker.url;
+  }
+}
