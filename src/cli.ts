@@ -1,4 +1,4 @@
-/** The `hanode` command line (CONTRACT §1). */
+/** The `hanode` command line (README "The command line"). */
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig, ConfigError, hardwareModes, type Overrides } from './config/config.js';
 import { createLogger } from './core/log.js';

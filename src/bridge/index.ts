@@ -1,4 +1,4 @@
-/** The bridge service (CONTRACT §6) and what the config loader and the agent need of it. */
+/** The bridge service (README "Bridges") and what the config loader and the agent need of it. */
 export { BridgeService, bridgeTypes, type BridgeServiceOptions } from './service.js';
 export type { BridgeStatus } from './base.js';
 export { validateBridges, type BridgeValidation, type BridgeLocator } from './validate.js';

@@ -1,5 +1,5 @@
 /**
- * The schema of one `bridges:` entry (CONTRACT §6), one strict object per type built from shared
+ * The schema of one `bridges:` entry (README "Bridges"), one strict object per type built from shared
  * pieces. Templates are checked here, so a bad one is reported at its own line and column; files
  * (ca, cert, key) are checked by the validation pass, which knows the config's directory.
  */

@@ -1,5 +1,5 @@
 /**
- * The node config (`hanode.yaml`, CONTRACT §2): defaults, then the file, then the environment,
+ * The node config (`hanode.yaml`, README "Config"): defaults, then the file, then the environment,
  * then CLI flags. `${ENV_VAR}` and `!secret name` are resolved here, so nothing downstream ever
  * sees where a secret came from.
  */

@@ -1,4 +1,4 @@
-/** Every topic the node uses (CONTRACT §4), built and parsed in one place. B = base, N = node id. */
+/** Every topic the node uses (README "Topics"), built and parsed in one place. B = base, N = node id. */
 
 export interface Topics {
   base: string;

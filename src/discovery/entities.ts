@@ -57,7 +57,7 @@ const BINARY_CLASSES = new Set(
     'occupancy opening plug power presence problem running safety smoke sound tamper update vibration window').split(' '),
 );
 
-/** Units as Home Assistant spells them, where hanode's differ (CONTRACT §4 says `%RH`). */
+/** Units as Home Assistant spells them, where hanode's differ (README "Topics" says `%RH`). */
 const UNITS: Record<string, string> = { '%RH': '%' };
 
 /** Device classes whose values only grow (meters, counters). */

@@ -1,5 +1,5 @@
 /**
- * The rule engine (CONTRACT §5): keeps the facts (the latest state JSON of local schemes from
+ * The rule engine (README "Scheme files"): keeps the facts (the latest state JSON of local schemes from
  * the bus, and of other nodes' schemes from MQTT), evaluates the rules that read a fact when it
  * changes, and carries out their firings through {@link RuleActions}.
  *

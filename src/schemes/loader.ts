@@ -1,5 +1,5 @@
 /**
- * Loads scheme files (CONTRACT §3) in two passes: each file against the schema, then cross-checks
+ * Loads scheme files (README "Scheme files") in two passes: each file against the schema, then cross-checks
  * over all of them. A file with any problem is skipped as a whole; the others load.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * `rules:` in scheme files (CONTRACT §5): json-rules-engine conditions, a schedule or a period,
+ * `rules:` in scheme files (README "Scheme files"): json-rules-engine conditions, a schedule or a period,
  * and the actions to run.
  */
 import { z } from 'zod';
@@ -159,7 +159,7 @@ const actions = z.array(action).min(1);
 /** json-rules-engine wants all/any/not at the top; a single test is wrapped in `all`. */
 const topCondition = condition.transform((c): Condition => (c.fact !== undefined ? { all: [c] } : c));
 
-/** One entry of `rules:` (CONTRACT §5). */
+/** One entry of `rules:` (README "Scheme files"). */
 export const ruleSchema = z
   .strictObject({
     id: z.string().regex(SCHEME_ID, 'expected lower-case letters, digits and dashes, starting with a letter or digit').describe('Unique rule id; firings go to B/N/$rules/<id>').meta({ examples: ['fan-when-hot'] }),

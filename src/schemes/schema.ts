@@ -1,5 +1,5 @@
 /**
- * The schema of scheme files (CONTRACT §3): the options every input and output has, merged with
+ * The schema of scheme files (README "Scheme files"): the options every input and output has, merged with
  * the driver's own. An entry is validated in two steps, so a misspelt driver name gives one clear
  * message instead of a complaint about every option the wrong driver doesn't know.
  */

@@ -1,4 +1,4 @@
-/** The node config, `hanode.yaml` (CONTRACT §2): defaults, file, env and flags, substitution, errors. */
+/** The node config, `hanode.yaml` (README "Config"): defaults, file, env and flags, substitution, errors. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-/** Secrets never appear in logs (CONTRACT §2): the URL forms the agent logs. */
+/** Secrets never appear in logs (README "Config"): the URL forms the agent logs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { redact } from '../../src/mqtt/link.js';

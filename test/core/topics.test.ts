@@ -33,7 +33,7 @@ test('parseTopic works with a multi-level base topic', () => {
   assert.deepEqual(parseTopic('home/han', 'pi', 'home/pi/fan/set'), { kind: 'other' });
 });
 
-test('topicsFor builds the CONTRACT §4 topics', () => {
+test('topicsFor builds the README "Topics" topics', () => {
   const t = topicsFor('han', 'kitchen-pi');
   assert.equal(t.status, 'han/kitchen-pi/status');
   assert.equal(t.info, 'han/kitchen-pi/$info');

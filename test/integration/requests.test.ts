@@ -1,4 +1,4 @@
-/** Every `$request` operation (CONTRACT §4) over MQTT, each with a transaction id, plus an unknown one. */
+/** Every `$request` operation (README "Topics") over MQTT, each with a transaction id, plus an unknown one. */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Mosquitto } from '../helpers/mosquitto.js';

@@ -1,5 +1,5 @@
 /**
- * Rules over MQTT (issue 5, CONTRACT §5), one node on a private Mosquitto, sim hardware: the
+ * Rules over MQTT (issue 5, README "Scheme files"), one node on a private Mosquitto, sim hardware: the
  * BME280 model is moved with `$sim`, outputs are sim GPIO lines, and every firing is watched on
  * `han/N/$rules/<id>`. The tests in this file share one agent and run in order; each one puts
  * the temperature back to 21.5 °C when it is done.
