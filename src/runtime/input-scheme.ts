@@ -23,6 +23,8 @@ export class InputScheme extends Supervised {
   #timer?: NodeJS.Timeout;
   #interval: number | undefined;
   #early?: { reading: Reading; ts: Date };
+  /** The read in flight: a poll and any number of `$request/read`s share it. */
+  #reading?: Promise<Reading>;
 
   constructor(private readonly ctx: InputSchemeContext) {
     super(ctx);
@@ -39,11 +41,34 @@ export class InputScheme extends Supervised {
     if (this.#timer) this.#schedule(0);
   }
 
-  /** Take a reading now and publish it (`$request/read`); rejects when the driver cannot read. */
+  /**
+   * Take a reading now and publish it (`$request/read`); rejects when the driver cannot read.
+   * Requests that arrive while a read is in flight share it: one read at a time per scheme.
+   */
   async readNow(): Promise<Reading> {
-    if (!this.#driver?.read || !this.online) throw new Error(`${this.id} is not online${this.lastError ? `: ${this.lastError}` : ''}`);
-    const reading = await this.#driver.read();
-    this.#accept(reading, new Date(), true);
+    const driver = this.#driver;
+    if (!driver?.read || !this.online) throw new Error(`${this.id} is not online${this.lastError ? `: ${this.lastError}` : ''}`);
+    const shared = this.#reading !== undefined;
+    const reading = await this.#read(driver);
+    if (!shared && driver === this.#driver) {
+      this.proven();
+      this.#accept(reading, new Date(), true);
+    }
+    return reading;
+  }
+
+  protected override provenByOpen(): boolean {
+    return !this.ctx.def.polled;
+  }
+
+  #read(driver: InputDriver): Promise<Reading> {
+    if (this.#reading) return this.#reading;
+    const reading = driver.read!();
+    this.#reading = reading;
+    const done = () => {
+      if (this.#reading === reading) this.#reading = undefined;
+    };
+    reading.then(done, done);
     return reading;
   }
 
@@ -78,6 +103,7 @@ export class InputScheme extends Supervised {
     this.#timer = undefined;
     const driver = this.#driver;
     this.#driver = undefined;
+    this.#reading = undefined;
     await driver?.stop().catch((err) => this.ctx.log.debug({ err }, `${this.id}: stop failed`));
   }
 
@@ -92,12 +118,13 @@ export class InputScheme extends Supervised {
     const started = Date.now();
     let reading: Reading;
     try {
-      reading = await driver.read();
+      reading = await this.#read(driver);
     } catch (err) {
       if (driver === this.#driver) await this.fail(err, 'read');
       return;
     }
     if (driver !== this.#driver || this.stopped) return;
+    this.proven();
     this.#accept(reading, new Date(), false);
     // Keep the cadence: the next poll is one interval after this one started.
     this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (Date.now() - started)));

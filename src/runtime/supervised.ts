@@ -37,6 +37,8 @@ export abstract class Supervised {
   protected lastTs?: Date;
   protected lastError?: string;
   protected failures = 0;
+  /** The availability last published in this run: nothing yet, online or offline. */
+  #published?: boolean;
   #retryTimer?: NodeJS.Timeout;
   readonly #backoff: Backoff;
 
@@ -68,6 +70,28 @@ export abstract class Supervised {
     clearTimeout(this.#retryTimer);
     await this.close();
     this.online = false;
+    this.#published = undefined;
+  }
+
+  /**
+   * The device has proved itself (a good reading, or a successful open where opening touches the
+   * device): availability goes online once, and the backoff starts again from its minimum.
+   */
+  protected proven(): void {
+    this.#backoff.reset();
+    this.lastError = undefined;
+    this.#publish(true);
+  }
+
+  /** Whether a successful open alone proves the device (event-driven inputs and outputs); polled inputs wait for a reading. */
+  protected provenByOpen(): boolean {
+    return true;
+  }
+
+  #publish(online: boolean, reason?: string): void {
+    if (this.#published === online) return;
+    this.#published = online;
+    this.sctx.bus.emit('availability', { id: this.id, online, ...(reason !== undefined ? { reason } : {}) });
   }
 
   /** Report a failure of the running driver: offline, close, retry later. */
@@ -76,9 +100,9 @@ export abstract class Supervised {
     this.failures++;
     this.lastError = message;
     if (this.stopped) return;
-    const wasOnline = this.online;
     this.online = false;
-    if (wasOnline) this.sctx.bus.emit('availability', { id: this.id, online: false, reason: message });
+    // Offline once, however often the device keeps failing: availability never flaps.
+    this.#publish(false, message);
     await this.close();
     const delay = this.#backoff.next();
     this.sctx.log.warn(`${this.id}: ${during} failed: ${message}; retrying in ${delay} ms`);
@@ -91,18 +115,12 @@ export abstract class Supervised {
     try {
       await this.open();
     } catch (err) {
-      if (this.online === false && this.failures === 0) {
-        // Announce offline once at the first failed start, so consumers never see a stale `online`.
-        this.sctx.bus.emit('availability', { id: this.id, online: false, reason: (err as Error).message });
-      }
       await this.fail(err, 'start');
       return;
     }
     if (this.stopped) return void (await this.close());
-    this.#backoff.reset();
     this.online = true;
-    this.lastError = undefined;
-    this.sctx.bus.emit('availability', { id: this.id, online: true });
+    if (this.provenByOpen()) this.proven();
     this.afterOpen();
   }
 
