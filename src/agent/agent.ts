@@ -56,7 +56,7 @@ export class Agent {
     const bus = (this.bus = new EventBus(log));
     const topics = (this.topics = topicsFor(config.base_topic, config.node.id));
     const hardware = (this.#hardware = new HardwareService({ mode: config.hardware, log, given: opts.hardware }));
-    const mqtt = (this.#mqtt = new MqttService({ config, topics, log }));
+    const mqtt = (this.#mqtt = new MqttService({ config, topics, bus, log }));
     const { link } = mqtt;
     const state = new StateStore({ file: join(config.data, 'state.json'), log, bus });
     const publisher = new Publisher({

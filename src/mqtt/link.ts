@@ -3,6 +3,7 @@
  * re-subscribe after every reconnect, and dispatch messages to the handlers that asked.
  */
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { performance } from 'node:perf_hooks';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { topicMatches } from './topic-match.js';
@@ -37,7 +38,21 @@ export interface LinkStats {
   reconnects: number;
   lastError?: string;
   connectedSince?: string;
+  /** Times another client connected with this client id and the broker dropped this one. */
+  takeovers: number;
+  /** The wait before the next reconnect attempt, in ms. */
+  retryMs?: number;
 }
+
+/** MQTT 5 DISCONNECT reason code: another connection with the same client id took the session. */
+const SESSION_TAKEN_OVER = 0x8e;
+/** After a takeover: wait 5 s, doubling up to 5 min, while the other client keeps taking over. */
+const TAKEOVER_BACKOFF = { min: 5_000, max: 300_000 };
+/** A 3.1.1 broker just closes the socket: this many connections in a row dropped within {@link SHORT_LIVED_MS} look like a takeover. */
+const SHORT_LIVED_IN_A_ROW = 3;
+const SHORT_LIVED_MS = 2_000;
+/** A connection that lasts this long ends a streak of takeovers. */
+const SETTLED_MS = 60_000;
 
 export class MqttLink {
   #client?: MqttClient;
@@ -49,7 +64,12 @@ export class MqttLink {
    */
   readonly #subscriptionIds = new Map<string, number>();
   readonly #onConnect: (() => void)[] = [];
-  #stats: LinkStats = { connected: false, connects: 0, reconnects: 0 };
+  readonly #onTakeover: ((info: { clientId: string; retryMs: number }) => void)[] = [];
+  #stats: LinkStats = { connected: false, connects: 0, reconnects: 0, takeovers: 0 };
+  #connectedAt?: number;
+  #shortLived = 0;
+  #takeoverStreak = 0;
+  #takenOver = false;
 
   constructor(private opts: LinkOptions) {}
 
@@ -68,7 +88,9 @@ export class MqttLink {
 
   /**
    * Connects (to `endpoint` when given, else to the URL given at construction); resolves at the
-   * first CONNACK, or after `waitMs` while it keeps trying in the background.
+   * first CONNACK, or at the first attempt that fails (nothing listening, refused), or after
+   * `waitMs`, and keeps trying in the background. Publishes made meanwhile wait in memory, and
+   * the outbox keeps readings, so nothing waits for the broker.
    */
   async start(endpoint?: LinkEndpoint, waitMs = 5_000): Promise<void> {
     if (endpoint) this.opts = { ...this.opts, ...endpoint };
@@ -96,28 +118,42 @@ export class MqttLink {
     };
     const client = connect(url, options);
     this.#client = client;
+    let fallingBack = false;
     client.on('connect', () => this.#connected());
     client.on('close', () => this.#closed());
+    client.on('disconnect', (packet) => this.#disconnected(packet.reasonCode));
     client.on('error', (err) => {
       this.#stats.lastError = err.message;
       if (client.options.protocolVersion === 5 && /protocol version/i.test(err.message)) {
         this.opts.log.info('MQTT: the broker does not speak MQTT 5; using 3.1.1');
         client.options.protocolVersion = 4;
+        fallingBack = true;
         return;
       }
       this.opts.log.warn(`MQTT: ${err.message}`);
     });
     client.on('message', (topic, payload, packet) => this.#dispatch(topic, payload, packet));
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.opts.log.warn(`MQTT: no answer from ${redact(url)} after ${waitMs} ms; carrying on and retrying in the background`);
-        resolve();
-      }, waitMs);
-      client.once('connect', () => {
+      const done = (why?: string) => {
         clearTimeout(timer);
+        client.off('connect', onConnect);
+        client.off('close', onClose);
+        if (why) this.opts.log.warn(`MQTT: ${why} from ${redact(url)}; carrying on and retrying in the background`);
         resolve();
-      });
+      };
+      const onConnect = () => done();
+      // A failed attempt (nothing listening, refused) says the broker is away: start without it.
+      // The MQTT 5 → 3.1.1 fallback also closes once, and is only a retry.
+      const onClose = () => (fallingBack ? (fallingBack = false) : done('no answer'));
+      const timer = setTimeout(() => done(`no answer after ${waitMs} ms`), waitMs);
+      client.on('connect', onConnect);
+      client.on('close', onClose);
     });
+  }
+
+  /** Runs `fn` when another client with this client id took the connection over (two nodes sharing an id). */
+  onTakeover(fn: (info: { clientId: string; retryMs: number }) => void): void {
+    this.#onTakeover.push(fn);
   }
 
   /** Runs `fn` after every (re)connect, before queued publishes matter; e.g. to publish `online`. */
@@ -176,6 +212,7 @@ export class MqttLink {
     this.#stats.connects++;
     if (this.#stats.connects > 1) this.#stats.reconnects++;
     this.#stats.connectedSince = new Date().toISOString();
+    this.#connectedAt = performance.now();
     client.options.reconnectPeriod = (this.opts.backoff ?? { min: 500 }).min;
     this.opts.log.info(`MQTT: connected to ${redact(this.opts.url ?? '')}${this.#stats.connects > 1 ? ' again' : ''}`);
     for (const h of this.#handlers) this.#subscribeOne(h);
@@ -185,11 +222,40 @@ export class MqttLink {
   #closed(): void {
     const client = this.#client;
     if (!client || client.disconnecting) return;
+    const lasted = this.#connectedAt === undefined ? undefined : performance.now() - this.#connectedAt;
+    this.#connectedAt = undefined;
+    if (lasted !== undefined && lasted >= SETTLED_MS) this.#takeoverStreak = 0;
+    if (lasted !== undefined) this.#shortLived = lasted < SHORT_LIVED_MS ? this.#shortLived + 1 : 0;
+    const takenOver = this.#takenOver || this.#shortLived >= SHORT_LIVED_IN_A_ROW;
+    this.#takenOver = false;
+    this.#stats.connectedSince = undefined;
+    if (takenOver) return this.#takeover(client);
     const { min, max } = this.opts.backoff ?? { min: 500, max: 30_000 };
     const next = Math.min(max, Math.max(min, (client.options.reconnectPeriod ?? min) * 2));
-    if (this.#stats.connectedSince) this.opts.log.warn(`MQTT: connection to ${redact(this.opts.url ?? '')} lost; retrying in ${client.options.reconnectPeriod} ms`);
-    this.#stats.connectedSince = undefined;
+    if (lasted !== undefined) this.opts.log.warn(`MQTT: connection to ${redact(this.opts.url ?? '')} lost; retrying in ${client.options.reconnectPeriod} ms`);
     client.options.reconnectPeriod = next;
+    this.#stats.retryMs = client.options.reconnectPeriod;
+  }
+
+  #disconnected(reasonCode: number | undefined): void {
+    if (reasonCode === SESSION_TAKEN_OVER) this.#takenOver = true;
+  }
+
+  /** Another client has this client id: say so plainly, and back off instead of taking the session back at once. */
+  #takeover(client: MqttClient): void {
+    this.#shortLived = 0;
+    this.#stats.takeovers++;
+    const base = Math.min(TAKEOVER_BACKOFF.max, TAKEOVER_BACKOFF.min * 2 ** this.#takeoverStreak);
+    this.#takeoverStreak++;
+    const retryMs = Math.round(base * (0.8 + 0.4 * Math.random()));
+    client.options.reconnectPeriod = retryMs;
+    this.#stats.retryMs = retryMs;
+    const clientId = this.opts.clientId;
+    this.opts.log.error(
+      `MQTT: another client connected as '${clientId}' and the broker dropped this one; two nodes probably share one node id ` +
+        `(give each its own node.id in hanode.yaml, e.g. its hostname); backing off ${Math.round(retryMs / 1000)} s before connecting again`,
+    );
+    for (const fn of this.#onTakeover) fn({ clientId, retryMs });
   }
 
   #subscribeOne(h: { filter: string; qos: 0 | 1 | 2; rap: boolean }): void {

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { Service } from '../core/service.js';
 import type { Topics } from '../core/topics.js';
+import type { EventBus } from '../core/bus.js';
 import { hideCredentials } from '../core/redact.js';
 import { MqttLink } from './link.js';
 import { brokerAnswers } from './detect.js';
@@ -17,6 +18,7 @@ import type { EmbeddedBroker } from './embedded.js';
 export interface MqttServiceContext {
   config: Pick<Config, 'mqtt' | 'broker' | 'node'>;
   topics: Topics;
+  bus: EventBus;
   log: Logger;
 }
 
@@ -25,6 +27,9 @@ export class MqttService implements Service {
   /** Shared by every service; usable (publishes queue) once this service has started. */
   readonly link: MqttLink;
   #broker?: EmbeddedBroker;
+  #hooked = false;
+  /** A takeover to report on `$error` once the link is back (it cannot be published while dropped). */
+  #takenOver?: { clientId: string; retryMs: number };
 
   constructor(private readonly ctx: MqttServiceContext) {
     const { mqtt } = ctx.config;
@@ -51,6 +56,20 @@ export class MqttService implements Service {
 
   async start(): Promise<void> {
     const { mqtt } = this.ctx.config;
+    if (!this.#hooked) {
+      this.#hooked = true;
+      this.link.onTakeover((info) => (this.#takenOver = info));
+      this.link.onConnect(() => {
+        const info = this.#takenOver;
+        this.#takenOver = undefined;
+        if (info) {
+          this.ctx.bus.emit('error', {
+            topic: this.ctx.topics.status,
+            error: `another client connected as '${info.clientId}' and took this node's connection over; two nodes probably share the node id '${this.ctx.config.node.id}'. Give each Pi its own node.id in hanode.yaml; until then this node waits longer and longer before it connects again`,
+          });
+        }
+      });
+    }
     const url = await this.#brokerUrl();
     const read = (f?: string) => (f ? readFile(f) : undefined);
     this.ctx.log.info(`MQTT: connecting to ${hideCredentials(url)} as ${this.clientId}`);
