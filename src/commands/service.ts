@@ -31,7 +31,9 @@ export function systemdUnit(o: UnitOptions): string {
   return `[Unit]
 Description=hanode: Raspberry Pi hardware over MQTT
 Wants=network-online.target
-After=network-online.target
+# Ordered after a local Mosquitto, if there is one: started first, hanode would take port 1883
+# with its embedded broker and Mosquitto would then fail to start.
+After=network-online.target mosquitto.service
 
 [Service]
 Type=simple

@@ -88,8 +88,15 @@ const mqttSchema = z
   })
   .strict();
 const brokerSchema = z
-  .object({ host: text(z.string().min(1)).default('127.0.0.1'), port: digits(z.number().int().min(1).max(65535)).default(1883) })
-  .strict();
+  .object({
+    host: text(z.string().min(1)).default('127.0.0.1'),
+    port: digits(z.number().int().min(1).max(65535)).default(1883),
+    /** The embedded broker asks every client for these when set (hanode's own link too, unless `mqtt` has its own). */
+    username: text(z.string().min(1)).optional(),
+    password: text(z.string().min(1)).optional(),
+  })
+  .strict()
+  .refine((b) => (b.username === undefined) === (b.password === undefined), { message: 'broker.username and broker.password go together', path: ['password'] });
 
 const outboxSchema = z
   .object({

@@ -1,5 +1,6 @@
 /** The embedded broker (aedes), started when no broker answers on the configured port. */
 import { createServer, type Server } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
 import { Aedes } from 'aedes';
 import type { Logger } from 'pino';
 
@@ -9,8 +10,31 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedBroker(opts: { host: string; port: number; log: Logger }): Promise<EmbeddedBroker> {
+export interface EmbeddedBrokerOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  /** When set, every client must give these. */
+  credentials?: { username: string; password: string };
+}
+
+/** Constant-time comparison, so a wrong password's timing says nothing of the right one. */
+function same(given: Buffer | string | undefined, wanted: string): boolean {
+  const a = Buffer.from(given ?? '');
+  const b = Buffer.from(wanted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker();
+  const { credentials } = opts;
+  if (credentials) {
+    broker.authenticate = (client, username, password, done) => {
+      const ok = same(username, credentials.username) && same(password, credentials.password);
+      if (!ok) opts.log.warn(`embedded broker: refused client '${client.id}': wrong user name or password`);
+      done(null, ok);
+    };
+  }
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);

@@ -33,10 +33,12 @@ export class MqttService implements Service {
 
   constructor(private readonly ctx: MqttServiceContext) {
     const { mqtt } = ctx.config;
+    const { broker } = ctx.config;
     this.link = new MqttLink({
       clientId: this.clientId,
-      username: mqtt.username,
-      password: mqtt.password,
+      // The embedded broker's credentials serve hanode's own link too, unless mqtt has its own.
+      username: mqtt.username ?? (mqtt.url ? undefined : broker.username),
+      password: mqtt.password ?? (mqtt.url ? undefined : broker.password),
       keepalive: mqtt.keepalive,
       will: { topic: ctx.topics.status, payload: 'offline', retain: true, qos: 1 },
       // Back within 10 s of the broker's return, however long it was away.
@@ -99,8 +101,21 @@ export class MqttService implements Service {
     }
     // Loaded only when needed: a node next to a Mosquitto never pays for aedes.
     const { startEmbeddedBroker } = await import('./embedded.js');
-    this.#broker = await startEmbeddedBroker({ host, port, log });
-    log.info(`broker: none answered on ${host}:${port}, so started the embedded broker there`);
+    const { username, password } = config.broker;
+    const credentials = username !== undefined && password !== undefined ? { username, password } : undefined;
+    this.#broker = await startEmbeddedBroker({ host, port, log, credentials });
+    log.info(`broker: none answered on ${host}:${port}, so started the embedded broker there${credentials ? ' (user name and password required)' : ''}`);
+    if (!isLoopback(host) && !credentials) {
+      log.warn(
+        `broker: THE EMBEDDED BROKER ON ${host}:${port} TAKES ANY CLIENT FROM THE NETWORK WITHOUT A PASSWORD: anyone on the LAN can switch this node's outputs. ` +
+          'Set broker.username and broker.password in hanode.yaml (a !secret works), or bind it to 127.0.0.1.',
+      );
+    }
     return this.#broker.url;
   }
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }

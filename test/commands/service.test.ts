@@ -50,6 +50,8 @@ test('the printed unit runs bin/hanode.js run with this node, from the current d
   assert.equal(unit.Service!.Restart, 'always');
   assert.equal(unit.Service!.Type, 'simple');
   assert.equal(unit.Install!.WantedBy, 'multi-user.target');
+  // After a local Mosquitto: started first, the embedded broker would take port 1883 from it.
+  assert.deepEqual(unit.Unit!.After!.split(/\s+/), ['network-online.target', 'mosquitto.service']);
   assert.match(err.join(''), /systemctl daemon-reload && sudo systemctl enable --now hanode/);
 });
 
