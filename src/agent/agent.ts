@@ -50,6 +50,8 @@ export class Agent {
   readonly #hardware: HardwareService;
   readonly #mqtt: MqttService;
   readonly #started: Service[] = [];
+  #starting?: Promise<void>;
+  #stopping = false;
 
   constructor(private readonly opts: AgentOptions) {
     const { config, registry, log } = opts;
@@ -159,15 +161,23 @@ export class Agent {
   async start(): Promise<void> {
     const { config, log } = this.opts;
     log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
-    for (const service of this.services) {
-      log.debug(`starting ${service.name}`);
-      await service.start();
-      this.#started.push(service);
-    }
+    this.#starting = (async () => {
+      for (const service of this.services) {
+        // A stop that came in meanwhile (Ctrl-C during start-up) ends the start here.
+        if (this.#stopping) return;
+        log.debug(`starting ${service.name}`);
+        await service.start();
+        this.#started.push(service);
+      }
+    })();
+    await this.#starting;
   }
 
   async stop(): Promise<void> {
     this.opts.log.info('stopping');
+    this.#stopping = true;
+    // The service starting now finishes first, so it is stopped too rather than left running.
+    await this.#starting?.catch(() => {});
     for (const service of this.#started.splice(0).reverse()) {
       await service.stop().catch((err) => this.opts.log.error({ err }, `stopping ${service.name} failed`));
     }
