@@ -24,6 +24,7 @@ import { SchemeRuntime } from '../runtime/schemes.js';
 import { Mediator } from '../mediator/mediator.js';
 import { Discovery } from '../discovery/index.js';
 import { NodeStatus } from './status.js';
+import { GatewayService } from '../gateway/service.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
 
@@ -93,14 +94,17 @@ export class Agent {
       publish: (msg) => publisher.send(msg),
       notify: (bridge, payload) => (bridges ? bridges.notify(bridge, payload) : Promise.reject(new Error(`no bridge '${bridge}': hanode.yaml configures none`))),
     });
-    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges });
+    const gateway = config.gateway
+      ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c) })
+      : undefined;
+    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, gateway });
     const mediator = new Mediator({
       link,
       bus,
       topics,
       log,
       outputs: schemes,
-      request: (op, args) => runOperation({ schemes, rules, status, bus }, op, args),
+      request: (op, args) => runOperation({ schemes, rules, status, bus, gateway }, op, args),
       simulator: () => (isSim(hardware.hardware) ? schemes : undefined),
     });
     const discovery = new Discovery({
@@ -134,8 +138,9 @@ export class Agent {
       mqtt,
       publisher,
       ...(bridges ? [bridges] : []),
-      // The rules listen before any scheme starts, so they see every first state.
+      // The rules (and the gateway's `expose`) listen before any scheme starts, so they see every first state.
       rules,
+      ...(gateway ? [gateway] : []),
       schemes,
       mediator,
       discovery,

@@ -7,6 +7,8 @@ import type { SchemeRuntime } from '../runtime/schemes.js';
 import type { RulesService } from '../rules/service.js';
 import type { NodeStatus } from './status.js';
 import type { EventBus } from '../core/bus.js';
+import type { GatewayService } from '../gateway/service.js';
+import { MAX_PAIRING_MS } from '../gateway/pairing.js';
 
 /** What the operations act on. */
 export interface RequestContext {
@@ -14,6 +16,8 @@ export interface RequestContext {
   rules: RulesService;
   status: NodeStatus;
   bus: EventBus;
+  /** The line-protocol gateway, when hanode.yaml has `gateway:`. */
+  gateway?: GatewayService;
 }
 
 type Operation = (node: RequestContext, args: Record<string, unknown>) => Promise<unknown>;
@@ -69,6 +73,13 @@ export const operations: Record<string, Operation> = {
   },
   async reload(node) {
     return node.schemes.reload();
+  },
+  /** `{"for":"2m"}`: unknown device IDs that connect meanwhile are accepted and remembered. */
+  async pair(node, args) {
+    if (!node.gateway) throw new Error('pair: the gateway is off; add a gateway: section to hanode.yaml');
+    const ms = parseDuration(args.for ?? '2m');
+    if (ms === undefined || ms < 1 || ms > MAX_PAIRING_MS) throw new Error(`expected {"for": "2m"} with a duration from 1ms to 1h, got ${JSON.stringify(args.for)}`);
+    return node.gateway.pair(ms);
   },
 };
 

@@ -14,6 +14,7 @@ import type { Publisher } from '../publisher/publisher.js';
 import type { SchemeRuntime } from '../runtime/schemes.js';
 import type { BridgeStatus } from '../bridge/base.js';
 import { version } from '../version.js';
+import type { GatewayStatus } from '../gateway/service.js';
 
 export interface NodeStatusContext {
   topics: Topics;
@@ -24,6 +25,7 @@ export interface NodeStatusContext {
   hardware: () => Hardware;
   schemes: SchemeRuntime;
   bridges?: { status(): BridgeStatus[] };
+  gateway?: { status(): GatewayStatus };
 }
 
 export class NodeStatus implements Service {
@@ -33,6 +35,7 @@ export class NodeStatus implements Service {
   #ready = false;
 
   #hooked = false;
+  #infoTimer?: NodeJS.Timeout;
 
   constructor(private readonly ctx: NodeStatusContext) {}
 
@@ -44,12 +47,21 @@ export class NodeStatus implements Service {
     }
     for (const line of describeFound(await this.scan())) this.ctx.log.info(`found: ${line}`);
     this.ctx.bus.on('schemesChanged', this, () => void this.#publishInfo());
+    // Devices come and go in bursts (a router restart reconnects them all): one $info a second at most.
+    this.ctx.bus.on('gatewayDevices', this, () => {
+      this.#infoTimer ??= setTimeout(() => {
+        this.#infoTimer = undefined;
+        if (this.#ready) void this.#publishInfo();
+      }, 1_000);
+    });
     this.#ready = true;
     await this.#announce();
   }
 
   async stop(): Promise<void> {
     this.#ready = false;
+    clearTimeout(this.#infoTimer);
+    this.#infoTimer = undefined;
     this.ctx.bus.off(this);
   }
 
@@ -71,6 +83,7 @@ export class NodeStatus implements Service {
       publisher: publisher.stats,
       outbox: publisher.outboxStats(),
       bridges: bridges?.status() ?? [],
+      ...(this.ctx.gateway ? { gateway: this.ctx.gateway.status() } : {}),
       schemes: {
         total: status.length,
         online: status.filter((s) => s.online).length,
@@ -102,6 +115,7 @@ export class NodeStatus implements Service {
       started: this.#started.toISOString(),
       outbox: { backlog: outbox?.backlog ?? 0, dropped: outbox?.dropped ?? 0 },
       scan: this.#scan ?? (await this.scan()),
+      ...(this.ctx.gateway ? { gateway: { devices: this.ctx.gateway.status().devices.map((d) => d.id) } } : {}),
     };
     await publisher.send({ topic: topics.info, payload: JSON.stringify(info), qos: 1, retain: true });
   }

@@ -14,6 +14,7 @@ import { didYouMean } from '../schemes/suggest.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
 import type { BridgeConfig } from '../bridge/schema.js';
+import { gatewayKeys, gatewaySchema } from '../gateway/config.js';
 
 export { ConfigError };
 
@@ -128,6 +129,7 @@ const configSchema = z
     plugins: z.array(z.string()).default([]),
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
     homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
+    gateway: gatewaySchema.optional(),
   })
   .strict();
 
@@ -139,6 +141,7 @@ const knownKeys: Record<string, string[]> = {
   broker: Object.keys(brokerSchema.shape),
   outbox: Object.keys(outboxSchema.shape),
   homeassistant: Object.keys(homeassistantSchema.shape),
+  ...gatewayKeys,
 };
 
 export type FileConfig = z.output<typeof configSchema>;

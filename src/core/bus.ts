@@ -19,6 +19,8 @@ export interface Events {
   error: { topic: string; error: string };
   /** The set of running schemes changed (start, stop, enable, disable, reload); `stopped` lists removed ones. */
   schemesChanged: { stopped?: string[] };
+  /** A device connected to or left the line-protocol gateway; `devices` are the IDs it holds now. */
+  gatewayDevices: { devices: string[] };
 }
 
 /** How a scheme's states are published: the scheme's `retain`, `qos` and `durable` options. */

@@ -1,0 +1,278 @@
+/**
+ * The gateway over TCP against a private Mosquitto: every command in both directions, and the
+ * scenarios of issue 14 (sensor → variable → SUB, PUB on MQTT, MSG to another node, pairing,
+ * keep-alive). Serial is in serial.test.ts, the fuzz in fuzz.test.ts.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { Probe } from '../helpers/probe.js';
+import { ask, nodeDir, startNode } from '../helpers/node.js';
+import type { Agent } from '../../src/agent/agent.js';
+import { gatewayConfig, gatewayOf, identified, tcpDevice, type TestDevice } from './device.js';
+
+const SCHEMES = {
+  'home.yaml': `
+inputs:
+  - id: climate
+    driver: ds18b20
+    sensor_id: 28-00000a1b2c3d
+    interval: 100ms
+outputs:
+  - id: lamp
+    driver: gpio-out
+    pin: 27
+`,
+};
+
+describe('gateway over TCP, two nodes on one broker', () => {
+  let mosquitto: Mosquitto;
+  let probe: Probe;
+  let a: Agent;
+  let b: Agent;
+  let dataDir: string;
+  const open: TestDevice[] = [];
+  const dev = async (agent: Agent, id: string) => {
+    const d = await identified(agent, id);
+    open.push(d);
+    return d;
+  };
+
+  before(async () => {
+    mosquitto = await Mosquitto.start();
+    probe = await Probe.connect(mosquitto.url, ['han/#']);
+    const ca = nodeDir({ url: mosquitto.url, node: 'gw-a', schemes: SCHEMES });
+    ca.gateway = gatewayConfig({
+      tcp: { host: '127.0.0.1', port: 0 },
+      allow: ['dev-a', 'dev-b', 'dev-a2'],
+      expose: [{ variable: 'kitchen_temp', from: 'climate', field: 'temperature' }],
+      drive: [{ variable: 'lamp_cmd', output: 'lamp' }],
+    });
+    const cb = nodeDir({ url: mosquitto.url, node: 'gw-b', schemes: {} });
+    dataDir = ca.data;
+    cb.gateway = gatewayConfig({ tcp: { host: '127.0.0.1', port: 0 }, allow: ['dev-c'] });
+    a = await startNode(ca);
+    b = await startNode(cb);
+  });
+
+  after(async () => {
+    for (const d of open) d.close();
+    await a?.stop();
+    await b?.stop();
+    await probe?.close();
+    await mosquitto?.stop();
+  });
+
+  test('before an accepted ID every command gets BAD; ID answers OK and the device is online', async () => {
+    const d = await tcpDevice(a);
+    open.push(d);
+    for (const [cmd, fields] of [['SUB', { VARIABLE: 'x' }], ['PUB', { VARIABLE: 'x', VALUE: '1' }], ['UNSUBALL', {}], ['MSG', { DEVICE: 'dev-c', VALUE: 'hi' }], ['DEL', { VARIABLE: 'x' }]] as const) {
+      const r = await d.ask(cmd, fields);
+      assert.equal(r.command, 'BAD', `${cmd} before ID`);
+      assert.match(r.REASON!, /ID first/);
+    }
+    const since = probe.mark();
+    assert.equal((await d.ask('ID', { ID: 'dev-a2' })).command, 'OK');
+    await probe.waitFor('han/$devices/dev-a2/status', (p) => p === 'online', 5_000, since);
+    const late = await Probe.connect(mosquitto.url, ['han/$devices/dev-a2/status']);
+    try {
+      const kept = await late.waitFor('han/$devices/dev-a2/status');
+      assert.deepEqual([kept.payload, kept.retain], ['online', true], 'presence is retained');
+    } finally {
+      await late.close();
+    }
+    // the same ID again is fine; another one is not
+    assert.equal((await d.ask('ID', { ID: 'dev-a2' })).command, 'OK');
+    assert.equal((await d.ask('ID', { ID: 'dev-b' })).command, 'BAD');
+  });
+
+  test('device A subscribes to a variable a hanode sensor feeds (expose) and receives its changes', async () => {
+    await probe.publish('han/gw-a/$sim/climate/set', JSON.stringify({ temperature: 21.5 }));
+    await probe.waitFor('han/$vars/kitchen_temp', (p) => JSON.parse(p).value === '21.5');
+    const d = await dev(a, 'dev-a');
+    assert.equal((await d.ask('SUB', { VARIABLE: 'kitchen_temp' })).command, 'OK');
+    const first = await d.next();
+    assert.deepEqual([first.command, first.VARIABLE, first.VALUE], ['SUB', 'kitchen_temp', '21.5'], 'the current value comes once on SUB');
+    await probe.publish('han/gw-a/$sim/climate/set', JSON.stringify({ temperature: 26.5 }));
+    const change = await d.next();
+    assert.deepEqual([change.command, change.VARIABLE, change.VALUE], ['SUB', 'kitchen_temp', '26.5']);
+    const payload = JSON.parse((await probe.waitFor('han/$vars/kitchen_temp', (p) => JSON.parse(p).value === '26.5')).payload);
+    assert.equal(payload.device, 'gw-a');
+    assert.ok(!Number.isNaN(Date.parse(payload.ts)));
+    // UNSUB: the next line after another change is the OK of a later command, not a SUB
+    assert.equal((await d.ask('UNSUB', { VARIABLE: 'kitchen_temp' })).command, 'OK');
+    const since = probe.mark();
+    await probe.publish('han/gw-a/$sim/climate/set', JSON.stringify({ temperature: 19.5 }));
+    await probe.waitFor('han/$vars/kitchen_temp', (p) => JSON.parse(p).value === '19.5', 5_000, since);
+    assert.equal((await d.ask('UNSUBALL')).command, 'OK');
+  });
+
+  test("device B's PUB shows on MQTT as a retained variable; other devices and other nodes' devices get it; DEL clears it", async () => {
+    const sub = await dev(a, 'dev-a');
+    const remote = await dev(b, 'dev-c');
+    assert.equal((await sub.ask('SUB', { VARIABLE: 'porch' })).command, 'OK');
+    assert.equal((await remote.ask('SUB', { VARIABLE: 'porch' })).command, 'OK');
+    const pub = await dev(a, 'dev-b');
+    const since = probe.mark();
+    assert.equal((await pub.ask('PUB', { VARIABLE: 'porch', VALUE: 'a | b = c' })).command, 'OK');
+    const m = await probe.waitFor('han/$vars/porch', () => true, 5_000, since);
+    assert.equal(m.retain, false, 'a live message');
+    const payload = JSON.parse(m.payload);
+    assert.equal(payload.value, 'a | b = c');
+    assert.equal(payload.device, 'dev-b');
+    for (const d of [sub, remote]) {
+      const r = await d.next();
+      assert.deepEqual([r.command, r.VARIABLE, r.VALUE], ['SUB', 'porch', 'a | b = c']);
+    }
+    // it is retained: a fresh subscriber on the broker gets it
+    const late = await Probe.connect(mosquitto.url, ['han/$vars/porch']);
+    try {
+      const kept = await late.waitFor('han/$vars/porch');
+      assert.equal(kept.retain, true);
+      assert.equal(JSON.parse(kept.payload).value, 'a | b = c');
+    } finally {
+      await late.close();
+    }
+    // a value published by anyone on MQTT reaches SUB too, plain text included
+    await probe.publish('han/$vars/porch', 'plain', { retain: true });
+    for (const d of [sub, remote]) assert.equal((await d.next()).VALUE, 'plain');
+    const before = probe.mark();
+    assert.equal((await pub.ask('DEL', { VARIABLE: 'porch' })).command, 'OK');
+    const cleared = await probe.waitFor('han/$vars/porch', () => true, 5_000, before);
+    assert.equal(cleared.payload, '');
+    assert.equal((await sub.next()).VALUE, '', 'a cleared variable reaches SUB as an empty value');
+  });
+
+  test('a variable drives an output exactly as /set would', async () => {
+    const d = await dev(a, 'dev-b');
+    const since = probe.mark();
+    assert.equal((await d.ask('PUB', { VARIABLE: 'lamp_cmd', VALUE: 'ON' })).command, 'OK');
+    await probe.waitForState('han/gw-a/lamp', (s) => s.state === 'ON', 5_000, since);
+    // from another node's device, through the broker
+    const c = await dev(b, 'dev-c');
+    assert.equal((await c.ask('PUB', { VARIABLE: 'lamp_cmd', VALUE: '{"state":"OFF"}' })).command, 'OK');
+    await probe.waitForState('han/gw-a/lamp', (s) => s.state === 'OFF', 5_000, since);
+    // a value the output cannot take is reported on $error, naming the variable's topic
+    assert.equal((await d.ask('PUB', { VARIABLE: 'lamp_cmd', VALUE: '{"state":"MAYBE"}' })).command, 'OK');
+    const err = await probe.waitFor('han/gw-a/$error', (p) => JSON.parse(p).topic === 'han/$vars/lamp_cmd', 5_000, since);
+    assert.match(JSON.parse(err.payload).error, /lamp/);
+  });
+
+  test('MSG reaches a device on a second hanode node, both ways; MSG to an ID offline everywhere gets BAD', async () => {
+    const da = await dev(a, 'dev-a');
+    const dc = await dev(b, 'dev-c');
+    await probe.waitFor('han/$devices/dev-c/status', (p) => p === 'online');
+    assert.equal((await da.ask('MSG', { DEVICE: 'dev-c', VALUE: 'hello | there' })).command, 'OK');
+    const got = await dc.next();
+    assert.deepEqual([got.command, got.DEVICE, got.VALUE], ['MSG', 'dev-a', 'hello | there']);
+    assert.equal((await dc.ask('MSG', { DEVICE: 'dev-a', VALUE: 'back' })).command, 'OK');
+    const back = await da.next();
+    assert.deepEqual([back.command, back.DEVICE, back.VALUE], ['MSG', 'dev-c', 'back']);
+    // on the same gateway
+    const db = await dev(a, 'dev-b');
+    assert.equal((await db.ask('MSG', { DEVICE: 'dev-a', VALUE: 'near' })).command, 'OK');
+    assert.deepEqual(Object.values(await da.next()).slice(1, 4), ['MSG', 'MSG', 'dev-b']);
+    const none = await da.ask('MSG', { DEVICE: 'nobody', VALUE: 'x' });
+    assert.equal(none.command, 'BAD');
+    assert.match(none.REASON!, /nobody is offline/);
+    // once dev-c leaves, it is offline everywhere
+    const since = probe.mark();
+    dc.send('CLOSE');
+    await probe.waitFor('han/$devices/dev-c/status', (p) => p === 'offline', 5_000, since);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await da.ask('MSG', { DEVICE: 'dev-c', VALUE: 'x' })).command, 'BAD');
+  });
+
+  test('a newer connection with the same ID wins; the older gets CLOSE and the device stays online', async () => {
+    const first = await dev(a, 'dev-b');
+    const since = probe.mark();
+    const second = await dev(a, 'dev-b');
+    assert.equal((await first.next()).command, 'CLOSE');
+    assert.ok(await first.ended());
+    assert.equal((await second.ask('PUB', { VARIABLE: 'still', VALUE: 'here' })).command, 'OK');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(!probe.messages.slice(since).some((m) => m.topic === 'han/$devices/dev-b/status' && m.payload === 'offline'));
+  });
+
+  test('an unpaired ID is refused (BAD, CLOSE); a pairing window lets it in and it is remembered', async () => {
+    const stranger = await tcpDevice(a);
+    open.push(stranger);
+    const refused = await stranger.ask('ID', { ID: 'new-sensor' });
+    assert.equal(refused.command, 'BAD');
+    assert.match(refused.REASON!, /not allowed/);
+    assert.equal((await stranger.next()).command, 'CLOSE');
+    assert.ok(await stranger.ended());
+
+    const reply = await ask(probe, 'gw-a', 'pair', { for: '1s' });
+    assert.equal(reply.status, 'ok', reply.error);
+    assert.ok(Date.parse(reply.data.until) > Date.now());
+    const paired = await dev(a, 'new-sensor');
+    assert.equal((await paired.ask('PUB', { VARIABLE: 'paired_ok', VALUE: '1' })).command, 'OK');
+    const file = JSON.parse(readFileSync(join(dataDir, 'gateway-paired.json'), 'utf8'));
+    assert.deepEqual(file.paired.map((p: { id: string }) => p.id), ['new-sensor']);
+    // after the window, a new ID is refused again, the paired one is still let in
+    await new Promise((r) => setTimeout(r, 1_100));
+    const late = await tcpDevice(a);
+    open.push(late);
+    assert.equal((await late.ask('ID', { ID: 'other-sensor' })).command, 'BAD');
+    paired.close();
+    await dev(a, 'new-sensor');
+    // a window past the limit is refused
+    const tooLong = await ask(probe, 'gw-a', 'pair', { for: '2h' });
+    assert.equal(tooLong.status, 'error');
+    assert.match(tooLong.error!, /1h/);
+  });
+
+  test('health and $info list the connected devices', async () => {
+    await dev(a, 'dev-a');
+    const health = await ask(probe, 'gw-a', 'health');
+    assert.ok(health.data.gateway.devices.some((d: { id: string }) => d.id === 'dev-a'));
+    assert.equal(health.data.gateway.tcp.port, gatewayOf(a).port);
+    const info = await probe.waitForState('han/gw-a/$info', (i) => i.gateway?.devices?.includes('dev-a'), 5_000);
+    assert.ok(Array.isArray(info.gateway.devices));
+  });
+});
+
+describe('gateway keep-alive', () => {
+  let mosquitto: Mosquitto;
+  let probe: Probe;
+  let agent: Agent;
+
+  before(async () => {
+    mosquitto = await Mosquitto.start();
+    probe = await Probe.connect(mosquitto.url, ['han/#']);
+    const config = nodeDir({ url: mosquitto.url, node: 'gw-k', schemes: {} });
+    config.gateway = gatewayConfig({ tcp: { host: '127.0.0.1', port: 0 }, allow: ['quiet', 'chatty'], keepalive: '300ms' });
+    agent = await startNode(config);
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await probe?.close();
+    await mosquitto?.stop();
+  });
+
+  test('a silent device gets HELLO? twice, then CLOSE, and is marked offline; one that answers stays', async () => {
+    const quiet = await identified(agent, 'quiet');
+    const chatty = await identified(agent, 'chatty');
+    await probe.waitFor('han/$devices/quiet/status', (p) => p === 'online');
+    const answered: Promise<void> = (async () => {
+      for (let i = 0; i < 4; i++) {
+        const r = await chatty.next(5_000);
+        assert.equal(r.command, 'HELLO?');
+        chatty.send('HELLO!');
+      }
+    })();
+    assert.equal((await quiet.next()).command, 'HELLO?');
+    assert.equal((await quiet.next()).command, 'HELLO?');
+    assert.equal((await quiet.next()).command, 'CLOSE');
+    assert.ok(await quiet.ended());
+    await probe.waitFor('han/$devices/quiet/status', (p) => p === 'offline');
+    await answered;
+    assert.ok(gatewayOf(agent).status().devices.some((d) => d.id === 'chatty'), 'the device that answered is still connected');
+    assert.ok(!gatewayOf(agent).status().devices.some((d) => d.id === 'quiet'));
+    chatty.close();
+  });
+});
