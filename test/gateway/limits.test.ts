@@ -1,0 +1,148 @@
+/** Every input of the gateway has a limit, with a clear BAD or log line past it; each is tested at its bound. */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { Probe } from '../helpers/probe.js';
+import { nodeDir, recordingLogger, startNode } from '../helpers/node.js';
+import type { Agent } from '../../src/agent/agent.js';
+import { MAX_LINE_BYTES } from '../../src/gateway/protocol.js';
+import { MAX_PAIRING_MS, Pairing } from '../../src/gateway/pairing.js';
+import { device, gatewayConfig, gatewayOf, identified, tcpDevice, type TestDevice } from './device.js';
+
+describe('gateway limits', () => {
+  let mosquitto: Mosquitto;
+  let probe: Probe;
+  let agent: Agent;
+  const logged = recordingLogger('warn');
+  const open: TestDevice[] = [];
+  const dev = async (id: string) => {
+    const d = await identified(agent, id);
+    open.push(d);
+    return d;
+  };
+
+  before(async () => {
+    mosquitto = await Mosquitto.start();
+    probe = await Probe.connect(mosquitto.url, ['han/$devices/#']);
+    const config = nodeDir({ url: mosquitto.url, node: 'gw-l', schemes: {} });
+    config.gateway = gatewayConfig({
+      tcp: { host: '127.0.0.1', port: 0 },
+      allow: ['d1', 'd2', 'd3', 'slow', 'flood'],
+      limits: { devices: 3, subscriptions: 2, variables: 2, write_queue: 4096 },
+    });
+    agent = await startNode(config, logged.log);
+  });
+
+  after(async () => {
+    for (const d of open) d.close();
+    await agent?.stop();
+    await probe?.close();
+    await mosquitto?.stop();
+  });
+
+  test(`a line of ${MAX_LINE_BYTES} bytes is taken; one byte more gets BAD and the connection stays`, async () => {
+    const d = await dev('d1');
+    const head = 'START | COMMAND=PUB | VARIABLE=long | VALUE=';
+    const tail = ' | END';
+    const fits = head + 'x'.repeat(MAX_LINE_BYTES - head.length - tail.length) + tail;
+    assert.equal(Buffer.byteLength(fits), MAX_LINE_BYTES);
+    d.stream.write(fits + '\r\n');
+    assert.equal((await d.next()).command, 'OK');
+    const over = head + 'x'.repeat(MAX_LINE_BYTES + 1 - head.length - tail.length) + tail;
+    d.stream.write(over + '\n');
+    const r = await d.next();
+    assert.equal(r.command, 'BAD');
+    assert.match(r.REASON!, /longer than 4096 bytes/);
+    // sent in pieces, and far longer: one BAD, then the next line works
+    for (let i = 0; i < 10; i++) d.stream.write('y'.repeat(1000));
+    d.stream.write('\n');
+    assert.equal((await d.next()).command, 'BAD');
+    assert.equal((await d.ask('UNSUBALL')).command, 'OK');
+    assert.ok(logged.lines().some((l) => /longer than 4096 bytes/.test(l.msg) && l.device === 'd1'), 'logged with the device ID');
+  });
+
+  test('subscriptions per device: the one past the limit gets BAD; a repeated SUB does not count', async () => {
+    const d = await dev('d2');
+    assert.equal((await d.ask('SUB', { VARIABLE: 's1' })).command, 'OK');
+    assert.equal((await d.ask('SUB', { VARIABLE: 's2' })).command, 'OK');
+    assert.equal((await d.ask('SUB', { VARIABLE: 's2' })).command, 'OK');
+    const r = await d.ask('SUB', { VARIABLE: 's3' });
+    assert.equal(r.command, 'BAD');
+    assert.match(r.REASON!, /at most 2 subscriptions/);
+    assert.equal((await d.ask('UNSUB', { VARIABLE: 's1' })).command, 'OK');
+    assert.equal((await d.ask('SUB', { VARIABLE: 's3' })).command, 'OK');
+  });
+
+  test('variables per device: writing a third distinct variable gets BAD; the first two stay writable', async () => {
+    const d = await dev('d3');
+    assert.equal((await d.ask('PUB', { VARIABLE: 'v1', VALUE: '1' })).command, 'OK');
+    assert.equal((await d.ask('DEL', { VARIABLE: 'v2' })).command, 'OK');
+    const r = await d.ask('PUB', { VARIABLE: 'v3', VALUE: '1' });
+    assert.equal(r.command, 'BAD');
+    assert.match(r.REASON!, /at most 2 variables/);
+    assert.equal((await d.ask('PUB', { VARIABLE: 'v2', VALUE: '2' })).command, 'OK');
+  });
+
+  test('devices connected: past the limit a connection gets BAD then CLOSE', async () => {
+    // d1, d2 and d3 are connected
+    const extra = await tcpDevice(agent);
+    open.push(extra);
+    const r = await extra.next();
+    assert.equal(r.command, 'BAD');
+    assert.match(r.REASON!, /gateway full: 3 connections/);
+    assert.equal((await extra.next()).command, 'CLOSE');
+    assert.ok(await extra.ended());
+    assert.ok(logged.lines().some((l) => /already 3 connections/.test(l.msg)));
+  });
+
+  test('write queue: a device that stops reading is dropped with a log line and marked offline; the others carry on', async () => {
+    for (const d of open.splice(0)) d.close();
+    await new Promise((r) => setTimeout(r, 200));
+    const socket = connect(gatewayOf(agent).port!, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const slow = device(socket);
+    open.push(slow);
+    assert.equal((await slow.ask('ID', { ID: 'slow' })).command, 'OK');
+    assert.equal((await slow.ask('SUB', { VARIABLE: 'firehose' })).command, 'OK');
+    socket.pause();
+    const flood = await dev('flood');
+    const since = probe.mark();
+    const value = 'z'.repeat(3_900);
+    let answered = 0;
+    // Enough to fill the kernel's buffers both ways and then the 4 KiB queue.
+    for (let i = 0; i < 4_000 && !probe.messages.slice(since).some((m) => m.topic === 'han/$devices/slow/status' && m.payload === 'offline'); i++) {
+      flood.send('PUB', { VARIABLE: 'firehose', VALUE: value });
+      if ((await flood.next()).command === 'OK') answered++;
+    }
+    await probe.waitFor('han/$devices/slow/status', (p) => p === 'offline', 10_000, since);
+    assert.ok(answered > 0);
+    assert.ok(logged.lines().some((l) => /write queue full/.test(l.msg) && l.device === 'slow'));
+    assert.equal((await flood.ask('PUB', { VARIABLE: 'firehose', VALUE: 'after' })).command, 'OK', 'the writer was never held up');
+  });
+});
+
+test('pairing: a window up to 1 h opens, longer is refused; IDs paired in it are written to the file and read back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hanode-pair-'));
+  const file = join(dir, 'gateway-paired.json');
+  let now = 1_000_000;
+  const pairing = new Pairing({ file, allow: ['listed'], now: () => now });
+  await pairing.load();
+  assert.deepEqual(await pairing.admit('listed'), { ok: true });
+  assert.equal((await pairing.admit('newcomer')).ok, false);
+  assert.throws(() => pairing.open(MAX_PAIRING_MS + 1), /1ms to 1h/);
+  assert.throws(() => pairing.open(0), /1ms to 1h/);
+  pairing.open(MAX_PAIRING_MS);
+  now += MAX_PAIRING_MS - 1;
+  assert.deepEqual(await pairing.admit('newcomer'), { ok: true, paired: true });
+  now += 1;
+  assert.equal(pairing.openUntil, undefined, 'the window closes by itself');
+  assert.equal((await pairing.admit('late')).ok, false);
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).paired.map((p: { id: string }) => p.id), ['newcomer']);
+  const again = new Pairing({ file, allow: [] });
+  await again.load();
+  assert.deepEqual(await again.admit('newcomer'), { ok: true });
+});
