@@ -95,7 +95,7 @@ export class Agent {
       notify: (bridge, payload) => (bridges ? bridges.notify(bridge, payload) : Promise.reject(new Error(`no bridge '${bridge}': hanode.yaml configures none`))),
     });
     const gateway = config.gateway
-      ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c) })
+      ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
     const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, gateway });
     const mediator = new Mediator({

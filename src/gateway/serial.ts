@@ -4,6 +4,7 @@
  * goes (a USB adapter unplugged), the device is marked offline and the port is opened again
  * every 1 s, doubling up to 30 s, until the adapter is back.
  */
+import { existsSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
@@ -21,6 +22,7 @@ export interface SerialOptions {
 export class SerialLine {
   #port?: SerialPort;
   #timer?: NodeJS.Timeout;
+  #watch?: NodeJS.Timeout;
   #retryMs: number;
   #stopped = false;
   #opened = 0;
@@ -47,6 +49,7 @@ export class SerialLine {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearInterval(this.#watch);
     const port = this.#port;
     this.#port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -67,7 +70,18 @@ export class SerialLine {
     this.#retryMs = this.opts.backoff?.min ?? 1_000;
     log.info(`gateway: serial ${path} open at ${baud} baud${this.#opened > 1 ? ' again' : ''}`);
     port.on('error', (err) => log.warn(`gateway: serial ${path}: ${err.message}`));
+    // An unplugged adapter's device node goes away. Some drivers then read end-of-file forever
+    // instead of failing, which the serialport package answers by reading again at once; closing
+    // the port when its node is gone ends that.
+    this.#watch = setInterval(() => {
+      if (!existsSync(path) && port.isOpen) {
+        log.warn(`gateway: serial ${path} is gone (adapter unplugged?)`);
+        port.close();
+      }
+    }, 1_000);
+    this.#watch.unref();
     port.once('close', () => {
+      clearInterval(this.#watch);
       if (this.#port !== port) return;
       this.#port = undefined;
       if (this.#stopped) return;

@@ -24,7 +24,8 @@ export interface TestDevice {
   stream: Duplex;
 }
 
-export function device(stream: Duplex): TestDevice {
+/** `close` defaults to destroying the stream; a serial port must be closed instead (its destroy leaves the port reading). */
+export function device(stream: Duplex, close: () => void = () => stream.destroy()): TestDevice {
   const client = lineClient(stream);
   let ended = false;
   const endWaiters: (() => void)[] = [];
@@ -46,7 +47,7 @@ export function device(stream: Duplex): TestDevice {
         const timer = setTimeout(() => resolve(false), timeoutMs);
         endWaiters.push(() => (clearTimeout(timer), resolve(true)));
       }),
-    close: () => stream.destroy(),
+    close,
   };
 }
 
