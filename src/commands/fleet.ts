@@ -19,6 +19,8 @@ export interface FleetNode {
   outputs: string[];
   /** When the node's agent started (`$info.started`). */
   started?: string;
+  /** The line devices its gateway holds, when it runs one (`$info.gateway.devices`). */
+  devices?: string[];
   /**
    * ISO time the node was last known alive: now for an online node (its will has not fired), the
    * arrival time of a live message, else the latest time its `$info` vouches for.
@@ -103,6 +105,7 @@ function describeNode(node: string, s: Seen, now: Date): FleetNode {
   const times = [s.status?.at, s.info?.at, ...[str(info.ts), str(info.started)].map((t) => (t ? new Date(t) : undefined))].filter(
     (d): d is Date => d instanceof Date && !Number.isNaN(d.getTime()),
   );
+  const gateway = info.gateway && typeof info.gateway === 'object' ? (info.gateway as Record<string, unknown>) : undefined;
   const latest = times.length ? new Date(Math.max(...times.map((d) => d.getTime()))) : undefined;
   return {
     node,
@@ -112,6 +115,7 @@ function describeNode(node: string, s: Seen, now: Date): FleetNode {
     inputs: strings(info.inputs),
     outputs: strings(info.outputs),
     started: str(info.started),
+    ...(gateway ? { devices: strings(gateway.devices) } : {}),
     last_seen: (status === 'online' ? now : latest)?.toISOString(),
   };
 }
@@ -119,7 +123,9 @@ function describeNode(node: string, s: Seen, now: Date): FleetNode {
 /** A table for people: one line per node. */
 export function describeFleet(nodes: readonly FleetNode[], where: string, now = new Date()): string {
   if (!nodes.length) return `no hanode nodes seen on ${where}\n`;
-  const rows = [['NODE', 'STATUS', 'VERSION', 'HARDWARE', 'INPUTS', 'OUTPUTS', 'STARTED', 'LAST SEEN']];
+  // The DEVICES column (line devices on the node's gateway) only when some node runs a gateway.
+  const gateways = nodes.some((n) => n.devices);
+  const rows = [['NODE', 'STATUS', 'VERSION', 'HARDWARE', 'INPUTS', 'OUTPUTS', ...(gateways ? ['DEVICES'] : []), 'STARTED', 'LAST SEEN']];
   for (const n of nodes) {
     rows.push([
       n.node,
@@ -128,6 +134,7 @@ export function describeFleet(nodes: readonly FleetNode[], where: string, now = 
       n.hardware ?? '-',
       String(n.inputs.length),
       String(n.outputs.length),
+      ...(gateways ? [n.devices ? String(n.devices.length) : '-'] : []),
       n.started ?? '-',
       n.status === 'online' ? 'now' : n.last_seen ? `${ago(now.getTime() - Date.parse(n.last_seen))} ago` : '-',
     ]);

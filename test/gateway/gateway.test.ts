@@ -11,6 +11,7 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { ask, nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
+import { describeFleet, readFleet } from '../../src/commands/fleet.js';
 import { gatewayConfig, gatewayOf, identified, tcpDevice, type TestDevice } from './device.js';
 
 const SCHEMES = {
@@ -232,6 +233,17 @@ describe('gateway over TCP, two nodes on one broker', () => {
     assert.equal(health.data.gateway.tcp.port, gatewayOf(a).port);
     const info = await probe.waitForState('han/gw-a/$info', (i) => i.gateway?.devices?.includes('dev-a'), 5_000);
     assert.ok(Array.isArray(info.gateway.devices));
+  });
+
+  test('hanode fleet shows the devices on each node\'s gateway', async () => {
+    await dev(b, 'dev-c');
+    await probe.waitForState('han/gw-b/$info', (i) => i.gateway?.devices?.includes('dev-c'), 5_000);
+    const nodes = await readFleet({ url: mosquitto.url, base: 'han', waitMs: 300 });
+    const gwB = nodes.find((n) => n.node === 'gw-b')!;
+    assert.ok(gwB.devices?.includes('dev-c'));
+    const table = describeFleet(nodes, mosquitto.url).split('\n');
+    assert.match(table[0]!, /OUTPUTS\s+DEVICES\s+STARTED/);
+    assert.match(table.find((l) => l.startsWith('gw-b'))!, /\s1\s/);
   });
 });
 
