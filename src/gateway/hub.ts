@@ -65,6 +65,8 @@ export class Hub implements ConnectionOwner {
   readonly #presence = new Map<string, boolean>();
   /** Payloads this gateway published to `B/$vars/…` whose echo has not come back yet. */
   readonly #ownEchoes = new Set<string>();
+  /** Variables with a publish in flight, and the value to publish after it. */
+  readonly #inflight = new Map<string, { next?: string }>();
   #cacheFullLogged = false;
   /** While stopping: the publishes still under way. */
   #stopping?: Promise<void>[];
@@ -150,11 +152,8 @@ export class Hub implements ConnectionOwner {
   /** Writes a variable as `device` (a device's PUB, or `expose` with the node's id). */
   write(name: string, value: string, device: string): void {
     const payload = JSON.stringify({ value, ts: new Date().toISOString(), device });
-    this.#ownEchoes.add(payload);
-    // An echo lost (broker down) must not let the set grow without bound.
-    if (this.#ownEchoes.size > 10_000) this.#ownEchoes.delete(this.#ownEchoes.values().next().value!);
     this.#changed(name, { value, payload }, true);
-    this.#publish(this.#varTopic(name), payload, 'variable', true);
+    this.#publishVariable(name, payload);
   }
 
   /** The current value of a variable, if one is known. */
@@ -233,9 +232,8 @@ export class Hub implements ConnectionOwner {
   #del(conn: Connection, name: string): void {
     if (!this.#canWrite(conn, name)) return;
     conn.send({ command: 'OK' });
-    this.#ownEchoes.add(`${name}\0`);
     this.#cleared(name);
-    this.#publish(this.#varTopic(name), '', 'variable', true);
+    this.#publishVariable(name, '');
   }
 
   #msg(conn: Connection, to: string, value: string): void {
@@ -267,7 +265,7 @@ export class Hub implements ConnectionOwner {
   #varMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const name = topic.slice(topic.lastIndexOf('/') + 1);
     const text = payload.toString('utf8');
-    if (this.#ownEchoes.delete(text === '' ? `${name}\0` : text)) return;
+    if (this.#ownEchoes.delete(echoKey(name, text))) return;
     if (text === '') return this.#cleared(name);
     if (this.#vars.get(name)?.payload === text) return;
     this.#changed(name, { value: variableValue(text), payload: text }, !packet.retain);
@@ -296,9 +294,42 @@ export class Hub implements ConnectionOwner {
     }
   }
 
-  #publish(topic: string, payload: string, what: string, retain = what !== 'message'): void {
+  /**
+   * A variable is state, so only its latest value matters on the broker: one publish per variable
+   * is in flight at a time, and values that come meanwhile replace each other. A device flooding
+   * one variable (or a broker that is away) then costs one pending value per variable, not a
+   * queue; local subscribers still get every value at once.
+   */
+  #publishVariable(name: string, payload: string): void {
+    const slot = this.#inflight.get(name);
+    if (slot) {
+      if (slot.next !== undefined) this.#ownEchoes.delete(echoKey(name, slot.next));
+      slot.next = payload;
+      this.#expectEcho(name, payload);
+      return;
+    }
+    this.#inflight.set(name, {});
+    this.#expectEcho(name, payload);
+    void this.#publish(this.#varTopic(name), payload, 'variable', true).then(() => {
+      const next = this.#inflight.get(name)?.next;
+      this.#inflight.delete(name);
+      if (next !== undefined) {
+        this.#ownEchoes.delete(echoKey(name, next));
+        this.#publishVariable(name, next);
+      }
+    });
+  }
+
+  #expectEcho(name: string, payload: string): void {
+    this.#ownEchoes.add(echoKey(name, payload));
+    // An echo lost (broker down) must not let the set grow without bound.
+    if (this.#ownEchoes.size > 10_000) this.#ownEchoes.delete(this.#ownEchoes.values().next().value!);
+  }
+
+  #publish(topic: string, payload: string, what: string, retain = what !== 'message'): Promise<void> {
     const sent = this.opts.link.publish(topic, payload, { qos: 1, retain }).catch((err: Error) => this.opts.log.warn(`gateway: ${what} to ${topic} not published: ${err.message}`));
     this.#stopping?.push(sent);
+    return sent;
   }
 
   #varTopic(name: string): string {
@@ -309,6 +340,9 @@ export class Hub implements ConnectionOwner {
     return `${this.opts.base}/$devices/${id}/status`;
   }
 }
+
+/** How this gateway recognises the echo of its own publish: the payload, or the name for a DEL. */
+const echoKey = (name: string, payload: string) => (payload === '' ? `${name}\0` : payload);
 
 /** The value in a `B/$vars/V` payload: `value` of the JSON object, else the payload as it is. */
 export function variableValue(text: string): string {
