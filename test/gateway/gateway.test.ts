@@ -146,6 +146,25 @@ describe('gateway over TCP, two nodes on one broker', () => {
     assert.equal((await sub.next()).VALUE, '', 'a cleared variable reaches SUB as an empty value');
   });
 
+  test('a burst of PUBs to one variable: local subscribers get every value in order, and the broker ends with the last', async () => {
+    const sub = await dev(a, 'dev-a');
+    assert.equal((await sub.ask('SUB', { VARIABLE: 'burst' })).command, 'OK');
+    const pub = await dev(a, 'dev-b');
+    const since = probe.mark();
+    let lines = '';
+    for (let i = 0; i < 500; i++) lines += `START | COMMAND=PUB | VARIABLE=burst | VALUE=v${i} | END\n`;
+    pub.stream.write(lines);
+    for (let i = 0; i < 500; i++) assert.equal((await pub.next()).command, 'OK');
+    for (let i = 0; i < 500; i++) assert.equal((await sub.next()).VALUE, `v${i}`);
+    await probe.waitFor('han/$vars/burst', (p) => JSON.parse(p).value === 'v499', 5_000, since);
+    const late = await Probe.connect(mosquitto.url, ['han/$vars/burst']);
+    try {
+      assert.equal(JSON.parse((await late.waitFor('han/$vars/burst')).payload).value, 'v499');
+    } finally {
+      await late.close();
+    }
+  });
+
   test('a variable drives an output exactly as /set would', async () => {
     const d = await dev(a, 'dev-b');
     const since = probe.mark();
