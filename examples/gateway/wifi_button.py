@@ -57,12 +57,14 @@ def run():
             last = state
         try:
             chunk = s.recv(256)
-            if not chunk:
-                raise OSError("closed")
-            buf += chunk
         except OSError as e:
-            if "closed" in str(e):
+            if e.args[0] not in (11, 110):  # EAGAIN, ETIMEDOUT: nothing to read yet
                 raise
+            chunk = None
+        if chunk == b"":
+            raise OSError("closed")
+        if chunk:
+            buf += chunk
         while b"\n" in buf:
             line, buf = buf.split(b"\n", 1)
             m = parse(line)

@@ -146,3 +146,17 @@ test('pairing: a window up to 1 h opens, longer is refused; IDs paired in it are
   await again.load();
   assert.deepEqual(await again.admit('newcomer'), { ok: true });
 });
+
+test('a TCP host beyond loopback is logged as a warning', async () => {
+  const mosquitto = await Mosquitto.start();
+  const logged = recordingLogger('warn');
+  const config = nodeDir({ url: mosquitto.url, node: 'gw-wide', schemes: {} });
+  config.gateway = gatewayConfig({ tcp: { host: '0.0.0.0', port: 0 } });
+  const agent = await startNode(config, logged.log);
+  try {
+    assert.ok(logged.lines().some((l) => /listening on 0\.0\.0\.0:\d+, beyond this machine/.test(l.msg)));
+  } finally {
+    await agent.stop();
+    await mosquitto.stop();
+  }
+});
