@@ -40,6 +40,17 @@ export const gatewaySchema = z
     allow: z.array(name('device ID')).default([]),
     expose: z.array(z.object({ variable: name('variable name'), from: schemeId, field: z.string().min(1) }).strict()).default([]),
     drive: z.array(z.object({ variable: name('variable name'), output: schemeId }).strict()).default([]),
+    pair_button: z
+      .object({
+        from: schemeId.describe('A `button` scheme (any input that emits events)'),
+        event: z.enum(['press', 'long_press', 'double_press']).default('long_press'),
+        for: duration('How long the pairing window stays open')
+          .refine((ms) => ms >= 1 && ms <= 3_600_000, 'expected a pairing window from 1ms to 1h')
+          .default(120_000),
+      })
+      .strict()
+      .optional()
+      .describe('A push button that opens a pairing window, like $request/pair'),
     limits: gatewayLimitsSchema.default({ devices: 2_000, subscriptions: 256, variables: 256, write_queue: 64 * 1024 }),
   })
   .strict();
@@ -51,4 +62,5 @@ export const gatewayKeys: Record<string, string[]> = {
   gateway: Object.keys(gatewaySchema.shape),
   'gateway.tcp': Object.keys(gatewayTcpSchema.shape),
   'gateway.limits': Object.keys(gatewayLimitsSchema.shape),
+  'gateway.pair_button': ['from', 'event', 'for'],
 };

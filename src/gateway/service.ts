@@ -70,6 +70,12 @@ export class GatewayService implements Service {
     }));
     hub.start();
     bus.on('state', this, ({ id, state }) => this.#expose(id, state));
+    const button = config.pair_button;
+    if (button) {
+      bus.on('event', this, ({ id, event }) => {
+        if (id === button.from && event === button.event) this.pair(button.for, `${button.event} on ${id}`);
+      });
+    }
     if (config.tcp) {
       this.#tcp = new TcpListener({ ...config.tcp, log: this.#log, accept: (socket, peer) => this.#accept(socket, peer) });
       await this.#tcp.start();
@@ -89,11 +95,11 @@ export class GatewayService implements Service {
     this.#serial = [];
   }
 
-  /** Opens a pairing window (`$request/pair {"for":"2m"}`); returns when it closes. */
-  pair(ms: number): { until: string } {
+  /** Opens a pairing window (`$request/pair {"for":"2m"}`, or the pairing button); returns when it closes. */
+  pair(ms: number, why = '$request/pair'): { until: string } {
     if (!this.#pairing) throw new Error('the gateway has not started');
     const until = this.#pairing.open(ms).toISOString();
-    this.#log.info(`pairing open until ${until}: unknown device IDs are accepted and remembered`);
+    this.#log.info(`pairing open until ${until} (${why}): unknown device IDs are accepted and remembered`);
     return { until };
   }
 

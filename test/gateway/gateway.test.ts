@@ -307,3 +307,44 @@ describe('gateway keep-alive', () => {
     chatty.close();
   });
 });
+
+describe('gateway pairing button', () => {
+  let mosquitto: Mosquitto;
+  let probe: Probe;
+  let agent: Agent;
+
+  before(async () => {
+    mosquitto = await Mosquitto.start();
+    probe = await Probe.connect(mosquitto.url, ['han/#']);
+    const config = nodeDir({
+      url: mosquitto.url,
+      node: 'gw-p',
+      schemes: { 'button.yaml': 'inputs:\n  - id: pair-button\n    driver: button\n    pin: 17\n    long_press: 100ms\n    double_press: 0\n' },
+    });
+    config.gateway = gatewayConfig({ tcp: { host: '127.0.0.1', port: 0 }, pair_button: { from: 'pair-button', event: 'long_press', for: '1s' } });
+    agent = await startNode(config);
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await probe?.close();
+    await mosquitto?.stop();
+  });
+
+  test('a long press on the button opens a pairing window, which lets an unknown ID in', async () => {
+    const before = await tcpDevice(agent);
+    assert.equal((await before.ask('ID', { ID: 'button-dev' })).command, 'BAD');
+    before.close();
+    // a short press does not open it
+    await probe.publish('han/gw-p/$sim/pair-button/set', '{"level":0}');
+    await probe.publish('han/gw-p/$sim/pair-button/set', '{"level":1}');
+    await probe.waitFor('han/gw-p/pair-button/event', (p) => JSON.parse(p).event === 'press');
+    assert.equal(gatewayOf(agent).status().pairing_until, undefined);
+    await probe.publish('han/gw-p/$sim/pair-button/set', '{"level":0}');
+    await probe.waitFor('han/gw-p/pair-button/event', (p) => JSON.parse(p).event === 'long_press');
+    await probe.publish('han/gw-p/$sim/pair-button/set', '{"level":1}');
+    assert.ok(gatewayOf(agent).status().pairing_until);
+    const d = await identified(agent, 'button-dev');
+    d.close();
+  });
+});
