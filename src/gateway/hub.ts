@@ -73,6 +73,9 @@ export class Hub implements ConnectionOwner {
   readonly #onVars: Handler = (t, p, pk) => this.#varMessage(t, p, pk);
   readonly #onStatus: Handler = (t, p) => this.#statusMessage(t, p);
   readonly #onMsg: Handler = (t, p, pk) => this.#msgMessage(t, p, pk);
+  readonly #onNode: Handler = (t, p) => this.#nodeMessage(t, p);
+  /** The devices each node's `$info` last listed on its gateway. */
+  readonly #heldBy = new Map<string, string[]>();
 
   constructor(private readonly opts: HubOptions) {}
 
@@ -81,6 +84,9 @@ export class Hub implements ConnectionOwner {
     link.subscribe(`${base}/$vars/+`, this.#onVars, { qos: 1 });
     link.subscribe(`${base}/$devices/+/status`, this.#onStatus, { qos: 1 });
     link.subscribe(`${base}/$devices/+/msg`, this.#onMsg, { qos: 1 });
+    // A node that dies cannot mark its devices offline: its will (`B/N/status offline`) does it here.
+    link.subscribe(`${base}/+/status`, this.#onNode, { qos: 1 });
+    link.subscribe(`${base}/+/$info`, this.#onNode, { qos: 1 });
   }
 
   /** Closes every connection (each gets CLOSE and is marked offline); waits up to 2 s for the broker to have the offlines. */
@@ -91,6 +97,7 @@ export class Hub implements ConnectionOwner {
     link.unsubscribe(this.#onVars);
     link.unsubscribe(this.#onStatus);
     link.unsubscribe(this.#onMsg);
+    link.unsubscribe(this.#onNode);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.#stopping), new Promise((r) => (timer = setTimeout(r, 2_000)))]);
     clearTimeout(timer);
@@ -278,6 +285,24 @@ export class Hub implements ConnectionOwner {
     if (this.devices.has(id)) return;
     if (text === '') this.#presence.delete(id);
     else this.#presence.set(id, text === 'online');
+  }
+
+  #nodeMessage(topic: string, payload: Buffer): void {
+    const [node, what] = topic.split('/').slice(-2) as [string, string];
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(node) || node === this.opts.node) return;
+    const text = payload.toString('utf8');
+    if (what === '$info') {
+      try {
+        const devices = JSON.parse(text)?.gateway?.devices;
+        if (Array.isArray(devices)) this.#heldBy.set(node, devices.filter((d): d is string => typeof d === 'string').slice(0, 100_000));
+        else this.#heldBy.delete(node);
+      } catch {
+        this.#heldBy.delete(node);
+      }
+      return;
+    }
+    if (text !== 'offline') return;
+    for (const id of this.#heldBy.get(node) ?? []) if (!this.devices.has(id)) this.#presence.set(id, false);
   }
 
   #msgMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {

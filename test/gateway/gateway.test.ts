@@ -205,6 +205,26 @@ describe('gateway over TCP, two nodes on one broker', () => {
     assert.equal((await da.ask('MSG', { DEVICE: 'dev-c', VALUE: 'x' })).command, 'BAD');
   });
 
+  test('devices of a node that died (its will says offline) count as offline for MSG', async () => {
+    const da = await dev(a, 'dev-a');
+    // What another node's gateway leaves on the broker: its $info listing a device, the device online.
+    await probe.publish('han/gone-node/$info', JSON.stringify({ node: 'gone-node', gateway: { devices: ['ghost'] } }), { retain: true });
+    await probe.publish('han/$devices/ghost/status', 'online', { retain: true });
+    await probe.publish('han/gone-node/status', 'online', { retain: true });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await da.ask('MSG', { DEVICE: 'ghost', VALUE: 'x' })).command, 'OK');
+    await probe.publish('han/gone-node/status', 'offline', { retain: true });
+    await new Promise((r) => setTimeout(r, 200));
+    const r = await da.ask('MSG', { DEVICE: 'ghost', VALUE: 'x' });
+    assert.equal(r.command, 'BAD');
+    assert.match(r.REASON!, /ghost is offline/);
+    // it comes back when it connects anywhere again
+    await probe.publish('han/$devices/ghost/status', 'online', { retain: true });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await da.ask('MSG', { DEVICE: 'ghost', VALUE: 'x' })).command, 'OK');
+    for (const t of ['han/gone-node/$info', 'han/gone-node/status', 'han/$devices/ghost/status']) await probe.publish(t, '', { retain: true });
+  });
+
   test('a newer connection with the same ID wins; the older gets CLOSE and the device stays online', async () => {
     const first = await dev(a, 'dev-b');
     const since = probe.mark();
