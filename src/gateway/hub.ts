@@ -20,6 +20,8 @@ type Handler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
 /** The part of the node's MQTT link the gateway uses. */
 export interface GatewayLink {
+  /** Whether the broker is reachable now. */
+  readonly connected: boolean;
   publish(topic: string, payload: string, opts: { qos: 0 | 1 | 2; retain: boolean }): Promise<void>;
   subscribe(filter: string, fn: Handler, opts?: { qos?: 0 | 1 | 2 }): void;
   unsubscribe(fn: Handler): void;
@@ -250,6 +252,9 @@ export class Hub implements ConnectionOwner {
       return local.send({ command: 'MSG', device: conn.id!, value });
     }
     if (this.#presence.get(to) !== true) return conn.send({ command: 'BAD', reason: `device ${to} is offline` });
+    // A message is not state: queued in memory for a broker that may be gone for hours it would
+    // pile up without bound. The device is told instead, and may try again.
+    if (!this.opts.link.connected) return conn.send({ command: 'BAD', reason: `the broker is unreachable; the message to ${to} was not sent` });
     conn.send({ command: 'OK' });
     const payload = JSON.stringify({ from: conn.id, value, ts: new Date().toISOString() });
     this.#publish(`${this.opts.base}/$devices/${to}/msg`, payload, 'message');

@@ -18,6 +18,8 @@ export interface TestDevice {
   next(timeoutMs?: number): Promise<Reply>;
   /** Sends a command and returns the next line (the OK or BAD answering it). */
   ask(command: string, fields?: Record<string, string>): Promise<Reply>;
+  /** Like `ask`, answering any HELLO? that comes first (for gateways with a short keepalive). */
+  askAlive(command: string, fields?: Record<string, string>): Promise<Reply>;
   /** Resolves true when the gateway ends the stream within `timeoutMs`. */
   ended(timeoutMs?: number): Promise<boolean>;
   close(): void;
@@ -42,6 +44,14 @@ export function device(stream: Duplex, close: () => void = () => stream.destroy(
     send: (command, fields = {}) => void client.send(command, fields),
     next,
     ask: (command, fields = {}) => (client.send(command, fields), next()),
+    askAlive: async (command, fields = {}) => {
+      client.send(command, fields);
+      for (;;) {
+        const r = await next();
+        if (r.command !== 'HELLO?') return r;
+        client.send('HELLO!', {});
+      }
+    },
     ended: (timeoutMs = 5_000) =>
       ended ? Promise.resolve(true) : new Promise((resolve) => {
         const timer = setTimeout(() => resolve(false), timeoutMs);

@@ -326,6 +326,25 @@ describe('gateway keep-alive', () => {
     assert.ok(!gatewayOf(agent).status().devices.some((d) => d.id === 'quiet'));
     chatty.close();
   });
+
+  test('with the broker away: a MSG to another node\'s device gets BAD (not queued), a PUB still gets OK and reaches the broker once back', async () => {
+    await probe.publish('han/$devices/far-away/status', 'online', { retain: true });
+    const d = await identified(agent, 'chatty');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await d.askAlive('MSG', { DEVICE: 'far-away', VALUE: 'x' })).command, 'OK');
+    await probe.close();
+    await mosquitto.stop();
+    await new Promise((r) => setTimeout(r, 300));
+    const r = await d.askAlive('MSG', { DEVICE: 'far-away', VALUE: 'x' });
+    assert.equal(r.command, 'BAD');
+    assert.match(r.REASON!, /broker is unreachable/);
+    for (const v of ['1', '2', '3']) assert.equal((await d.askAlive('PUB', { VARIABLE: 'while_away', VALUE: v })).command, 'OK');
+    await mosquitto.start();
+    probe = await Probe.connect(mosquitto.url, ['han/$vars/while_away']);
+    const kept = await probe.waitFor('han/$vars/while_away', (p) => JSON.parse(p).value === '3', 10_000);
+    assert.equal(JSON.parse(kept.payload).device, 'chatty');
+    d.close();
+  });
 });
 
 describe('gateway pairing button', () => {
