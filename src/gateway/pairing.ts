@@ -32,8 +32,11 @@ export class Pairing {
   #until = 0;
   #writing: Promise<void> = Promise.resolve();
 
-  constructor(opts: { file: string; allow: readonly string[]; now?: () => number }) {
+  readonly #max: number;
+
+  constructor(opts: { file: string; allow: readonly string[]; now?: () => number; maxPaired?: number }) {
     this.#allow = new Set(opts.allow);
+    this.#max = opts.maxPaired ?? MAX_PAIRED;
     this.#file = new AtomicJsonFile(opts.file, parsePaired);
     if (opts.now) this.now = opts.now;
   }
@@ -71,7 +74,7 @@ export class Pairing {
   async admit(id: string): Promise<Admission> {
     if (this.#allow.has(id) || this.#paired.has(id)) return { ok: true };
     if (!this.openUntil) return { ok: false, reason: `device ${id} is not allowed; add it to gateway.allow or pair it` };
-    if (this.#paired.size >= MAX_PAIRED) return { ok: false, reason: `already ${MAX_PAIRED} paired devices; no more can be paired` };
+    if (this.#paired.size >= this.#max) return { ok: false, reason: `already ${this.#max} paired devices; no more can be paired` };
     this.#paired.set(id, new Date(this.now()).toISOString());
     await this.#save();
     return { ok: true, paired: true };

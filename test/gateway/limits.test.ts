@@ -1,7 +1,10 @@
 /** Every input of the gateway has a limit, with a clear BAD or log line past it; each is tested at its bound. */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { MqttLink } from '../../src/mqtt/link.js';
+import { Hub } from '../../src/gateway/hub.js';
+import { Connection } from '../../src/gateway/connection.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,6 +160,55 @@ test('a TCP host beyond loopback is logged as a warning', async () => {
     assert.ok(logged.lines().some((l) => /listening on 0\.0\.0\.0:\d+, beyond this machine/.test(l.msg)));
   } finally {
     await agent.stop();
+    await mosquitto.stop();
+  }
+});
+
+test('pairing remembers at most its limit of IDs; past it a new ID is refused with the reason', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hanode-pair-max-'));
+  const pairing = new Pairing({ file: join(dir, 'gateway-paired.json'), allow: [], maxPaired: 2 });
+  await pairing.load();
+  pairing.open(60_000);
+  assert.equal((await pairing.admit('p1')).ok, true);
+  assert.equal((await pairing.admit('p2')).ok, true);
+  const third = await pairing.admit('p3');
+  assert.deepEqual(third, { ok: false, reason: 'already 2 paired devices; no more can be paired' });
+  assert.equal((await pairing.admit('p1')).ok, true, 'the paired ones still get in');
+});
+
+test('variables remembered home-wide: past the limit a log line says so, and SUB to a further one waits for its next change', async () => {
+  const mosquitto = await Mosquitto.start();
+  const logged = recordingLogger('warn');
+  const link = new MqttLink({ clientId: 'hub-cache-test', will: { topic: 'han/hub-cache/status', payload: 'offline', retain: true, qos: 1 }, log: logged.log });
+  const probe = await Probe.connect(mosquitto.url, ['han/$vars/#']);
+  for (const v of ['c1', 'c2', 'c3']) await probe.publish(`han/$vars/${v}`, JSON.stringify({ value: v, ts: new Date().toISOString(), device: 'x' }), { retain: true });
+  const dir = mkdtempSync(join(tmpdir(), 'hanode-hub-cache-'));
+  const pairing = new Pairing({ file: join(dir, 'gateway-paired.json'), allow: ['cache-dev'] });
+  await pairing.load();
+  const hub = new Hub({ base: 'han', node: 'hub-cache', link, pairing, log: logged.log, limits: { devices: 10, subscriptions: 10, variables: 10, cached: 2 } });
+  const server = createServer((socket) => hub.attach(new Connection({ stream: socket, peer: 'test', owner: hub, log: logged.log, keepaliveMs: 30_000, writeQueueBytes: 65_536 })));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  try {
+    await link.start({ url: mosquitto.url });
+    hub.start();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(logged.lines().some((l) => /more than 2 variables in the home/.test(l.msg)));
+    const socket = connect((server.address() as { port: number }).port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const d = device(socket);
+    assert.equal((await d.ask('ID', { ID: 'cache-dev' })).command, 'OK');
+    const cached = ['c1', 'c2', 'c3'].filter((v) => hub.value(v) !== undefined);
+    assert.equal(cached.length, 2);
+    const left = ['c1', 'c2', 'c3'].find((v) => hub.value(v) === undefined)!;
+    assert.equal((await d.ask('SUB', { VARIABLE: left })).command, 'OK');
+    // no current value for it: the next line is the answer to the next command
+    assert.equal((await d.ask('UNSUBALL')).command, 'OK');
+    d.close();
+  } finally {
+    await hub.stop();
+    server.close();
+    await link.stop();
+    await probe.close();
     await mosquitto.stop();
   }
 });
