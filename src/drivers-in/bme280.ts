@@ -1,7 +1,7 @@
 /**
  * Bosch BME280 temperature/humidity/pressure sensor on I2C, read in forced mode: one measurement
  * per poll, then the chip sleeps (datasheet 3.5.1 "weather monitoring"). The chip logic it shares
- * with the BMP280 lives in bmx280.ts; the compensation maths in bme280-compensation.ts.
+ * with the BMP280 lives in bmx280.ts; the compensation maths in hardware/datasheets/bme280-compensation.ts.
  */
 import { defineInput } from '../core/driver.js';
 import { BME280, bmx280Sensor, bmx280Fields, bmx280Schema } from './bmx280.js';

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
-import { crc8Sensirion } from './crc8.js';
+import { crc8Sensirion } from '../hardware/datasheets/crc8.js';
 
 /**
  * Single-shot commands with clock stretching disabled (4.3, table 9), and the maximum measurement

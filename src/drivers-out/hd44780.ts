@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import { i2cDevice } from '../schemes/pieces.js';
 import { displayCommand, displayFields, displayOptions, textDisplay, type TextPanel } from './display.js';
-import { encodeText } from './hd44780-charset.js';
+import { encodeText } from '../hardware/datasheets/hd44780-charset.js';
 import { backpackPins, Hd44780Link, LCD, type LcdByte } from './hd44780-link.js';
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bmp280 } from '../../src/drivers-in/bmp280.js';
 import { bme280 } from '../../src/drivers-in/bme280.js';
-import { encodeCalibration } from '../../src/drivers-in/bme280-compensation.js';
+import { encodeCalibration } from '../../src/hardware/datasheets/bme280-compensation.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { SimI2cBus } from '../../src/hardware/sim/i2c.js';
 import { Bmp280Chip } from '../../src/hardware/sim/chips/bmp280.js';

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ds18b20 } from '../../src/drivers-in/ds18b20.js';
-import { crc8, parseTemperatureAttribute, parseW1Slave } from '../../src/drivers-in/w1-therm.js';
+import { parseTemperatureAttribute, parseW1Slave } from '../../src/drivers-in/w1-therm.js';
+import { crc8Dallas as crc8 } from '../../src/hardware/datasheets/crc8.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { OneWire } from '../../src/hardware/types.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';

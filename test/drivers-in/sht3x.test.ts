@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sht3x, sht3xConvert, sht3xWords } from '../../src/drivers-in/sht3x.js';
-import { crc8Sensirion } from '../../src/drivers-in/crc8.js';
+import { crc8Sensirion } from '../../src/hardware/datasheets/crc8.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { Sht3xChip } from '../../src/hardware/sim/chips/sht3x.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';

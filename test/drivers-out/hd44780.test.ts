@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { CommandError } from '../../src/core/driver.js';
 import { hd44780, rowOffsets } from '../../src/drivers-out/hd44780.js';
 import { Hd44780Link } from '../../src/drivers-out/hd44780-link.js';
-import { charCode, encodeText } from '../../src/drivers-out/hd44780-charset.js';
+import { charCode, encodeText } from '../../src/hardware/datasheets/hd44780-charset.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { Hd44780Chip, type LcdTransfer } from '../../src/hardware/sim/chips/hd44780.js';
 import type { I2cBus } from '../../src/hardware/types.js';

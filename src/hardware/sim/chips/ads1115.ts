@@ -9,7 +9,7 @@ import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
 import { claimI2cChip } from './i2c-place.js';
-import { ADS1115_INPUTS, type Ads1115Input } from '../../../drivers-in/ads1115.js';
+import { ADS1115_INPUTS, type Ads1115Input } from '../../datasheets/ads1115.js';
 
 /** Full-scale range by PGA code, and samples per second by DR code (9.6.3). */
 const FSR = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256, 0.256, 0.256];

@@ -16,7 +16,7 @@ import {
   compensatePressure,
   compensateTemperature,
   encodeCalibration,
-} from '../../../drivers-in/bme280-compensation.js';
+} from '../../datasheets/bme280-compensation.js';
 
 const REG = { id: 0xd0, reset: 0xe0, ctrlHum: 0xf2, status: 0xf3, ctrlMeas: 0xf4, config: 0xf5, data: 0xf7 } as const;
 const RESET_WORD = 0xb6;

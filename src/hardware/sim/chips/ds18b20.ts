@@ -4,7 +4,7 @@
  */
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import { crc8 } from '../../../drivers-in/w1-therm.js';
+import { crc8Dallas } from '../../datasheets/crc8.js';
 
 const SPEC = {
   temperature: { type: 'number', min: -55, max: 125, unit: '°C' },
@@ -38,14 +38,14 @@ export class Ds18b20Chip implements SimDevice {
     if (this.failing) return Array.from({ length: 9 }, () => 0xff);
     const raw = Math.round(this.temperature * 16) & 0xffff;
     const bytes = [raw & 0xff, raw >> 8, TH, TL, CONFIG_12_BIT, 0xff, 0x10 - (raw & 0x0f), 0x10];
-    return [...bytes, crc8(bytes)];
+    return [...bytes, crc8Dallas(bytes)];
   }
 
   /** `w1_slave` as w1-therm formats it; `t=` is the kernel's raw·1000/16, truncated toward zero. */
   w1Slave(): string {
     const pad = this.scratchpad();
     const hex = pad.map((b) => b.toString(16).padStart(2, '0')).join(' ');
-    const crc = crc8(pad.slice(0, 8));
+    const crc = crc8Dallas(pad.slice(0, 8));
     const verdict = crc === pad[8] ? 'YES' : 'NO';
     const raw = (pad[1]! << 8) | pad[0]!;
     const signed = raw & 0x8000 ? raw - 0x10000 : raw;

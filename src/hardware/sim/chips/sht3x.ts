@@ -9,7 +9,7 @@ import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
 import { remoteIoError } from '../errors.js';
-import { crc8Sensirion } from '../../../drivers-in/crc8.js';
+import { crc8Sensirion } from '../../datasheets/crc8.js';
 import { claimI2cChip } from './i2c-place.js';
 
 /** Single-shot commands → typical measurement time in ms (tables 4 and 9), with and without clock stretching. */
