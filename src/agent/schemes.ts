@@ -106,7 +106,7 @@ export class SchemeSet {
   #create(scheme: LoadedScheme): RunningScheme {
     const { registry, hardware, bus, log, retry } = this.ctx;
     const options = scheme.options as Record<string, any>;
-    if (isSim(hardware)) hardware.attach(scheme.id, scheme.driver, options);
+    if (isSim(hardware)) hardware.attach(scheme.id, (scheme.direction === 'input' ? registry.inputs : registry.outputs)[scheme.driver]?.sim, options);
     const counters = this.ctx.counters;
     const persist = {
       get: (key: string) => counters?.get(`${scheme.id}:${key}`),

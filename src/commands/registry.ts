@@ -1,7 +1,8 @@
 /** The driver registry a command works with: the built-ins plus the plugins hanode.yaml lists. */
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { builtinRegistry, type DriverRegistry } from '../core/registry.js';
+import type { DriverRegistry } from '../core/registry.js';
+import { builtinRegistry } from '../drivers.js';
 import { loadPlugins } from '../core/plugins.js';
 import { silentLogger } from '../core/log.js';
 

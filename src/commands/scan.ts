@@ -2,7 +2,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../core/log.js';
-import { builtinRegistry, type DriverRegistry } from '../core/registry.js';
+import type { DriverRegistry } from '../core/registry.js';
+import { builtinRegistry } from '../drivers.js';
 import { createHardware } from '../hardware/index.js';
 import type { ScanResult } from '../hardware/types.js';
 

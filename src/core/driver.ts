@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/types.js';
+import type { SimModel } from '../hardware/sim/board.js';
 
 /** A reading or an output state: the driver's fields (snake_case, CONTRACT §4 units). */
 export type Reading = Record<string, number | string | boolean | null>;
@@ -113,6 +114,11 @@ interface DriverDefBase<S extends z.ZodObject> {
    * Without it a scheme owns its whole address.
    */
   shares?: { chip: string; option: string; channels(options: Record<string, unknown>): string[] };
+  /**
+   * The register-level model that answers for the device under `hardware: sim` (src/hardware/sim,
+   * chip models in sim/chips). Every driver that talks to a bus has one.
+   */
+  sim?: SimModel;
 }
 
 export interface InputDriverDef<S extends z.ZodObject = z.ZodObject> extends DriverDefBase<S> {

@@ -10,6 +10,7 @@ import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
 import { ADS1115_GAINS, ADS1115_INPUTS, ADS1115_RATES, type Ads1115Input } from '../hardware/datasheets/ads1115.js';
+import { attachAds1115 } from '../hardware/sim/chips/ads1115.js';
 
 const REG = { conversion: 0x00, config: 0x01 } as const; // address pointer register, 9.6.1
 const OS = 0x8000;
@@ -69,6 +70,7 @@ export const ads1115 = defineInput({
     { name: 'raw', type: 'integer', description: 'Conversion result, -32768 to 32767' },
   ],
   example: { id: 'battery-voltage', driver: 'ads1115', bus: 1, address: 0x48, input: 'A0', gain: 4.096, data_rate: 128, interval: '10s' },
+  sim: attachAds1115,
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

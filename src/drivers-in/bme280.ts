@@ -5,6 +5,7 @@
  */
 import { defineInput } from '../core/driver.js';
 import { BME280, bmx280Sensor, bmx280Fields, bmx280Schema } from './bmx280.js';
+import { attachBme280 } from '../hardware/sim/chips/bme280.js';
 
 export const bme280 = defineInput({
   name: 'bme280',
@@ -14,6 +15,7 @@ export const bme280 = defineInput({
   schema: bmx280Schema,
   fields: [bmx280Fields.temperature, bmx280Fields.humidity, bmx280Fields.pressure],
   example: { id: 'kitchen-climate', driver: 'bme280', bus: 1, address: 0x76, interval: '30s' },
+  sim: attachBme280,
   polled: true,
   create: (options, ctx) => bmx280Sensor(BME280, options, ctx),
 });

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { GpioLine, Level } from '../hardware/types.js';
 import { duration, pin } from '../schemes/pieces.js';
+import { attachGpioInput } from '../hardware/sim/models.js';
 
 export const button = defineInput({
   name: 'button',
@@ -35,6 +36,7 @@ export const button = defineInput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON while pressed (after invert)' }],
   example: { id: 'hall-button', driver: 'button', pin: 17, pull: 'up', invert: true, long_press: '1s', double_press: '400ms' },
+  sim: attachGpioInput,
   polled: false,
   create(options, ctx) {
     let line: GpioLine | undefined;

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { GpioLine, Level } from '../hardware/types.js';
 import { duration, pin } from '../schemes/pieces.js';
+import { attachGpioInput } from '../hardware/sim/models.js';
 
 export const gpioIn = defineInput({
   name: 'gpio-in',
@@ -28,6 +29,7 @@ export const gpioIn = defineInput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (after invert)' }],
   example: { id: 'door', driver: 'gpio-in', pin: 17, pull: 'up', invert: true, debounce: '50ms' },
+  sim: attachGpioInput,
   polled: false,
   create(options, ctx) {
     let line: GpioLine | undefined;

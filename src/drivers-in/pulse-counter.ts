@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { GpioLine, Level } from '../hardware/types.js';
 import { duration, pin, polled } from '../schemes/pieces.js';
+import { attachPulseInput } from '../hardware/sim/models.js';
 
 /** Rounds away binary noise such as 3 × 0.1 = 0.30000000000000004 without losing real digits. */
 const tidy = (n: number) => Number(n.toPrecision(12));
@@ -40,6 +41,7 @@ export const pulseCounter = defineInput({
     { name: 'total', type: 'number', description: 'offset + every pulse counted × multiplier; survives restarts' },
   ],
   example: { id: 'water-meter', driver: 'pulse-counter', pin: 22, pull: 'up', edge: 'falling', debounce: '20ms', multiplier: 0.5, interval: '60s' },
+  sim: attachPulseInput,
   polled: true,
   create(options, ctx) {
     let line: GpioLine | undefined;

@@ -11,6 +11,7 @@ import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
 import { crc8Sensirion } from '../hardware/datasheets/crc8.js';
+import { attachSht3x } from '../hardware/sim/chips/sht3x.js';
 
 /**
  * Single-shot commands with clock stretching disabled (4.3, table 9), and the maximum measurement
@@ -72,6 +73,7 @@ export const sht3x = defineInput({
     { name: 'humidity', type: 'number', unit: '%RH', description: 'Relative humidity', deviceClass: 'humidity' },
   ],
   example: { id: 'bedroom-climate', driver: 'sht3x', bus: 1, address: 0x44, repeatability: 'high', interval: '30s' },
+  sim: attachSht3x,
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -2,7 +2,9 @@
  * A DS18B20 as the Linux w1-therm driver shows it: the `w1_slave` text with the 9-byte
  * scratchpad (Maxim DS18B20 datasheet, "Memory", figure 9), the kernel's CRC verdict and `t=`.
  */
+import { createHash } from 'node:crypto';
 import type { SimDevice } from '../types.js';
+import { expectModel, type SimModel } from '../board.js';
 import { checkQuantities } from '../quantities.js';
 import { crc8Dallas } from '../../datasheets/crc8.js';
 
@@ -52,3 +54,24 @@ export class Ds18b20Chip implements SimDevice {
     return `${hex} : crc=${crc.toString(16).padStart(2, '0')} ${verdict}\n${hex} t=${Math.trunc((signed * 1000) / 16)}\n`;
   }
 }
+
+/** A stable, plausible sensor id for a scheme that names none: family 28 and 48 bits from its id. */
+export function simSensorId(schemeId: string): string {
+  return `28-${createHash('sha256').update(schemeId).digest('hex').slice(0, 12)}`;
+}
+
+/** Puts a DS18B20 with the scheme's `sensor_id` (or one made from the scheme id) on the 1-wire bus. */
+export const attachDs18b20: SimModel = (board, id, options) => {
+  const sensorId = typeof options.sensor_id === 'string' ? options.sensor_id : simSensorId(id);
+  const place = `w1:${sensorId}`;
+  const model = board.claim(
+    place,
+    () => {
+      const chip = new Ds18b20Chip(sensorId);
+      board.oneWire.place(chip);
+      return chip;
+    },
+    () => board.oneWire.remove(sensorId),
+  );
+  return expectModel(model, Ds18b20Chip, place, 'ds18b20');
+};

@@ -9,11 +9,9 @@
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import type { AttachFn } from '../attach.js';
+import { claimI2cChip, numberOption, type SimModel } from '../board.js';
 import { type BackpackPins, COMMON_BACKPACK } from '../../datasheets/lcd-backpack.js';
 import { decodeChar } from '../../datasheets/hd44780-charset.js';
-
-/** The pin map of the common backpacks (P0=RS, P1=RW, P2=E, P3=backlight, P4–P7=D4–D7). */
 
 /** One byte the LCD received: an instruction (rs 0) or character data (rs 1). */
 export interface LcdTransfer {
@@ -161,21 +159,8 @@ export class Hd44780Chip implements I2cChip, SimDevice {
 }
 
 /** Puts a backpack with an LCD of the scheme's size and pin map at its bus and address. */
-export const attachHd44780: AttachFn = (board, _id, options) => {
-  const bus = (options.bus as number | undefined) ?? 1;
-  const address = (options.address as number | undefined) ?? 0x27;
-  const geometry = { columns: (options.columns as number | undefined) ?? 16, rows: (options.rows as number | undefined) ?? 2 };
-  const pins = (options.pins as BackpackPins | undefined) ?? COMMON_BACKPACK;
-  const place = `i2c:${bus}:0x${address.toString(16)}`;
-  const model = board.claim(
-    place,
-    () => {
-      const chip = new Hd44780Chip(geometry, pins);
-      board.i2cBus(bus).place(address, chip);
-      return chip;
-    },
-    () => board.i2cBus(bus).remove(address),
-  );
-  if (!(model instanceof Hd44780Chip)) throw new Error(`sim: ${place} already holds a different device; an hd44780 backpack cannot share it`);
-  return model;
+export const attachHd44780: SimModel = (board, _id, options) => {
+  const geometry = { columns: numberOption(options, 'columns'), rows: numberOption(options, 'rows') };
+  const pins = options.pins as BackpackPins;
+  return claimI2cChip(board, options, { driver: 'hd44780 backpack', type: Hd44780Chip, create: () => new Hd44780Chip(geometry, pins) });
 };
