@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
+import { ChipCatalog } from '../hardware/catalog.js';
 import type { Reading } from '../core/driver.js';
 import { topicsFor, type Topics } from '../core/topics.js';
 import type { Config } from '../config/config.js';
@@ -264,7 +265,7 @@ export class Agent {
 
   /** Scans the hardware again (`$request/scan`); `$info` carries the latest result. */
   async scan(): Promise<ScanResult | { error: string }> {
-    this.#scan = await this.hardware.scan().catch((err) => ({ error: (err as Error).message }));
+    this.#scan = await this.hardware.scan({ catalog: ChipCatalog.of(this.opts.registry) }).catch((err) => ({ error: (err as Error).message }));
     return this.#scan;
   }
 

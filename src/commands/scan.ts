@@ -5,6 +5,7 @@ import { createLogger } from '../core/log.js';
 import type { DriverRegistry } from '../core/registry.js';
 import { builtinRegistry } from '../drivers.js';
 import { createHardware } from '../hardware/index.js';
+import { ChipCatalog } from '../hardware/catalog.js';
 import type { ScanResult } from '../hardware/types.js';
 
 export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string; roots?: string }): Promise<number> {
@@ -14,11 +15,13 @@ export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'li
   const roots = opts.roots ? { sys: join(opts.roots, 'sys'), dev: join(opts.roots, 'dev'), proc: join(opts.roots, 'proc') } : undefined;
   const hardware = await createHardware(opts.hardware, { log, roots });
   try {
-    const result = await hardware.scan();
+    // Drafts may use the plugins of ./hanode.yaml, whose chips then join the catalog too.
+    const registry = opts.write ? await draftRegistry(log) : builtinRegistry();
+    const result = await hardware.scan({ catalog: ChipCatalog.of(registry) });
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : describeScan(result));
     if (opts.write) {
       const { writeDrafts } = await import('./scan-write.js');
-      for (const line of await writeDrafts(result, opts.write, { registry: await draftRegistry(log) })) process.stderr.write(line + '\n');
+      for (const line of await writeDrafts(result, opts.write, { registry })) process.stderr.write(line + '\n');
     }
     return 0;
   } finally {

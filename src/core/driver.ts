@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/types.js';
 import type { SimModel } from '../hardware/sim/board.js';
+import type { DriverChip } from '../hardware/catalog.js';
 
 /** A reading or an output state: the driver's fields (snake_case, CONTRACT §4 units). */
 export type Reading = Record<string, number | string | boolean | null>;
@@ -119,6 +120,11 @@ interface DriverDefBase<S extends z.ZodObject> {
    * chip models in sim/chips). Every driver that talks to a bus has one.
    */
   sim?: SimModel;
+  /**
+   * The parts this driver reads and the I2C addresses they answer at: `hanode scan` names them as
+   * likely at those addresses and `scan --write` drafts a scheme of this driver for them.
+   */
+  chips?: readonly DriverChip[];
 }
 
 export interface InputDriverDef<S extends z.ZodObject = z.ZodObject> extends DriverDefBase<S> {

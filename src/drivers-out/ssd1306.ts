@@ -64,6 +64,7 @@ export const ssd1306 = defineOutput({
   fields: [...displayFields, { name: 'contrast', type: 'integer', description: 'Contrast 0–255' }],
   example: { id: 'hall-display', driver: 'ssd1306', address: 0x3c, height: 64, lines: ['Kitchen', '{{kitchen-climate.temperature}} °C'] },
   sim: attachSsd1306,
+  chips: [{ chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' }],
   create(options, ctx) {
     const geometry = { width: options.width, height: options.height, scale: options.scale };
     const { cols, rows } = textGrid(geometry);

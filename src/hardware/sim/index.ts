@@ -5,9 +5,8 @@
  * the model's physical quantities.
  */
 import type { Logger } from 'pino';
-import type { Hardware, ScanResult } from '../types.js';
+import type { Hardware, ScanOptions, ScanResult } from '../types.js';
 import type { SimDevice } from './types.js';
-import { likelyChips } from '../catalog.js';
 import { SimI2cBus } from './i2c.js';
 import { SimSpiDevice } from './spi.js';
 import { SIM_GPIOCHIPS, SimGpio } from './gpio.js';
@@ -128,13 +127,13 @@ export class SimHardware implements Hardware {
     return this.#bindings.get(schemeId)?.device;
   }
 
-  async scan(): Promise<ScanResult> {
+  async scan({ catalog }: ScanOptions): Promise<ScanResult> {
     const i2c = [];
     for (const bus of [...this.#i2c.values()].sort((a, b) => a.bus - b.bus)) {
       const addresses = (await bus.scan()).map((address) => ({
         address,
         hex: `0x${address.toString(16).padStart(2, '0')}`,
-        likely: likelyChips(address),
+        likely: catalog.likely(address),
       }));
       i2c.push({ bus: bus.bus, addresses });
     }

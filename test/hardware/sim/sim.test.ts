@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimHardware } from '../../../src/hardware/sim/index.js';
+import { ChipCatalog } from '../../../src/hardware/catalog.js';
+import { builtinRegistry } from '../../../src/drivers.js';
 import { simSensorId } from '../../../src/hardware/sim/chips/ds18b20.js';
 import { attachScheme } from './attach.js';
 
@@ -72,7 +74,7 @@ test('scan shows a plausible Pi with the attached devices', async () => {
   attachScheme(hw, 'far', 'bme280', { bus: 3, address: 0x77 });
   attachScheme(hw, 'tank', 'ds18b20', { sensor_id: '28-0316a2795aff' });
   attachScheme(hw, 'adc', 'mcp3008', { bus: 1, device: 0, channel: 0 });
-  const scan = await hw.scan();
+  const scan = await hw.scan({ catalog: ChipCatalog.of(builtinRegistry()) });
   assert.equal(scan.hardware, 'sim');
   const header = scan.gpiochips.find((c) => c.label === 'pinctrl-bcm2711');
   assert.deepEqual(header && { base: header.base, ngpio: header.ngpio }, { base: 512, ngpio: 58 });
