@@ -109,6 +109,11 @@ interface DriverDefBase<S extends z.ZodObject> {
   /** A complete, valid scheme entry for the docs and fixtures. */
   example: Record<string, unknown>;
   /**
+   * A scheme file under schemes/ that uses the driver and runs under `hardware: sim`, relative to
+   * the package root (e.g. `schemes/kitchen-climate.yaml`). Every driver that talks to a bus has one.
+   */
+  exampleFile?: string;
+  /**
    * For chips several schemes may use at once (an expander's pins, an ADC's inputs): schemes of
    * drivers with the same `chip` may sit on one address, each claiming the `channels` it uses
    * (named as a person would: "pin 4", "input A0"), which `option` selects.

@@ -15,6 +15,7 @@ export const bme280 = defineInput({
   schema: bmx280Schema,
   fields: [bmx280Fields.temperature, bmx280Fields.humidity, bmx280Fields.pressure],
   example: { id: 'kitchen-climate', driver: 'bme280', bus: 1, address: 0x76, interval: '30s' },
+  exampleFile: 'schemes/kitchen-climate.yaml',
   sim: attachBme280,
   chips: [{ chip: 'BME280', addresses: [0x76, 0x77], note: 'temperature, humidity, pressure' }],
   polled: true,

@@ -16,6 +16,7 @@ export const bmp280 = defineInput({
   schema: bmx280Schema,
   fields: [bmx280Fields.temperature, bmx280Fields.pressure],
   example: { id: 'hall-pressure', driver: 'bmp280', bus: 1, address: 0x76, interval: '1m' },
+  exampleFile: 'schemes/hall-pressure.yaml',
   sim: attachBmp280,
   chips: [{ chip: 'BMP280', addresses: [0x76, 0x77], note: 'temperature, pressure' }],
   polled: true,

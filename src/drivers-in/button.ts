@@ -37,6 +37,7 @@ export const button = defineInput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON while pressed (after invert)' }],
   example: { id: 'hall-button', driver: 'button', pin: 17, pull: 'up', invert: true, long_press: '1s', double_press: '400ms' },
+  exampleFile: 'schemes/doorbell.yaml',
   sim: attachGpioInput,
   polled: false,
   create(options, ctx) {

@@ -28,6 +28,7 @@ export const ds18b20 = defineInput({
   }),
   fields: [{ name: 'temperature', type: 'number', unit: '°C', description: 'Temperature (0.0625 °C steps)', deviceClass: 'temperature' }],
   example: { id: 'tank-temp', driver: 'ds18b20', sensor_id: '28-0316a2795aff', interval: '30s' },
+  exampleFile: 'schemes/water-tank.yaml',
   sim: attachDs18b20,
   polled: true,
   create(options, ctx) {

@@ -30,6 +30,7 @@ export const gpioIn = defineInput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (after invert)' }],
   example: { id: 'door', driver: 'gpio-in', pin: 17, pull: 'up', invert: true, debounce: '50ms' },
+  exampleFile: 'schemes/hall-motion.yaml',
   sim: attachGpioInput,
   polled: false,
   create(options, ctx) {

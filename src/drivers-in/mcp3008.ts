@@ -42,6 +42,7 @@ export const mcp3008 = defineInput({
     { name: 'voltage', type: 'number', unit: 'V', description: 'Input voltage, raw × vref / 1024', deviceClass: 'voltage' },
   ],
   example: { id: 'soil-moisture', driver: 'mcp3008', bus: 0, device: 0, channel: 0, vref: 3.3, interval: '5s' },
+  exampleFile: 'schemes/soil-moisture.yaml',
   sim: attachMcp3008,
   polled: true,
   create(options, ctx) {

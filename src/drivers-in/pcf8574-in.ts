@@ -41,6 +41,7 @@ export const pcf8574In = defineInput({
   }),
   fields: ALL_PINS.map((p) => ({ name: `p${p}`, type: 'state' as const, description: `P${p} as ON/OFF (after invert); only the listed pins` })),
   example: { id: 'alarm-zones', driver: 'pcf8574-in', bus: 1, address: 0x21, pins: [0, 1, 2, 3], invert: true, interval: '100ms' },
+  exampleFile: 'schemes/alarm-zones.yaml',
   sim: attachPcf8574In,
   chips: PCF8574_CHIPS,
   polled: false,

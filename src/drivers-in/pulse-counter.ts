@@ -42,6 +42,7 @@ export const pulseCounter = defineInput({
     { name: 'total', type: 'number', description: 'offset + every pulse counted × multiplier; survives restarts' },
   ],
   example: { id: 'water-meter', driver: 'pulse-counter', pin: 22, pull: 'up', edge: 'falling', debounce: '20ms', multiplier: 0.5, interval: '60s' },
+  exampleFile: 'schemes/water-meter.yaml',
   sim: attachPulseInput,
   polled: true,
   create(options, ctx) {

@@ -18,6 +18,7 @@ export const system = defineInput({
     { name: 'uptime', type: 'integer', unit: 's', description: 'Seconds since boot', deviceClass: 'duration' },
   ],
   example: { id: 'pi-health', driver: 'system', interval: '60s' },
+  exampleFile: 'schemes/pi-health.yaml',
   sim: attachSystem,
   polled: true,
   create(_options, ctx) {

@@ -26,6 +26,7 @@ export const gpioOut = defineOutput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
   example: { id: 'kitchen-fan', driver: 'gpio-out', pin: 27, initial: 'OFF', restore: true },
+  exampleFile: 'schemes/kitchen-fan.yaml',
   sim: attachGpioOutput,
   create(options, ctx) {
     let line: GpioLine | undefined;

@@ -39,6 +39,7 @@ export const hd44780 = defineOutput({
   command: displayCommand({ backlight: z.boolean().optional().describe('Backlight on or off') }),
   fields: [...displayFields, { name: 'backlight', type: 'boolean', description: 'Whether the backlight is on (it is dark while the display is OFF)' }],
   example: { id: 'hall-lcd', driver: 'hd44780', address: 0x27, columns: 20, rows: 4, lines: ['Kitchen {{kitchen-climate.temperature}} °C'] },
+  exampleFile: 'schemes/hall-lcd.yaml',
   sim: attachHd44780,
   chips: [
     { chip: 'PCF8574 LCD backpack', addresses: [0x27], note: 'HD44780 character LCD' },

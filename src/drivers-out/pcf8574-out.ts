@@ -35,6 +35,7 @@ export const pcf8574Out = defineOutput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
   example: { id: 'garden-pump', driver: 'pcf8574-out', bus: 1, address: 0x20, pin: 3, invert: true, initial: 'OFF' },
+  exampleFile: 'schemes/garden-relays.yaml',
   sim: attachPcf8574Out,
   chips: PCF8574_CHIPS,
   create(options, ctx) {

@@ -56,6 +56,7 @@ export const pwm = defineOutput({
     { name: 'brightness', type: 'number', unit: '%', description: 'Brightness 0–100 % (before gamma and invert)' },
   ],
   example: { id: 'desk-lamp', driver: 'pwm', chip: 0, channel: 0, frequency: 1000, gamma: 2.2, restore: true },
+  exampleFile: 'schemes/desk-lamp.yaml',
   sim: attachPwmOutput,
   create(options, ctx) {
     const periodNs = Math.round(1e9 / options.frequency);

@@ -63,6 +63,7 @@ export const ssd1306 = defineOutput({
   command: displayCommand({ contrast: z.number().int().min(0).max(255).optional().describe('Contrast 0–255') }),
   fields: [...displayFields, { name: 'contrast', type: 'integer', description: 'Contrast 0–255' }],
   example: { id: 'hall-display', driver: 'ssd1306', address: 0x3c, height: 64, lines: ['Kitchen', '{{kitchen-climate.temperature}} °C'] },
+  exampleFile: 'schemes/kitchen-display.yaml',
   sim: attachSsd1306,
   chips: [{ chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' }],
   create(options, ctx) {
