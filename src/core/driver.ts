@@ -8,7 +8,7 @@ import type { Hardware } from '../hardware/types.js';
 import type { SimModel } from '../hardware/sim/board.js';
 import type { DriverChip } from '../hardware/catalog.js';
 
-/** A reading or an output state: the driver's fields (snake_case, CONTRACT §4 units). */
+/** A reading or an output state: the driver's fields (snake_case, in the units README "Topics" fixes). */
 export type Reading = Record<string, number | string | boolean | null>;
 
 export interface FieldDef {
