@@ -20,14 +20,34 @@ export interface RecordingInputContext extends InputContext {
   failures: Error[];
 }
 
+/** For the parts a plain context leaves out: a driver that reaches for one fails the test and says where to look. */
+function notHere(part: string): never {
+  throw new Error(`this test's context has no ${part}: use the contexts of pack-context.ts`);
+}
+
+const absent = {
+  persist: { get: () => notHere('persist'), set: () => notHere('persist') },
+  states: { get: () => notHere('states'), watch: () => notHere('states') },
+};
+
 export function inputContext(hardware: Hardware, id = 'test-scheme'): RecordingInputContext {
   const emitted: Reading[] = [];
   const failures: Error[] = [];
-  return { id, hardware, log: silent, emitted, failures, emit: (r) => emitted.push(r), fail: (e) => failures.push(e) };
+  return {
+    id,
+    hardware,
+    log: silent,
+    ...absent,
+    emitted,
+    failures,
+    emit: (r) => void emitted.push(r),
+    fail: (e) => void failures.push(e),
+    event: () => notHere('event'),
+  };
 }
 
 export function outputContext(hardware: Hardware, id = 'test-scheme'): OutputContext {
-  return { id, hardware, log: silent };
+  return { id, hardware, log: silent, ...absent, update: () => notHere('update') };
 }
 
 /** Hardware where only the given parts exist; touching anything else fails the test. */

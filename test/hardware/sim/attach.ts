@@ -9,7 +9,7 @@ import type { SimDevice, SimHardware } from '../../../src/hardware/sim/index.js'
 
 const registry = builtinRegistry();
 
-export function attachScheme(hw: SimHardware, schemeId: string, driver: string, given: Record<string, unknown> = {}): SimDevice | undefined {
+export function attachScheme(hw: SimHardware, schemeId: string, driver: string, given: object = {}): SimDevice | undefined {
   const def = registry.inputs[driver] ?? registry.outputs[driver];
   if (!def) throw new Error(`no built-in driver '${driver}'`);
   const shape = (def.schema as z.ZodObject).shape as Record<string, z.ZodType>;
