@@ -42,6 +42,13 @@ export function numberOption(options: Record<string, unknown>, key: string): num
   return value;
 }
 
+/** The string option `key`. */
+export function stringOption(options: Record<string, unknown>, key: string): string {
+  const value = options[key];
+  if (typeof value !== 'string') throw missing(key, 'a string', value);
+  return value;
+}
+
 /** A GPIO pin option: a BCM number or a line name. */
 export function pinOption(options: Record<string, unknown>, key = 'pin'): number | string {
   const value = options[key];

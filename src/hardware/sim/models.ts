@@ -4,7 +4,7 @@
  * their attach functions are in chips/.
  */
 import type { SimBoard, SimModel } from './board.js';
-import { numberOption, pinOption } from './board.js';
+import { numberOption, pinOption, stringOption } from './board.js';
 import { type SimPin, GpioInputDevice, GpioOutputDevice } from './gpio.js';
 import { SimPwmOutput } from './pwm.js';
 import { PulseInputDevice } from './pulse-input.js';
@@ -36,7 +36,8 @@ export const attachPulseInput: SimModel = (board, _id, options) =>
 export const attachPwmOutput: SimModel = (board, _id, options) => {
   const chip = numberOption(options, 'chip');
   const channel = numberOption(options, 'channel');
-  return new SimPwmOutput(board.claim(`pwm:${chip}.${channel}`, () => board.pwm(chip, channel)), String(options.driver ?? 'pwm'));
+  // The driver's name labels the `$sim` errors ("servo sim: unknown key …").
+  return new SimPwmOutput(board.claim(`pwm:${chip}.${channel}`, () => board.pwm(chip, channel)), stringOption(options, 'driver'));
 };
 
 /** The system facts (system): CPU temperature, load, memory and disk use. */

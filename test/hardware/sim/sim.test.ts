@@ -114,3 +114,11 @@ test('system facts can be set and fail', async () => {
   sys.set({ fail: false });
   await hw.system.facts();
 });
+
+test('a sim model reads the parsed options and says so when one is missing, instead of guessing a default', () => {
+  const hw = createSimHardware();
+  const bme280 = builtinRegistry().inputs['bme280']!;
+  assert.throws(() => hw.attach('climate', bme280.sim, { bus: 1 }), /sim: option 'address' must be a number, got undefined; a sim model takes the scheme's parsed options, defaults filled in/);
+  assert.equal(hw.device('climate'), undefined, 'nothing attached');
+  assert.deepEqual([...hw.pwmChannels.keys()], []);
+});
