@@ -162,5 +162,5 @@ export class Hd44780Chip implements I2cChip, SimDevice {
 export const attachHd44780: SimModel = (board, _id, options) => {
   const geometry = { columns: numberOption(options, 'columns'), rows: numberOption(options, 'rows') };
   const pins = options.pins as BackpackPins;
-  return claimI2cChip(board, options, { driver: 'hd44780 backpack', type: Hd44780Chip, create: () => new Hd44780Chip(geometry, pins) });
+  return claimI2cChip(board, options, { driver: 'hd44780', type: Hd44780Chip, create: () => new Hd44780Chip(geometry, pins) });
 };
