@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../core/log.js';
 import type { DriverRegistry } from '../core/registry.js';
-import { builtinRegistry } from '../drivers.js';
+import { builtinRegistry, registryFor } from './registry.js';
 import { createHardware } from '../hardware/index.js';
 import { ChipCatalog } from '../hardware/catalog.js';
 import type { ScanResult } from '../hardware/types.js';
@@ -33,7 +33,6 @@ export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'li
 async function draftRegistry(log: Logger): Promise<DriverRegistry> {
   try {
     const { loadConfig } = await import('../config/config.js');
-    const { registryFor } = await import('./registry.js');
     return (await registryFor(await loadConfig({}), log)).registry;
   } catch (err) {
     log.warn(`scan --write: drafting with the built-in drivers only (${(err as Error).message})`);

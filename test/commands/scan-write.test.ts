@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineOutput } from '../../src/core/driver.js';
 import type { DriverRegistry } from '../../src/core/registry.js';
-import { builtinRegistry } from '../../src/drivers.js';
+import { builtinRegistry } from '../../src/commands/registry.js';
 import { createLinuxHardware } from '../../src/hardware/linux/index.js';
 import { ChipCatalog } from '../../src/hardware/catalog.js';
 import type { RawI2c } from '../../src/hardware/linux/i2c.js';
