@@ -4,13 +4,14 @@ import { pulseCounter } from '../../src/drivers-in/pulse-counter.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor } from './context.js';
 import { packInputContext } from './pack-context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function setup(t: TestContext, raw: Record<string, unknown>, stored = new Map<string, number>()) {
   const hw = createSimHardware();
   const options = optionsFor(pulseCounter, { pin: 22, ...raw }, 'meter');
-  const device = hw.attach('meter', 'pulse-counter', options)!;
+  const device = attachScheme(hw, 'meter', 'pulse-counter', options)!;
   const ctx = packInputContext(hw, 'meter', stored);
   const driver = pulseCounter.create(options, ctx);
   /** Moves the mocked clock (timers and Date) on by `ms`, in small steps so edges and debounce run. */
@@ -108,7 +109,7 @@ test('pulse-counter: a failing line fails the start and the debounced read', asy
   await m.driver.stop();
   const hw = createSimHardware();
   const options = optionsFor(pulseCounter, { pin: 5 }, 'x');
-  hw.attach('x', 'pulse-counter', options)!.set({ fail: true });
+  attachScheme(hw, 'x', 'pulse-counter', options)!.set({ fail: true });
   await assert.rejects(pulseCounter.create(options, packInputContext(hw, 'x')).start(), { code: 'EIO' });
 });
 
