@@ -1,5 +1,5 @@
 // Whether dist/ holds the compiled form of src/ as it is now: 'fresh', 'stale' or 'missing'.
-// Only file times are compared (newest .ts under src/ against dist/cli.js), so it costs a few ms.
+// Only file times are compared (newest .ts under src/ against dist/cli/main.js), so it costs a few ms.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ function newest(dir) {
 export function distState() {
   let built;
   try {
-    built = statSync(join(root, 'dist', 'cli.js')).mtimeMs;
+    built = statSync(join(root, 'dist', 'cli', 'main.js')).mtimeMs;
   } catch {
     return 'missing';
   }

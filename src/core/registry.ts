@@ -1,7 +1,7 @@
 import type { InputDriverDef, OutputDriverDef } from './driver.js';
 
 /**
- * The drivers a node can use: the built-ins (`builtinRegistry()` in src/commands/registry.ts) plus any
+ * The drivers a node can use: the built-ins (`builtinRegistry()` in src/cli/registry.ts) plus any
  * plugins. Passed in, never reached for.
  */
 export interface DriverRegistry {

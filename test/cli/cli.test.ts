@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hanode, problemLine, root } from './hanode.js';
-import { builtinRegistry } from '../../src/commands/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 
 const commands = ['run', 'scan', 'validate', 'schema', 'drivers'];
 const brokenSchemes = 'test/fixtures/broken-schemes';

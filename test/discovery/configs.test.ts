@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { DriverRegistry } from '../../src/core/registry.js';
-import { builtinRegistry } from '../../src/commands/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { defineInput, defineOutput, type FieldDef } from '../../src/core/driver.js';
 import { topicsFor } from '../../src/core/topics.js';
 import { loadSchemeDir } from '../../src/schemes/loader.js';

@@ -95,7 +95,7 @@ test('ads1115: schema offers only the PGA ranges and data rates the chip has', (
 
 test('ads1115: schemes reading different inputs share one chip; the same input twice is refused', async () => {
   const { loadSchemeTexts } = await import('../../src/schemes/loader.js');
-  const { builtinRegistry } = await import('../../src/commands/registry.js');
+  const { builtinRegistry } = await import('../../src/cli/registry.js');
   const problems = (yaml: string) => loadSchemeTexts([{ file: 'adc.yaml', text: yaml }], builtinRegistry()).problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
   assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: a1, driver: ads1115, input: A1 }\n  - { id: d23, driver: ads1115, input: A2-A3 }\n'), []);
   assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: again, driver: ads1115, input: A0 }\n'), [

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError } from '../../src/core/driver.js';
 import { EventBus } from '../../src/core/bus.js';
-import { command } from '../../src/drivers-out/command.js';
+import { commandOutput as command } from '../../src/drivers-out/command.js';
 import { OutputScheme } from '../../src/runtime/output-scheme.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor, silent } from '../drivers-in/context.js';

@@ -7,7 +7,7 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { Pcf8574Chip } from '../../src/hardware/sim/chips/pcf8574.js';
 import type { I2cBus } from '../../src/hardware/types.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/commands/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { packOutputContext } from '../drivers-in/pack-context.js';

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineInput, type CommonOptions, type DriverDef } from '../../src/core/driver.js';
-import { builtinRegistry } from '../../src/commands/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChipCatalog, KNOWN_CHIPS } from '../../../src/hardware/catalog.js';
-import { builtinRegistry } from '../../../src/commands/registry.js';
+import { builtinRegistry } from '../../../src/cli/registry.js';
 
 const catalog = ChipCatalog.of(builtinRegistry());
 

@@ -7,7 +7,7 @@ import { createLinuxHardware, detectLinuxHardware } from '../../../src/hardware/
 import type { RawI2c } from '../../../src/hardware/linux/i2c.js';
 import { listSpiDevices } from '../../../src/hardware/linux/scan.js';
 import { ChipCatalog } from '../../../src/hardware/catalog.js';
-import { builtinRegistry } from '../../../src/commands/registry.js';
+import { builtinRegistry } from '../../../src/cli/registry.js';
 import { capturingLog, fixtureRoots, FIXTURES, silentLog, type FixtureName } from './helpers.js';
 
 const catalog = ChipCatalog.of(builtinRegistry());

@@ -4,7 +4,7 @@
  * the schema would refuse (a BME280 at 0x20, to provoke a clash) is kept as given.
  */
 import type { z } from 'zod';
-import { builtinRegistry } from '../../../src/commands/registry.js';
+import { builtinRegistry } from '../../../src/cli/registry.js';
 import type { SimDevice, SimHardware } from '../../../src/hardware/sim/index.js';
 
 const registry = builtinRegistry();

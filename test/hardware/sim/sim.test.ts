@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimHardware } from '../../../src/hardware/sim/index.js';
 import { ChipCatalog } from '../../../src/hardware/catalog.js';
-import { builtinRegistry } from '../../../src/commands/registry.js';
+import { builtinRegistry } from '../../../src/cli/registry.js';
 import { simSensorId } from '../../../src/hardware/sim/chips/ds18b20.js';
 import { attachScheme } from './attach.js';
 

@@ -11,14 +11,14 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineOutput } from '../../src/core/driver.js';
 import type { DriverRegistry } from '../../src/core/registry.js';
-import { builtinRegistry } from '../../src/commands/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { createLinuxHardware } from '../../src/hardware/linux/index.js';
 import { ChipCatalog } from '../../src/hardware/catalog.js';
 import type { RawI2c } from '../../src/hardware/linux/i2c.js';
 import type { ScanResult } from '../../src/hardware/types.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';
 import { validatePaths } from '../../src/schemes/loader.js';
-import { writeDrafts } from '../../src/commands/scan-write.js';
+import { writeDrafts } from '../../src/cli/scan-write.js';
 import { fixtureRoot, fixtureRoots, silentLog } from '../hardware/linux/helpers.js';
 import { hanode } from '../cli/hanode.js';
 
