@@ -1,5 +1,5 @@
 /** `$request` operations (CONTRACT §4). Each takes the request's JSON and returns the reply's `data`. */
-import { parseDuration } from '../core/duration.js';
+import { checkDuration, INTERVAL_BOUNDS } from '../core/duration.js';
 import type { Agent } from './agent.js';
 
 type Operation = (agent: Agent, args: Record<string, unknown>) => Promise<unknown>;
@@ -38,10 +38,10 @@ export const operations: Record<string, Operation> = {
   },
   async interval(agent, args) {
     const id = requireId(args);
-    const ms = parseDuration(args.interval);
-    if (ms === undefined || ms < 10) throw new Error('expected {"id": "…", "interval": "30s"} with an interval of at least 10ms');
-    agent.setInterval(id, ms);
-    return { id, interval: ms };
+    const checked = checkDuration(args.interval, INTERVAL_BOUNDS);
+    if (!checked.ok) throw new Error(`interval: ${checked.error}`);
+    agent.setInterval(id, checked.ms);
+    return { id, interval: checked.ms };
   },
   async reload(agent) {
     return agent.reload();

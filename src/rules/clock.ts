@@ -2,6 +2,7 @@
  * Time as the rule engine sees it. Hold times, `every:` and cron all go through this, so a
  * test can drive hours of schedules in milliseconds with a fake clock.
  */
+import { MAX_TIMER_MS, setLongTimeout, type LongTimer } from '../core/timers.js';
 
 /** An opaque timer handle. */
 export type TimerHandle = unknown;
@@ -12,12 +13,11 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock: wall time and Node's timers. */
+/** The real clock: wall time and Node's timers, with waits past their limit taken in steps. */
 export const systemClock: Clock = {
   now: () => new Date(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
+  clearTimeout: (handle) => (handle as LongTimer | undefined)?.clear(),
 };
 
-/** Node's timers overflow (and fire at once) beyond this; longer waits are taken in steps. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export { MAX_TIMER_MS };

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { AtomicJsonFile } from './atomic-file.js';
+import { boundsError, INTERVAL_BOUNDS } from '../core/duration.js';
 import { emptyState, parseStateData, type Overrides, type StateData } from './shape.js';
 
 export interface StateStoreOptions {
@@ -79,6 +80,7 @@ export class StateStore {
       db.data = emptyState();
       quarantined = await quarantine(file, err as Error, log);
     }
+    dropInvalidIntervals(db.data, log);
     return new StateStore(db, adapter, opts, quarantined);
   }
 
@@ -246,5 +248,19 @@ async function quarantine(file: string, err: Error, log: Logger): Promise<string
   } catch (renameErr) {
     log.warn(`state: ${file} is unusable (${err.message}) and could not be moved aside (${(renameErr as Error).message}); starting with an empty state`);
     return undefined;
+  }
+}
+
+/**
+ * An interval override saved by an older version (or by hand) that `$request/interval` would
+ * refuse today is dropped, so a bad value cannot come back at every restart.
+ */
+function dropInvalidIntervals(data: StateData, log: Logger): void {
+  const { intervals } = data.overrides;
+  for (const [id, ms] of Object.entries(intervals)) {
+    const error = boundsError(ms, INTERVAL_BOUNDS);
+    if (error === undefined) continue;
+    delete intervals[id];
+    log.warn(`state: dropped the saved interval override of ${id} (${ms} ms): ${error}; the scheme's own interval applies`);
   }
 }
