@@ -1,4 +1,5 @@
 /** Builds the rule engine over the agent's own paths: local commands, the publisher, the link. */
+import { MAX_PAYLOAD_BYTES } from '../core/limits.js';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Topics } from '../core/topics.js';
@@ -77,6 +78,7 @@ export function createRuleEngine(w: RuleWiring): RuleEngine {
           return;
         }
         w.link.subscribe(topic, (_t, payload) => {
+          if (payload.length > MAX_PAYLOAD_BYTES) return; // no state of ours is that large: not a fact
           try {
             const value = JSON.parse(payload.toString('utf8'));
             if (value && typeof value === 'object' && !Array.isArray(value)) {

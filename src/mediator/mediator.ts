@@ -8,6 +8,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { parseTopic, type Topics } from '../core/topics.js';
+import { MAX_PAYLOAD_BYTES, sizeError } from '../core/limits.js';
 import type { MqttLink } from '../publisher/link.js';
 import { normaliseCommand } from './command.js';
 
@@ -49,6 +50,10 @@ export class Mediator {
     if (packet.retain) {
       if (parsed.kind === 'set' || parsed.kind === 'sim') this.ctx.log.info(`${topic}: ignoring a retained command`);
       return;
+    }
+    if (parsed.kind === 'set' || parsed.kind === 'request' || parsed.kind === 'sim') {
+      const tooLarge = sizeError(payload.length, MAX_PAYLOAD_BYTES);
+      if (tooLarge) return this.#refuseOversize(topic, parsed, tooLarge);
     }
     switch (parsed.kind) {
       case 'set':
@@ -118,6 +123,16 @@ export class Mediator {
     } catch (err) {
       this.#reject(topic, (err as Error).message);
     }
+  }
+
+  /** An oversized payload is refused before it is parsed; a request still gets its (error) reply. */
+  #refuseOversize(topic: string, parsed: { kind: string; op?: string }, error: string): void {
+    this.#reject(topic, error);
+    if (parsed.kind !== 'request') return;
+    const { link, topics, log } = this.ctx;
+    link
+      .publish(topics.response(parsed.op!), JSON.stringify({ status: 'error', error }), { qos: 1, retain: false })
+      .catch((err) => log.warn(`reply to ${parsed.op} failed: ${err.message}`));
   }
 
   #reject(topic: string, error: string): void {

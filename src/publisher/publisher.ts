@@ -3,6 +3,7 @@
  * and availability and `$error` straight to the broker (a stale `offline` replayed from disk after a
  * restart would be wrong, so those are not kept).
  */
+import { excerpt, MAX_ERROR_CHARS } from '../core/limits.js';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Topics } from '../core/topics.js';
@@ -55,7 +56,9 @@ export class Publisher {
     bus.on('availability', this, ({ id, online }) => {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
     });
-    bus.on('error', this, ({ topic, error }) => {
+    bus.on('error', this, ({ topic, error: full }) => {
+      // An error may quote what it refused; a huge payload is not sent back whole.
+      const error = excerpt(full, MAX_ERROR_CHARS);
       this.ctx.log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
       void this.send({ topic: topics.error, payload: JSON.stringify({ topic, error, ts: new Date().toISOString() }), qos: 1, retain: false });
     });

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { didYouMean } from './suggest.js';
+import { excerpt } from '../core/limits.js';
 
 /** Keys and list indexes from the document root (or from the value being checked). */
 export type Path = (string | number)[];
@@ -177,7 +178,8 @@ function typeName(expected: string): string {
 export function show(value: unknown, path: Path = []): string {
   if (value === null) return 'nothing';
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  // A short excerpt: the whole value may be long, or come from a file that is not the user's.
+  if (typeof value === 'string') return excerpt(JSON.stringify(value), 60);
   // Addresses are written in hex in every datasheet and scheme file.
   if (typeof value === 'number' && path[path.length - 1] === 'address' && Number.isInteger(value) && value >= 0) return `0x${value.toString(16)}`;
   if (Array.isArray(value)) return 'a list';
