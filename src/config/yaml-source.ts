@@ -2,9 +2,11 @@
  * Reads a YAML config file keeping node positions, so every error can name FILE:LINE:COL.
  * Resolves `!secret name` (from secrets.yaml) and `${ENV_VAR}` in place, before toJS().
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
 import { didYouMean } from '../schemes/suggest.js';
+import { toPlainData } from '../schemes/yaml-source.js';
+import { formatBytes, MAX_CONFIG_FILE_BYTES } from '../core/limits.js';
 
 /** A config that cannot be used; each problem is a `FILE:LINE:COL: message` line. */
 export class ConfigError extends Error {
@@ -42,11 +44,20 @@ const secretTag = { tag: '!secret', resolve: (str: string) => str };
 /** Parses a YAML file with positions; throws ConfigError for an unreadable file or invalid YAML. */
 async function parseFile(file: string, customTags: (typeof secretTag)[] = []): Promise<{ doc: Document; lines: LineCounter; problems: Problem[] }> {
   let text: string;
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigError([`${file}:1:1: the file has ${size} bytes, over the limit of ${formatBytes(MAX_CONFIG_FILE_BYTES)} for a config file`]);
+    }
+    text = await handle.readFile('utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new ConfigError([`${file}: cannot read: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file' : e.message}`]);
+  } finally {
+    await handle?.close();
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags, prettyErrors: false });
@@ -75,8 +86,9 @@ export async function readSecrets(file: string): Promise<Record<string, unknown>
     const pos = lines!.linePos(doc.contents.range?.[0] ?? 0);
     problems.push({ file, ...pos, message: 'expected a mapping of secret names to values' });
   }
+  const value = plain(file, doc, lines!, problems);
   if (problems.length) throw new ConfigError(problems.map(formatProblem));
-  return (doc.toJS() ?? {}) as Record<string, unknown>;
+  return (value ?? {}) as Record<string, unknown>;
 }
 
 export async function readYamlFile(
@@ -107,7 +119,17 @@ export async function readYamlFile(
       node.tag = undefined;
     }
   }
-  return { file, doc, lines, value: doc.toJS(), problems };
+  const value = plain(file, doc, lines, problems);
+  if (problems.some((p) => p.message.includes('alias bomb'))) throw new ConfigError(problems.map(formatProblem));
+  return { file, doc, lines, value, problems };
+}
+
+/** The document as plain data; a conversion failure (an alias bomb) becomes a problem at its place. */
+function plain(file: string, doc: Document, lines: LineCounter, problems: Problem[]): unknown {
+  const converted = toPlainData(doc);
+  if ('value' in converted) return converted.value;
+  problems.push({ file, ...lines.linePos(converted.offset ?? 0), message: converted.error });
+  return null;
 }
 
 /** Position of the node at `path`, or of its nearest existing parent. */

@@ -15,7 +15,7 @@ export const MAX_SCHEME_FILE_BYTES = 1024 * 1024;
 export const MAX_CONFIG_FILE_BYTES = 256 * 1024;
 
 /** The most aliases a YAML file may expand; more is an alias bomb ("billion laughs"). */
-export const MAX_YAML_ALIASES = 100;
+export const MAX_YAML_ALIASES = 1000;
 
 /** `65536` → `64 KiB`, `1048576` → `1 MiB`. */
 export function formatBytes(n: number): string {

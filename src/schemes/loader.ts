@@ -2,9 +2,10 @@
  * Loads scheme files (CONTRACT §3) in two passes: each file against the schema, then cross-checks
  * over all of them. A file with any problem is skipped as a whole; the others load.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DriverRegistry } from '../core/registry.js';
+import { formatBytes, MAX_SCHEME_FILE_BYTES } from '../core/limits.js';
 import { crossCheck, type FileUnit } from './cross-checks.js';
 import { show } from './issues.js';
 import { SECTIONS, validateEntry, validateRule } from './schema.js';
@@ -83,6 +84,8 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
 
 /** The first pass over one file: YAML syntax, the top-level shape, then each entry's schema. */
 function checkFile(file: string, text: string, registry: DriverRegistry): FileUnit {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_SCHEME_FILE_BYTES) return unreadable(file, new Error(tooLarge(size)), false);
   const source = parseYaml(text);
   const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [] };
   const problem = (pos: { line: number; col: number }, message: string) => unit.problems.push({ file, ...pos, message });
@@ -129,16 +132,27 @@ function checkFile(file: string, text: string, registry: DriverRegistry): FileUn
   return unit;
 }
 
-function unreadable(file: string, error: Error): FileUnit {
+function unreadable(file: string, error: Error, prefix = !(error instanceof FileTooLarge)): FileUnit {
   const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : error.message;
-  return { file, problems: [{ file, line: 1, col: 1, message: `cannot read: ${reason}` }], schemes: [], rules: [], declared: [] };
+  return { file, problems: [{ file, line: 1, col: 1, message: prefix ? `cannot read: ${reason}` : reason }], schemes: [], rules: [], declared: [] };
 }
 
+class FileTooLarge extends Error {}
+
+const tooLarge = (size: number) => `the file has ${size} bytes, over the limit of ${formatBytes(MAX_SCHEME_FILE_BYTES)} for a scheme file; split it into several files`;
+
+/** Reads a scheme file, refusing one past the size limit before reading it. */
 async function readText(file: string): Promise<SchemeText> {
+  let handle;
   try {
-    return { file, text: await readFile(file, 'utf8') };
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size > MAX_SCHEME_FILE_BYTES) return { file, error: new FileTooLarge(tooLarge(size)) };
+    return { file, text: await handle.readFile('utf8') };
   } catch (error) {
     return { file, error: error as Error };
+  } finally {
+    await handle?.close();
   }
 }
 

@@ -1,0 +1,51 @@
+/**
+ * Scheme files a hostile or careless user might write: an alias bomb, a file past the size limit.
+ * Each is one file's problem at FILE:LINE:COL; the other files load, and nothing throws.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { loadSchemeDir, loadSchemeTexts, formatProblem } from '../../src/schemes/loader.js';
+import { MAX_SCHEME_FILE_BYTES } from '../../src/core/limits.js';
+import { fakeRegistry } from './fake-drivers.js';
+
+/** The classic "billion laughs": nine levels of nine aliases each. */
+export function aliasBomb(): string {
+  const lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+  for (let i = 1; i < 9; i++) lines.push(`a${i}: &a${i} [${Array(9).fill(`*a${i - 1}`).join(',')}]`);
+  return lines.join('\n') + '\n';
+}
+
+const GOOD = 'inputs:\n  - { id: climate, driver: bme280 }\n';
+
+test('an alias bomb is one problem at its file, line and column; the other file loads', () => {
+  const result = loadSchemeTexts([{ file: 'bomb.yaml', text: aliasBomb() }, { file: 'good.yaml', text: GOOD }], fakeRegistry());
+  assert.deepEqual(result.problems.map(formatProblem), ['bomb.yaml:2:10: invalid YAML: too many aliases (at most 1000 expanded in a file); is this an alias bomb?']);
+  assert.deepEqual(result.inputs.map((s) => s.id), ['climate']);
+});
+
+test('aliases and merge keys in ordinary numbers still load', () => {
+  const entries = Array.from({ length: 150 }, (_, i) => `  - { <<: *opts, id: s${i}, address: 0x76 }`);
+  const text = ['inputs:', '  - &opts { id: a, driver: bme280, interval: 5s, bus: 2 }', ...entries].join('\n');
+  const ok = loadSchemeTexts([{ file: 'ok.yaml', text }], fakeRegistry());
+  assert.ok(!ok.problems.some((p) => /alias/.test(p.message)), JSON.stringify(ok.problems.slice(0, 2)));
+});
+
+test('scheme files: exactly at the size limit loads; one byte past it is refused without being parsed', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'hanode-size-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const padded = (size: number) => GOOD + '#'.repeat(size - GOOD.length - 1) + '\n';
+  await writeFile(join(dir, 'a-at-limit.yaml'), padded(MAX_SCHEME_FILE_BYTES));
+  await writeFile(join(dir, 'b-over-limit.yaml'), padded(MAX_SCHEME_FILE_BYTES + 1).replace('climate', 'climat2'));
+  const result = await loadSchemeDir(dir, fakeRegistry());
+  assert.deepEqual(result.problems.map(formatProblem), [
+    `${join(dir, 'b-over-limit.yaml')}:1:1: the file has ${MAX_SCHEME_FILE_BYTES + 1} bytes, over the limit of 1 MiB for a scheme file; split it into several files`,
+  ]);
+  assert.deepEqual(result.inputs.map((s) => s.id), ['climate']);
+  // The same check holds for text already in memory.
+  const inMemory = loadSchemeTexts([{ file: 'big.yaml', text: padded(MAX_SCHEME_FILE_BYTES + 1) }], fakeRegistry());
+  assert.equal(inMemory.problems.length, 1);
+  assert.match(inMemory.problems[0]!.message, /over the limit of 1 MiB/);
+});
