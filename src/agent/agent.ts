@@ -136,6 +136,7 @@ export class Agent {
       topics: this.topics,
       log,
       durable: this.#delivery,
+      sensitive: config.sensitive,
       deliveryOf: (id) => {
         const o = this.schemes.get(id)?.scheme.options as { retain?: boolean; qos?: 0 | 1 | 2; durable?: boolean } | undefined;
         return { retain: o?.retain ?? true, qos: o?.qos ?? 1, durable: o?.durable ?? true };

@@ -6,6 +6,7 @@ import { open } from 'node:fs/promises';
 import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
 import { didYouMean } from '../schemes/suggest.js';
 import { toPlainData } from '../schemes/yaml-source.js';
+import { sensitiveParts } from '../core/redact.js';
 import { formatBytes, MAX_CONFIG_FILE_BYTES } from '../core/limits.js';
 
 /** A config that cannot be used; each problem is a `FILE:LINE:COL: message` line. */
@@ -32,6 +33,11 @@ export interface Located {
   doc: Document;
   lines: LineCounter;
   value: unknown;
+  /**
+   * Every value that came from `!secret` or `${ENV_VAR}`, and where: never to be echoed in a
+   * problem or a log line.
+   */
+  sensitive: { values: string[]; at: Set<string> };
   /**
    * Problems found while resolving `${ENV_VAR}` and `!secret`; the caller reports them together
    * with its own, so the user sees every problem at once.
@@ -99,15 +105,24 @@ export async function readYamlFile(
   const at = (node: Scalar, message: string): Problem => ({ file, ...lines.linePos(node.range?.[0] ?? 0), message });
 
   const pending: { node: Scalar; name: string }[] = [];
+  const sensitive = { values: [] as string[], at: new Set<string>() };
+  const mark = (node: Scalar, values: string[]) => {
+    sensitive.values.push(...values);
+    const pos = lines.linePos(node.range?.[0] ?? 0);
+    sensitive.at.add(`${pos.line}:${pos.col}`);
+  };
   visit(doc, {
     Scalar(_key, node) {
       if (node.tag === '!secret') pending.push({ node, name: String(node.value) });
       else if (typeof node.value === 'string' && node.value.includes('${')) {
+        const used: string[] = [];
         node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
           const value = opts.env[name];
           if (value === undefined) problems.push(at(node, `environment variable ${name} is not set`));
+          else used.push(value);
           return value ?? '';
         });
+        if (used.length) mark(node, [...used, node.value as string]);
       }
     },
   });
@@ -117,11 +132,12 @@ export async function readYamlFile(
       if (!Object.hasOwn(secrets, name)) problems.push(at(node, `secret '${name}' is not in secrets.yaml${didYouMean(name, Object.keys(secrets))}`));
       node.value = secrets[name] ?? '';
       node.tag = undefined;
+      mark(node, sensitiveParts(node.value));
     }
   }
   const value = plain(file, doc, lines, problems);
   if (problems.some((p) => p.message.includes('alias bomb'))) throw new ConfigError(problems.map(formatProblem));
-  return { file, doc, lines, value, problems };
+  return { file, doc, lines, value, problems, sensitive };
 }
 
 /** The document as plain data; a conversion failure (an alias bomb) becomes a problem at its place. */

@@ -4,6 +4,7 @@
  * restart would be wrong, so those are not kept).
  */
 import { excerpt, MAX_ERROR_CHARS } from '../core/limits.js';
+import { redactValues } from '../core/redact.js';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Topics } from '../core/topics.js';
@@ -26,6 +27,8 @@ export interface PublisherContext {
   deliveryOf(id: string): { retain: boolean; qos: 0 | 1 | 2; durable: boolean };
   /** The durable path (outbox); readings go through it unless a QoS 0 scheme says `durable: false`. */
   durable?: Delivery;
+  /** Values from `!secret` and `${VAR}`: never sent on `$error` or logged with it. */
+  sensitive?: readonly string[];
 }
 
 export class Publisher {
@@ -58,7 +61,7 @@ export class Publisher {
     });
     bus.on('error', this, ({ topic, error: full }) => {
       // An error may quote what it refused; a huge payload is not sent back whole.
-      const error = excerpt(full, MAX_ERROR_CHARS);
+      const error = excerpt(redactValues(full, this.ctx.sensitive ?? []), MAX_ERROR_CHARS);
       this.ctx.log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
       void this.send({ topic: topics.error, payload: JSON.stringify({ topic, error, ts: new Date().toISOString() }), qos: 1, retain: false });
     });
