@@ -85,7 +85,7 @@ function explain(issues: Issue[], base: Path, unknownKey: NonNullable<CheckOptio
     const path = [...base, ...(iss.path as Path)];
     if (iss.code === 'unrecognized_keys') {
       const known = isObject(iss.input) ? knownKeys.get(iss.input) ?? [] : [];
-      for (const key of iss.keys) out.push({ path: [...path, key], at: 'key', message: unknownKey(path, key) + didYouMean(key, known) });
+      for (const key of iss.keys) out.push({ path: [...path, key], at: 'key', message: unknownKey(path, excerpt(key, 40)) + didYouMean(key, known) });
     } else if (iss.code === 'invalid_union') {
       out.push(...explainUnion(iss as Issue & { errors: Issue[][] }, path, unknownKey, knownKeys));
     } else if (iss.code === 'invalid_type' && iss.input === undefined) {

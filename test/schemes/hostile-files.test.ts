@@ -49,3 +49,33 @@ test('scheme files: exactly at the size limit loads; one byte past it is refused
   assert.equal(inMemory.problems.length, 1);
   assert.match(inMemory.problems[0]!.message, /over the limit of 1 MiB/);
 });
+
+test('a problem quotes at most a short excerpt of what is in the file', () => {
+  const longKey = 'k'.repeat(1_000);
+  const longValue = 'v'.repeat(5_000);
+  const text = `${longKey}: 1\ninputs:\n  - { id: a, driver: bme280, interval: "${longValue}", ${longKey}: 2 }\n`;
+  const result = loadSchemeTexts([{ file: 'long.yaml', text }], fakeRegistry());
+  assert.equal(result.problems.length, 3, JSON.stringify(result.problems.map((p) => p.message.slice(0, 80))));
+  for (const p of result.problems) assert.ok(p.message.length <= 200, `${p.message.length} characters: ${p.message.slice(0, 80)}…`);
+});
+
+test('a symlink to a file outside the schemes directory: valid, it loads; invalid, no line of it is ever quoted', async (t) => {
+  const outside = await mkdtemp(join(tmpdir(), 'hanode-outside-'));
+  const dir = await mkdtemp(join(tmpdir(), 'hanode-schemes-'));
+  t.after(() => Promise.all([rm(outside, { recursive: true, force: true }), rm(dir, { recursive: true, force: true })]));
+  const shadow = 'root:$6$Qm9zZWNyZXRoYXNo$abcdefSECRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nadmin: $6$otherSECRET\n';
+  await writeFile(join(outside, 'shadow'), shadow);
+  await writeFile(join(outside, 'shared.yaml'), 'inputs:\n  - { id: shared, driver: system }\n');
+  await writeFile(join(outside, 'broken.yaml'), 'inputs:\n  - { id: leaky, driver: SECRETDRIVER, SECRETKEY: 1 }\n');
+  const { symlink } = await import('node:fs/promises');
+  await symlink(join(outside, 'shadow'), join(dir, 'shadow.yaml'));
+  await symlink(join(outside, 'shared.yaml'), join(dir, 'shared.yaml'));
+  await symlink(join(outside, 'broken.yaml'), join(dir, 'broken.yaml'));
+  await writeFile(join(dir, 'own.yaml'), 'inputs:\n  - { id: own, driver: bme280 }\n');
+  const result = await loadSchemeDir(dir, fakeRegistry());
+  assert.deepEqual(result.inputs.map((s) => s.id).sort(), ['own', 'shared']);
+  const text = result.problems.map(formatProblem).join('\n');
+  for (const leaked of ['root', 'SECRET', '$6$', 'daemon', 'leaky']) assert.ok(!text.includes(leaked), `${leaked} in:\n${text}`);
+  assert.deepEqual(result.problems.map((p) => [p.file, p.line, p.col]), [[join(dir, 'broken.yaml'), 1, 1], [join(dir, 'shadow.yaml'), 1, 1]]);
+  assert.match(result.problems[1]!.message, /links to a file outside the schemes directory.*not quoted/);
+});
