@@ -5,6 +5,7 @@
 import type { Hardware } from '../hardware/types.js';
 import type { InputDriver, InputDriverDef, Reading, CommonOptions, Persist, StateView } from '../core/driver.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
+import { monotonicNow } from '../core/monotonic.js';
 
 /** Turns a raw reading into the one to publish, or null to drop it (delta, throttle …). */
 export type ReadingFilter = (reading: Reading, ts: Date) => Reading | null;
@@ -89,7 +90,7 @@ export class InputScheme extends Supervised {
   async #poll(): Promise<void> {
     const driver = this.#driver;
     if (!driver?.read || this.stopped) return;
-    const started = Date.now();
+    const started = monotonicNow();
     let reading: Reading;
     try {
       reading = await driver.read();
@@ -100,7 +101,7 @@ export class InputScheme extends Supervised {
     if (driver !== this.#driver || this.stopped) return;
     this.#accept(reading, new Date(), false);
     // Keep the cadence: the next poll is one interval after this one started.
-    this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (Date.now() - started)));
+    this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (monotonicNow() - started)));
   }
 
   #accept(reading: Reading, ts: Date, forced: boolean): void {

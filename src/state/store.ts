@@ -17,6 +17,7 @@ import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { AtomicJsonFile } from './atomic-file.js';
 import { boundsError, INTERVAL_BOUNDS } from '../core/duration.js';
+import { monotonicNow } from '../core/monotonic.js';
 import { emptyState, parseStateData, type Overrides, type StateData } from './shape.js';
 
 export interface StateStoreOptions {
@@ -193,7 +194,7 @@ export class StateStore {
   #changed(within: number): void {
     this.#dirty = true;
     if (this.#closed) return;
-    const due = Date.now() + within;
+    const due = monotonicNow() + within;
     // A write already planned sooner will carry this change too.
     if (this.#timer && this.#due! <= due) return;
     this.#cancelTimer();
