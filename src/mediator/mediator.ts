@@ -8,7 +8,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { parseTopic, type Topics } from '../core/topics.js';
-import { MAX_PAYLOAD_BYTES, sizeError } from '../core/limits.js';
+import { excerpt, MAX_ERROR_CHARS, MAX_PAYLOAD_BYTES, sizeError } from '../core/limits.js';
 import type { MqttLink } from '../publisher/link.js';
 import { normaliseCommand } from './command.js';
 
@@ -93,7 +93,7 @@ export class Mediator {
         args = value;
         transaction = args.transaction;
       } catch (err) {
-        const error = `invalid request payload: ${(err as Error).message}`;
+        const error = excerpt(`invalid request payload: ${(err as Error).message}`, MAX_ERROR_CHARS);
         this.#reject(topics.request(op), error);
         return void (await reply({ status: 'error', error }));
       }
@@ -102,7 +102,8 @@ export class Mediator {
       const data = await this.ctx.control.request(op, args);
       await reply({ status: 'ok', ...(data !== undefined ? { data } : {}) });
     } catch (err) {
-      const error = (err as Error).message;
+      // The reason may quote the request (an unknown id, say): send back only an excerpt.
+      const error = excerpt((err as Error).message, MAX_ERROR_CHARS);
       this.#reject(topics.request(op), error);
       await reply({ status: 'error', error });
     }
