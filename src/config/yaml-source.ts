@@ -68,7 +68,7 @@ async function parseFile(file: string, customTags: (typeof secretTag)[] = []): P
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags, prettyErrors: false });
   const at = (offset: number, message: string): Problem => ({ file, ...lines.linePos(offset), message });
-  const errors = doc.errors.map((e) => at(e.pos[0], `invalid YAML: ${e.message.split('\n')[0]}`));
+  const errors = doc.errors.map((e) => at(e.pos[0], /call stack/i.test(e.message) ? 'invalid YAML: lists or mappings nested too deeply' : `invalid YAML: ${e.message.split('\n')[0]}`));
   if (errors.length) throw new ConfigError(errors.map(formatProblem));
   // An unknown tag is only a warning to the yaml package, but `!secrets x` or `!env X` would
   // otherwise end up as a literal value.

@@ -30,7 +30,12 @@ export function parseYaml(text: string): YamlSource {
   const errors = [...doc.errors, ...doc.warnings].map((e) => ({
     ...lines.linePos(e.pos[0]),
     // The parser's own words, except where they speak to programmers rather than to the user.
-    message: e.code === 'MULTIPLE_DOCS' ? 'invalid YAML: a scheme file holds one document; split it at --- into files' : `invalid YAML: ${e.message.split('\n')[0]}`,
+    message:
+      e.code === 'MULTIPLE_DOCS'
+        ? 'invalid YAML: a scheme file holds one document; split it at --- into files'
+        : /call stack/i.test(e.message)
+          ? 'invalid YAML: lists or mappings nested too deeply'
+          : `invalid YAML: ${e.message.split('\n')[0]}`,
   }));
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   const start = (n: Node | null | undefined): Position | undefined => (n?.range ? lines.linePos(n.range[0]) : undefined);
@@ -88,6 +93,8 @@ export function toPlainData(doc: Document): { value: unknown } | { error: string
       },
     });
     const bomb = err instanceof ReferenceError && /alias/i.test(err.message);
-    return { error: bomb ? `invalid YAML: too many aliases (at most ${MAX_YAML_ALIASES} expanded in a file); is this an alias bomb?` : `invalid YAML: ${(err as Error).message}`, offset };
+    if (bomb) return { error: `invalid YAML: too many aliases (at most ${MAX_YAML_ALIASES} expanded in a file); is this an alias bomb?`, offset };
+    if (err instanceof RangeError) return { error: 'invalid YAML: lists or mappings nested too deeply', offset: undefined };
+    return { error: `invalid YAML: ${(err as Error).message}`, offset };
   }
 }

@@ -79,3 +79,11 @@ test('a symlink to a file outside the schemes directory: valid, it loads; invali
   assert.deepEqual(result.problems.map((p) => [p.file, p.line, p.col]), [[join(dir, 'broken.yaml'), 1, 1], [join(dir, 'shadow.yaml'), 1, 1]]);
   assert.match(result.problems[1]!.message, /links to a file outside the schemes directory.*not quoted/);
 });
+
+test('lists nested a hundred thousand deep are a problem of that file, not a stack overflow out of the loader', () => {
+  const text = 'inputs: ' + '['.repeat(100_000) + ']'.repeat(100_000) + '\n';
+  const result = loadSchemeTexts([{ file: 'deep.yaml', text }, { file: 'good.yaml', text: GOOD }], fakeRegistry());
+  assert.equal(result.problems.length, 1);
+  assert.match(formatProblem(result.problems[0]!), /^deep\.yaml:1:\d+: invalid YAML: lists or mappings nested too deeply$/);
+  assert.deepEqual(result.inputs.map((s) => s.id), ['climate']);
+});
