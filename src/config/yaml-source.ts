@@ -122,7 +122,7 @@ export async function readYamlFile(
           else used.push(value);
           return value ?? '';
         });
-        if (used.length) mark(node, [...used, node.value as string]);
+        if (used.length) mark(node, [...used.flatMap(sensitiveParts), ...sensitiveParts(node.value)]);
       }
     },
   });

@@ -29,9 +29,26 @@ export function redactValues(text: string, values: Iterable<string>): string {
   return out;
 }
 
-/** The parts of a value worth hiding: the text of every scalar in it. */
+/**
+ * The parts of a value worth hiding: the text of every scalar in it, and for a URL the pieces
+ * that messages show on their own (host, path, origin and path, user, password, query values),
+ * since errors print URLs shortened or with the password masked.
+ */
 export function sensitiveParts(value: unknown): string[] {
   if (value === null || value === undefined) return [];
   if (typeof value === 'object') return Object.values(value as Record<string, unknown>).flatMap(sensitiveParts);
-  return [String(value)];
+  const text = String(value);
+  return [text, ...urlParts(text)];
+}
+
+function urlParts(text: string): string[] {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return [];
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return [];
+  }
+  const parts = [u.host, u.pathname, `${u.origin}${u.pathname}`, decodeURIComponent(u.username), decodeURIComponent(u.password), ...u.searchParams.values()];
+  return parts.filter((p) => p.length >= 4 && p !== '/');
 }

@@ -86,3 +86,16 @@ test('the log hides sensitive values in messages and in logged errors', async ()
   for (const l of lines) assert.ok(!l.includes('hunter2'), l);
   assert.match(lines[0]!, /cannot reach https:\/\/x\/\*\*\*/);
 });
+
+test('a secret URL is hidden in the shortened and masked forms messages print it in', async () => {
+  const { redactValues, sensitiveParts } = await import('../../src/core/redact.js');
+  const parts = sensitiveParts('https://bot:pa55word@hooks.example.net/services/T0/B0/xyzzy-token?key=k3y-value');
+  for (const line of [
+    'POST https://hooks.example.net/services/T0/B0/xyzzy-token: HTTP 500',
+    'cannot reach https://bot:***@hooks.example.net/services/T0/B0/xyzzy-token?key=k3y-value',
+    'getaddrinfo ENOTFOUND hooks.example.net',
+  ]) {
+    const hidden = redactValues(line, parts);
+    for (const leaked of ['hooks.example', 'xyzzy', 'pa55word', 'k3y-value']) assert.ok(!hidden.includes(leaked), `${leaked} in ${hidden}`);
+  }
+});
