@@ -68,6 +68,7 @@ export class Agent {
       topics,
       log,
       outbox: { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate },
+      sensitive: config.sensitive,
       problems: [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))],
     });
     // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.

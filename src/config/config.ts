@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { hideCredentials } from '../core/redact.js';
+import { hideCredentials, redactValues } from '../core/redact.js';
 
 export { hideCredentials };
 import { didYouMean } from '../schemes/suggest.js';
@@ -150,6 +150,8 @@ export interface Config extends Omit<FileConfig, 'node' | 'bridges'> {
   bridges: BridgeConfig[];
   /** Problems that left a bridge out (FILE:LINE:COL each); the agent reports them and runs without it. */
   bridgeProblems?: Problem[];
+  /** Every value that came from `!secret` or `${VAR}`: logs and `$error` never show them. */
+  sensitive?: string[];
   /** Directory relative paths in the file are resolved against. */
   dir: string;
   /** The config file read, if any. */
@@ -164,6 +166,20 @@ export interface Overrides {
   mqtt?: string;
   node?: string;
   logLevel?: string;
+}
+
+/**
+ * A problem about a value that came from `!secret` or `${VAR}` says what is wrong with it, never
+ * the value: the part after ", got" is dropped at that value's place, and the value itself is
+ * hidden wherever else a message quotes it.
+ */
+function hideSensitive(p: Problem, source: Located | undefined): Problem {
+  if (!source || source.sensitive.values.length === 0) return p;
+  let message = p.message;
+  if (p.file === source.file && source.sensitive.at.has(`${p.line}:${p.col}`)) {
+    message = message.replace(/, got [\s\S]*$/, ', got a value from secrets.yaml or the environment (not shown)');
+  }
+  return { ...p, message: redactValues(message, source.sensitive.values) };
 }
 
 /** `hostname`, lower-cased, with anything outside [a-z0-9-] turned into '-'. */
@@ -198,6 +214,9 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
     }
   }
   const bridges = checkBridgeSection(source, (raw as { bridges?: unknown } | null)?.bridges, dir, fileProblems);
+  // Past this point every problem may be logged or sent on $error: none may quote a secret.
+  bridges.rest = bridges.rest.map((p) => hideSensitive(p, source));
+  bridges.problems = bridges.problems.map((p) => hideSensitive(p, source));
   const fatal = bridges.rest.length > 0 || !parsed.success;
   // When the config is unusable anyway, the bridges' problems are shown with the rest.
   const problems = [...bridges.rest, ...(fatal ? bridges.problems : [])].sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
@@ -213,6 +232,7 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
     node: { id: cfg.node.id ?? defaultNodeId() },
     bridges: bridges.bridges,
     bridgeProblems: bridges.problems,
+    sensitive: source?.sensitive.values ?? [],
     dir,
     file,
   };

@@ -98,6 +98,21 @@ export class CommandError extends Error {
   override readonly name = 'CommandError';
 }
 
+/**
+ * Runs the part of `apply` that only works out what a payload asks for (rendering templates,
+ * building headers or arguments), before the device is touched. Whatever it throws is that
+ * command's fault, so it becomes a {@link CommandError}: reported on `$error`, the scheme stays
+ * online and its backoff does not grow.
+ */
+export function fromPayload<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CommandError) throw err;
+    throw new CommandError(`the command cannot be sent: ${(err as Error).message}`);
+  }
+}
+
 interface DriverDefBase<S extends z.ZodObject> {
   name: string;
   description: string;

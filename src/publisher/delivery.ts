@@ -21,6 +21,7 @@
 import type { Logger } from 'pino';
 import type { MqttLink } from '../mqtt/link.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
+import { monotonicNow } from '../core/monotonic.js';
 
 export interface DeliveryOptions {
   outbox: Outbox;
@@ -55,7 +56,7 @@ export class Delivery {
   readonly #liveOnly: ReadonlySet<number> = { has: (id: number) => this.#live.has(id) } as ReadonlySet<number>;
   #cursor = 0;
   #tokens = 0;
-  #lastRefill = Date.now();
+  #lastRefill = monotonicNow();
   #timer?: NodeJS.Timeout;
   #running = false;
   #drained = 0;
@@ -111,8 +112,8 @@ export class Delivery {
    * states it restored reach the broker before anyone is told the node is up.
    */
   async settled(timeoutMs = 2_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ((this.#storing > 0 || this.#live.size > 0) && this.opts.link.connected && Date.now() < deadline) {
+    const deadline = monotonicNow() + timeoutMs;
+    while ((this.#storing > 0 || this.#live.size > 0) && this.opts.link.connected && monotonicNow() < deadline) {
       await new Promise((r) => setTimeout(r, 2));
     }
   }
@@ -154,7 +155,7 @@ export class Delivery {
 
   #connected(): void {
     this.#epoch++;
-    this.#lastRefill = Date.now();
+    this.#lastRefill = monotonicNow();
     this.#tokens = 0;
     this.#kick(0);
   }
@@ -171,8 +172,8 @@ export class Delivery {
     const { outbox, link, drainRate } = this.opts;
     const window = this.opts.window ?? 64;
     if (!link.connected || this.#total() === 0) return;
-    if (!this.#drainStarted) this.#drainStarted = { at: Date.now(), size: this.#total() };
-    const now = Date.now();
+    if (!this.#drainStarted) this.#drainStarted = { at: monotonicNow(), size: this.#total() };
+    const now = monotonicNow();
     this.#tokens = Math.min(drainRate, this.#tokens + ((now - this.#lastRefill) / 1000) * drainRate);
     this.#lastRefill = now;
     const room = Math.min(Math.floor(this.#tokens), window - this.#draining.size);
@@ -211,7 +212,7 @@ export class Delivery {
     if (left > 0) this.#backlog.set(row.topic, left);
     else this.#backlog.delete(row.topic);
     if (this.#total() === 0 && this.#drainStarted) {
-      const secs = (Date.now() - this.#drainStarted.at) / 1000;
+      const secs = (monotonicNow() - this.#drainStarted.at) / 1000;
       this.opts.log.info(`outbox: drained ${this.#drainStarted.size} reading(s) in ${secs.toFixed(1)} s`);
       this.#drainStarted = undefined;
     }

@@ -5,6 +5,7 @@
  * hundreds of readings. Deletes are coalesced into the next transaction: losing one to a crash only
  * repeats a message, which at-least-once delivery allows.
  */
+import { monotonicNow } from '../core/monotonic.js';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { openOutboxDb, prepareStatements, readMeta, type OutboxStatements } from './outbox-sql.js';
@@ -92,7 +93,7 @@ export class Outbox {
   #commits = 0;
   #closed = false;
   #unwarnedDrops = 0;
-  #lastDropWarn = 0;
+  #lastDropWarn = -Infinity;
   #dropWarnTimer?: NodeJS.Timeout;
 
   private constructor(db: Database.Database, opts: Required<Omit<OutboxOptions, 'onCorrupt' | 'file'>>) {
@@ -308,7 +309,7 @@ export class Outbox {
   /** Logs the drops not yet reported, at most once per DROP_WARN_MS; a timer reports the tail. */
   #warnDrops(final: boolean): void {
     if (!this.#unwarnedDrops) return;
-    const wait = this.#lastDropWarn + DROP_WARN_MS - Date.now();
+    const wait = this.#lastDropWarn + DROP_WARN_MS - monotonicNow();
     if (wait > 0 && !final) {
       this.#dropWarnTimer ??= setTimeout(() => {
         this.#dropWarnTimer = undefined;
@@ -322,6 +323,6 @@ export class Outbox {
       `outbox full: dropped the ${n} oldest messages (limits ${this.#maxMessages} messages, ${this.#maxBytes} bytes)`,
     );
     this.#unwarnedDrops = 0;
-    this.#lastDropWarn = Date.now();
+    this.#lastDropWarn = monotonicNow();
   }
 }

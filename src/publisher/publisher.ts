@@ -5,6 +5,8 @@
  * those are not kept). When schemes are removed, their retained state and availability are cleared.
  */
 import { join } from 'node:path';
+import { excerpt, MAX_ERROR_CHARS } from '../core/limits.js';
+import { redactValues } from '../core/redact.js';
 import type { Logger } from 'pino';
 import type { EventBus, Events } from '../core/bus.js';
 import type { Service } from '../core/service.js';
@@ -29,6 +31,8 @@ export interface PublisherContext {
   outbox: { dir: string; maxMessages: number; maxBytes: number; drainRate: number };
   /** Problems found before the publisher listened (a plugin that did not load), sent on `$error` at start. */
   problems?: Events['error'][];
+  /** Values from `!secret` and `${VAR}`: never sent on `$error` or logged with it. */
+  sensitive?: readonly string[];
 }
 
 /** Retain, QoS and durability of a reading that says nothing of its own. */
@@ -80,7 +84,9 @@ export class Publisher implements Service {
     bus.on('availability', this, ({ id, online }) => {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
     });
-    bus.on('error', this, ({ topic, error }) => {
+    bus.on('error', this, ({ topic, error: full }) => {
+      // An error may quote what it refused; a huge payload is not sent back whole.
+      const error = excerpt(redactValues(full, this.ctx.sensitive ?? []), MAX_ERROR_CHARS);
       log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
       void this.send({ topic: topics.error, payload: JSON.stringify({ topic, error, ts: new Date().toISOString() }), qos: 1, retain: false });
     });

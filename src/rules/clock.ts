@@ -2,22 +2,30 @@
  * Time as the rule engine sees it. Hold times, `every:` and cron all go through this, so a
  * test can drive hours of schedules in milliseconds with a fake clock.
  */
+import { MAX_TIMER_MS, setLongTimeout, type LongTimer } from '../core/timers.js';
+import { monotonicNow } from '../core/monotonic.js';
 
 /** An opaque timer handle. */
 export type TimerHandle = unknown;
 
 export interface Clock {
+  /** Wall time: for timestamps, cron and anything shown to people. */
   now(): Date;
+  /**
+   * Milliseconds on a clock that never steps back, for periods, holds and pacing: a wall clock
+   * set back by an hour must not make `every: 2s` or a rate limit wait an hour.
+   */
+  elapsed(): number;
   setTimeout(fn: () => void, ms: number): TimerHandle;
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock: wall time and Node's timers. */
+/** The real clock: wall time and Node's timers, with waits past their limit taken in steps. */
 export const systemClock: Clock = {
   now: () => new Date(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout | undefined),
+  elapsed: monotonicNow,
+  setTimeout: (fn, ms) => setLongTimeout(fn, ms),
+  clearTimeout: (handle) => (handle as LongTimer | undefined)?.clear(),
 };
 
-/** Node's timers overflow (and fire at once) beyond this; longer waits are taken in steps. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+export { MAX_TIMER_MS };
