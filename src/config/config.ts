@@ -10,8 +10,8 @@ import { z } from 'zod';
 import { hideCredentials, redactValues } from '../core/redact.js';
 
 export { hideCredentials };
-import { didYouMean } from '../schemes/suggest.js';
-import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
+import { didYouMean } from '../core/suggest.js';
+import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatConfigProblem, ConfigError, type Located, type Problem } from '../yaml/config-file.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
 import type { BridgeConfig } from '../bridge/schema.js';
 
@@ -219,7 +219,7 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
   bridges.problems = bridges.problems.map((p) => hideSensitive(p, source));
   const fatal = bridges.rest.length > 0 || !parsed.success;
   // When the config is unusable anyway, the bridges' problems are shown with the rest.
-  const problems = [...bridges.rest, ...(fatal ? bridges.problems : [])].sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
+  const problems = [...bridges.rest, ...(fatal ? bridges.problems : [])].sort((a, b) => a.line - b.line || a.col - b.col).map(formatConfigProblem);
   const fromEnv = envLayer(env, cwd, problems);
   const fromFlags = flagLayer(overrides, cwd, problems);
   if (problems.length || !parsed.success) throw new ConfigError(problems);

@@ -4,11 +4,12 @@
  * 'interval'?"), each tied to the path of the YAML node it is about.
  */
 import { z } from 'zod';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import { excerpt } from '../core/limits.js';
+import type { Path } from '../yaml/source.js';
 
 /** Keys and list indexes from the document root (or from the value being checked). */
-export type Path = (string | number)[];
+export type { Path };
 
 /** One schema problem, before it is given a file position. */
 export interface SchemaProblem {

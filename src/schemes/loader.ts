@@ -9,9 +9,9 @@ import { excerpt, formatBytes, MAX_SCHEME_FILE_BYTES } from '../core/limits.js';
 import { crossCheck, type FileUnit } from './cross-checks.js';
 import { show } from './issues.js';
 import { SECTIONS, validateEntry, validateRule } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import type { LoadResult, Problem } from './types.js';
-import { parseYaml } from './yaml-source.js';
+import { parseYaml } from '../yaml/source.js';
 
 export { formatProblem, displayPath } from './types.js';
 export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport } from './types.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateEntry, type Direction } from '../../src/schemes/schema.js';
-import { editDistance, closest, didYouMean } from '../../src/schemes/suggest.js';
+import { editDistance, closest, didYouMean } from '../../src/core/suggest.js';
 import { fakeRegistry } from './fake-drivers.js';
 
 const registry = fakeRegistry();

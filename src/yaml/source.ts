@@ -1,10 +1,13 @@
 /**
- * Parses one scheme file keeping the position of every node, so a problem found in the parsed
+ * Parses one YAML file (a scheme file) keeping the position of every node, so a problem found in the parsed
  * value can be shown at the line and column the user typed it.
  */
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { MAX_YAML_ALIASES } from '../core/limits.js';
-import type { Path } from './issues.js';
+import { yamlErrorMessage } from './problem.js';
+
+/** Keys and indexes from the document's root to a node. */
+export type Path = (string | number)[];
 
 export interface Position {
   /** 1-based. */
@@ -29,13 +32,7 @@ export function parseYaml(text: string): YamlSource {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
   const errors = [...doc.errors, ...doc.warnings].map((e) => ({
     ...lines.linePos(e.pos[0]),
-    // The parser's own words, except where they speak to programmers rather than to the user.
-    message:
-      e.code === 'MULTIPLE_DOCS'
-        ? 'invalid YAML: a scheme file holds one document; split it at --- into files'
-        : /call stack/i.test(e.message)
-          ? 'invalid YAML: lists or mappings nested too deeply'
-          : `invalid YAML: ${e.message.split('\n')[0]}`,
+    message: yamlErrorMessage(e, 'a scheme file'),
   }));
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   const start = (n: Node | null | undefined): Position | undefined => (n?.range ? lines.linePos(n.range[0]) : undefined);

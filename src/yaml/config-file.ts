@@ -4,8 +4,9 @@
  */
 import { open } from 'node:fs/promises';
 import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
-import { didYouMean } from '../schemes/suggest.js';
-import { toPlainData } from '../schemes/yaml-source.js';
+import { didYouMean } from '../core/suggest.js';
+import { toPlainData } from './source.js';
+import { formatConfigProblem, yamlErrorMessage, type Problem } from './problem.js';
 import { sensitiveParts } from '../core/redact.js';
 import { formatBytes, MAX_CONFIG_FILE_BYTES } from '../core/limits.js';
 
@@ -16,17 +17,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** One problem at a place in a file. */
-export interface Problem {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
-}
-
-export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
-}
+export type { Problem };
+export { formatConfigProblem };
 
 export interface Located {
   file: string;
@@ -68,8 +60,8 @@ async function parseFile(file: string, customTags: (typeof secretTag)[] = []): P
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags, prettyErrors: false });
   const at = (offset: number, message: string): Problem => ({ file, ...lines.linePos(offset), message });
-  const errors = doc.errors.map((e) => at(e.pos[0], /call stack/i.test(e.message) ? 'invalid YAML: lists or mappings nested too deeply' : `invalid YAML: ${e.message.split('\n')[0]}`));
-  if (errors.length) throw new ConfigError(errors.map(formatProblem));
+  const errors = doc.errors.map((e) => at(e.pos[0], yamlErrorMessage(e, 'a config file')));
+  if (errors.length) throw new ConfigError(errors.map(formatConfigProblem));
   // An unknown tag is only a warning to the yaml package, but `!secrets x` or `!env X` would
   // otherwise end up as a literal value.
   const problems = doc.warnings
@@ -93,7 +85,7 @@ export async function readSecrets(file: string): Promise<Record<string, unknown>
     problems.push({ file, ...pos, message: 'expected a mapping of secret names to values' });
   }
   const value = plain(file, doc, lines!, problems);
-  if (problems.length) throw new ConfigError(problems.map(formatProblem));
+  if (problems.length) throw new ConfigError(problems.map(formatConfigProblem));
   return (value ?? {}) as Record<string, unknown>;
 }
 
@@ -136,7 +128,7 @@ export async function readYamlFile(
     }
   }
   const value = plain(file, doc, lines, problems);
-  if (problems.some((p) => p.message.includes('alias bomb'))) throw new ConfigError(problems.map(formatProblem));
+  if (problems.some((p) => p.message.includes('alias bomb'))) throw new ConfigError(problems.map(formatConfigProblem));
   return { file, doc, lines, value, problems, sensitive };
 }
 
