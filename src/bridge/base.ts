@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Outbox, type OutboxMessage } from '../publisher/outbox.js';
-import type { Clock } from '../rules/clock.js';
+import type { Clock } from '../core/clock.js';
 import { EchoMemory } from './echo.js';
 import { Pacer } from './pacer.js';
 import { localMessage, type LocalMessage } from './template.js';

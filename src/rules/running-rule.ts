@@ -14,7 +14,7 @@
  */
 import type { LoadedRule } from '../schemes/types.js';
 import { formatDuration } from '../core/duration.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { ConditionEvaluator, factsOf, mapFacts, type Truth } from './condition.js';
 import { cronSchedule, everySchedule, type Schedule } from './schedule.js';
 

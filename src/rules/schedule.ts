@@ -4,7 +4,7 @@
  */
 import { Cron } from 'croner';
 import { formatDuration } from '../core/duration.js';
-import { MAX_TIMER_MS, type Clock, type TimerHandle } from './clock.js';
+import { MAX_TIMER_MS, type Clock, type TimerHandle } from '../core/clock.js';
 
 export interface Schedule {
   /** `every 2s` or the cron expression, for listings. */

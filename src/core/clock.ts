@@ -1,9 +1,9 @@
 /**
- * Time as the rule engine sees it. Hold times, `every:` and cron all go through this, so a
- * test can drive hours of schedules in milliseconds with a fake clock.
+ * Time as the rule engine and the bridges see it. Hold times, `every:`, cron and bridge pacing
+ * all go through this, so a test can drive hours of schedules in milliseconds with a fake clock.
  */
-import { MAX_TIMER_MS, setLongTimeout, type LongTimer } from '../core/timers.js';
-import { monotonicNow } from '../core/monotonic.js';
+import { MAX_TIMER_MS, setLongTimeout, type LongTimer } from './timers.js';
+import { monotonicNow } from './monotonic.js';
 
 /** An opaque timer handle. */
 export type TimerHandle = unknown;
