@@ -32,7 +32,11 @@ export interface CommonOptions {
 /** Small numbers a driver keeps across restarts (a pulse counter's total), stored in the state file. */
 export interface Persist {
   get(key: string): number | undefined;
-  set(key: string, value: number): void;
+  /**
+   * Keeps `value` across restarts; resolves once it is on disk (rejects when it cannot be
+   * written), so a driver can hold back a reading until the number it shows is safe.
+   */
+  set(key: string, value: number): Promise<void>;
 }
 
 /** The latest states of the node's schemes, for drivers that show other schemes' values (displays). */

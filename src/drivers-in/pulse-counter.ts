@@ -50,7 +50,6 @@ export const pulseCounter = defineInput({
     let level: Level | undefined;
     let pulses = ctx.persist.get('pulses') ?? 0;
     let stored = pulses;
-    let storedAt = 0;
     let counted = pulses; // pulses at the previous reading
     let readAt = 0;
 
@@ -69,11 +68,11 @@ export const pulseCounter = defineInput({
       fail: (err) => ctx.fail(err),
     });
 
-    const save = () => {
-      if (pulses === stored) return;
-      ctx.persist.set('pulses', pulses);
-      stored = pulses;
-      storedAt = Date.now();
+    /** Writes the count that a reading is about to show; the reading waits for it. */
+    const save = async (upTo: number) => {
+      if (upTo <= stored) return;
+      await ctx.persist.set('pulses', upTo);
+      stored = Math.max(stored, upTo);
     };
 
     return {
@@ -81,27 +80,29 @@ export const pulseCounter = defineInput({
         level = await input.open();
         started = true;
         readAt = Date.now();
-        storedAt = readAt;
       },
       async read() {
         if (!started) throw new Error('pulse-counter not started');
         const now = Date.now();
-        const count = pulses - counted;
+        const total = pulses;
+        const count = total - counted;
         const elapsed = now - readAt;
-        counted = pulses;
+        counted = total;
         readAt = now;
-        // The state file is written at most once per interval, not on every pulse or request.
-        if (now - storedAt >= options.interval) save();
+        // The total a reading shows is on disk before the reading goes out, so after a power cut
+        // the meter resumes from at least that: a total never goes backwards (Home Assistant
+        // would take a drop for a meter reset). One write per reading, none per pulse.
+        await save(total);
         return {
           count,
           rate_per_min: elapsed > 0 ? tidy((count * options.multiplier * 60_000) / elapsed) : 0,
-          total: tidy(options.offset + pulses * options.multiplier),
+          total: tidy(options.offset + total * options.multiplier),
         };
       },
       async stop() {
         started = false;
-        // Pulses since the last write would be lost otherwise.
-        save();
+        // Pulses since the last reading would be lost otherwise.
+        await save(pulses).catch((err) => ctx.log.warn(`pulse-counter: could not keep the count: ${(err as Error).message}`));
         await input.close();
       },
     };

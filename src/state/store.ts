@@ -166,9 +166,11 @@ export class StateStore implements Service {
     return this.#db.data.counters[id];
   }
 
-  setCounter(id: string, total: number): void {
+  /** Sets a counter and resolves once it is on disk (a meter total must never go back after a crash). */
+  setCounter(id: string, total: number): Promise<void> {
     this.#db.data.counters[id] = total;
-    this.#changed(this.#flushMs);
+    this.#dirty = true;
+    return this.flush();
   }
 
   /** Records every `state` event on the bus, outputs' promptly. Undo with {@link detach}. */

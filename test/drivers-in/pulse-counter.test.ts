@@ -70,27 +70,27 @@ test('pulse-counter: contact bounce shorter than the debounce adds nothing; edge
   await both.driver.stop();
 });
 
-test('pulse-counter: the total survives a restart; the state file is written at most once per interval and at stop', async (t) => {
+test('pulse-counter: the total a reading shows is saved before the reading, once per reading with new pulses, and at stop', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const stored = new Map<string, number>();
   const m = await setup(t, { interval: '10s', multiplier: 2 }, stored);
   m.device.set({ pulses: 5 });
   await m.advance(1000);
-  await m.driver.read!(); // 1 s after start: too soon to write
+  assert.equal((await m.driver.read!()).total, 10);
+  assert.equal(stored.get('pulses'), 5, 'on disk before the reading showing it went out');
+  assert.equal(m.ctx.persistWrites, 1);
   await m.driver.read!();
-  assert.equal(m.ctx.persistWrites, 0);
+  assert.equal(m.ctx.persistWrites, 1, 'no new pulses, nothing written');
   m.device.set({ pulses: 2 });
   await m.advance(200);
   await m.advance(8_800, 100);
   assert.equal((await m.driver.read!()).total, 14);
-  assert.equal(m.ctx.persistWrites, 1);
+  assert.equal(m.ctx.persistWrites, 2);
   assert.equal(stored.get('pulses'), 7);
   m.device.set({ pulses: 1 });
   await m.advance(500);
-  await m.driver.read!();
-  assert.equal(m.ctx.persistWrites, 1, 'not again within the interval');
   await m.driver.stop();
-  assert.equal(stored.get('pulses'), 8, 'the last pulses are saved at stop');
+  assert.equal(stored.get('pulses'), 8, 'pulses not yet read are saved at stop');
 
   const again = await setup(t, { pin: 24, interval: '10s', multiplier: 2 }, stored);
   assert.deepEqual(await again.driver.read!(), { count: 0, rate_per_min: 0, total: 16 });

@@ -154,7 +154,7 @@ test('command: through the output runtime a refused payload goes to $error and t
   const options = { ...optionsFor(command, { argv: [recorder, '{volume}'], args: { volume: { type: 'integer', min: 0, max: 100 } }, env: { ARGV_OUT: out } }, 'vol') };
   const scheme = new OutputScheme({
     id: 'vol', driver: 'command', bus, log: silent, def: command, options, hardware: createSimHardware(),
-    persist: { get: () => undefined, set: () => {} }, states: fakeStates(),
+    persist: { get: () => undefined, set: async () => {} }, states: fakeStates(),
   });
   await scheme.start();
   await assert.rejects(scheme.command({ text: '$(reboot)' }), /vol: volume must be an integer, got "\$\(reboot\)"/);

@@ -163,7 +163,7 @@ test('http: a header-injection attempt is the command\'s error, never the device
   bus.on('availability', {}, (a) => void availability.push(a.online));
   const scheme = new OutputScheme({
     id: 'hook', driver: 'http', bus, log: silent, def: http, options: optionsFor(http, { url: `${srv.base}/x`, headers: { 'X-Note': '{{text}}' } }, 'hook'),
-    hardware: createSimHardware(), persist: { get: () => undefined, set: () => {} }, states,
+    hardware: createSimHardware(), persist: { get: () => undefined, set: async () => {} }, states,
   });
   try {
     await scheme.start();

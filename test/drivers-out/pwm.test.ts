@@ -10,7 +10,7 @@ function setup(raw: Record<string, unknown>, stored = new Map<string, number>())
   const hw = createSimHardware();
   const options = optionsFor(pwm, raw, 'lamp');
   const device = attachScheme(hw, 'lamp', 'pwm', options)!;
-  const ctx = { ...packOutputContext(hw, 'lamp'), persist: { get: (k: string) => stored.get(k), set: (k: string, v: number) => void stored.set(k, v) } };
+  const ctx = { ...packOutputContext(hw, 'lamp'), persist: { get: (k: string) => stored.get(k), set: async (k: string, v: number) => void stored.set(k, v) } };
   return { hw, device, stored, driver: pwm.create(options, ctx) };
 }
 

@@ -17,7 +17,7 @@ test('a relay told {"state":"ON","for":X} with X past 7 days refuses the command
   bus.on('state', {}, (s) => void states.push(s.state.state));
   const scheme = new OutputScheme({
     id: 'relay', driver: 'gpio-out', bus, log: silent, def: gpioOut, options: optionsFor(gpioOut, { pin: 17 }, 'relay'),
-    hardware: createSimHardware(), persist: { get: () => undefined, set: () => {} }, states: fakeStates(),
+    hardware: createSimHardware(), persist: { get: () => undefined, set: async () => {} }, states: fakeStates(),
   });
   await scheme.start();
   for (const hold of ['600h', 1e308, -1, '1e308']) {
