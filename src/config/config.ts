@@ -84,7 +84,8 @@ const mqttSchema = z
     ca: text(z.string()).optional(),
     cert: text(z.string()).optional(),
     key: text(z.string()).optional(),
-    keepalive: digits(z.number().int().positive()).default(30),
+    // MQTT carries the keep-alive in 16 bits: 65535 s is the most a broker can be told.
+    keepalive: digits(z.number().int().positive().max(65_535)).default(30),
   })
   .strict();
 const brokerSchema = z

@@ -369,3 +369,10 @@ describe('hostile files', () => {
     assert.deepEqual(await problemsOf(loadConfig({}, {}, bigSecrets)), [`${join(bigSecrets, 'secrets.yaml')}:1:1: the file has 262145 bytes, over the limit of 256 KiB for a config file`]);
   });
 });
+
+test('mqtt.keepalive past the 16 bits MQTT carries it in is refused at its place', async () => {
+  const cwd = tree({ 'hanode.yaml': 'mqtt:\n  keepalive: 1000000\n' });
+  const problems = await problemsOf(loadConfig({}, {}, cwd));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /hanode\.yaml:2:14: mqtt\.keepalive: .*65535/);
+});
