@@ -69,6 +69,8 @@ type Row = { id: number; topic: string; payload: Buffer; qos: number; retain: nu
 
 /** The durable store behind the publisher; see the file comment for the guarantees. */
 export class Outbox {
+  /** True while commits keep failing, so the failure is logged once. */
+  #failing = false;
   readonly #db: Database.Database;
   readonly #log: Logger;
   readonly #maxMessages: number;
@@ -252,10 +254,14 @@ export class Outbox {
       result = this.#commitTx(batch, acks);
     } catch (err) {
       // Rolled back: the enqueues were not accepted, and the acks stay queued for the next commit.
-      this.#log.error({ err }, `outbox commit of ${batch.length} messages failed: ${(err as Error).message}`);
+      // One line per run of failures (a full disk fails every commit), none per reading.
+      if (!this.#failing) this.#log.warn(`outbox: commit of ${batch.length} message(s) failed: ${(err as Error).message}`);
+      this.#failing = true;
       for (const p of batch) p.reject(err as Error);
       return;
     }
+    if (this.#failing) this.#log.info('outbox: commits succeed again');
+    this.#failing = false;
     this.#commits++;
     this.#lastCommitAt = performance.now();
     this.#lastCommitTook = this.#lastCommitAt - began;

@@ -67,7 +67,19 @@ export class Publisher implements Service {
       onCorrupt: ({ file, movedTo, error }) =>
         problems.push({ topic: file, error: `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one` }),
     });
-    const delivery = new Delivery({ outbox: this.#outbox, link, log, drainRate: this.ctx.outbox.drainRate });
+    const file = join(this.ctx.outbox.dir, 'outbox.sqlite');
+    const delivery = new Delivery({
+      outbox: this.#outbox,
+      link,
+      log,
+      drainRate: this.ctx.outbox.drainRate,
+      // One $error when readings start waiting in memory; health shows it until the disk takes them again.
+      onStorage: (change) => {
+        if (change.storage === 'memory') {
+          bus.emit('error', { topic: file, error: `cannot write the outbox (${change.reason}); readings go out live and wait in memory until it can write again` });
+        }
+      },
+    });
     this.#delivery = delivery;
     bus.on('state', this, ({ id, state, ts, delivery: how = DEFAULT_DELIVERY }) => {
       const payload = JSON.stringify({ ...state, ts: ts.toISOString() });
