@@ -32,7 +32,7 @@ export interface OutboxOptions {
   commitWindowMs?: number;
   log: Logger;
   /** Called once when a corrupt or unusable file was moved aside, so the agent can publish `$error`. */
-  onCorrupt?: (info: { file: string; movedTo: string; error: string }) => void;
+  onCorrupt?: (info: { file: string; movedTo?: string; error: string }) => void;
 }
 
 /** What `Outbox.stats()` reports; `depth` and `bytes` already leave out acknowledged messages. */

@@ -65,7 +65,12 @@ export class Publisher implements Service {
       maxBytes: this.ctx.outbox.maxBytes,
       log,
       onCorrupt: ({ file, movedTo, error }) =>
-        problems.push({ topic: file, error: `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one` }),
+        problems.push({
+          topic: file,
+          error: movedTo
+            ? `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one`
+            : `cannot open or write the outbox (${error}); it is kept in memory, so readings taken now will not survive a restart`,
+        }),
     });
     const file = join(this.ctx.outbox.dir, 'outbox.sqlite');
     const delivery = new Delivery({
