@@ -4,6 +4,7 @@
  * write a class with `name`, `start()` and `stop()` (see `Service`) and put it in the list.
  */
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
@@ -163,16 +164,21 @@ export class Agent {
   async start(): Promise<void> {
     const { config, log } = this.opts;
     log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
+    const began = performance.now();
+    const took: string[] = [];
     this.#starting = (async () => {
       for (const service of this.services) {
         // A stop that came in meanwhile (Ctrl-C during start-up) ends the start here.
         if (this.#stopping) return;
         log.debug(`starting ${service.name}`);
+        const at = performance.now();
         await service.start();
+        took.push(`${service.name} ${Math.round(performance.now() - at)}`);
         this.#started.push(service);
       }
     })();
     await this.#starting;
+    if (!this.#stopping) log.info(`started in ${Math.round(performance.now() - began)} ms (ms per service: ${took.join(', ')})`);
   }
 
   async stop(): Promise<void> {
