@@ -24,7 +24,7 @@ export const button = defineInput({
     pull: z
       .enum(['none', 'up', 'down'])
       .default('up')
-      .describe('The pull resistor the circuit needs. Documentation only: sysfs GPIO cannot set pulls, so set it in config.txt (e.g. gpio=17=pu) or wire one')
+      .describe('The pull resistor to switch on. up or down sets the line\'s bias through the GPIO character device (libgpiod\'s tools, package gpiod); none leaves the line as it is and uses the sysfs interface')
       .meta({ examples: ['up'] }),
     invert: z.boolean().default(true).describe('Pressed is a low level (the usual button to ground with a pull-up); false for a button to 3V3').meta({ examples: [true] }),
     debounce: duration('How long a new level must hold before it counts').prefault('20ms').meta({ examples: ['20ms'] }),
@@ -104,7 +104,7 @@ export const button = defineInput({
 
     return {
       async start() {
-        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
+        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both', pull: options.pull });
         unwatch = line.watch(() => {
           clearTimeout(debounceTimer);
           debounceTimer = setTimeout(settle, options.debounce);

@@ -18,10 +18,7 @@ export const gpioIn = defineInput({
     pull: z
       .enum(['none', 'up', 'down'])
       .default('none')
-      .describe(
-        'The pull resistor the circuit needs. Documentation only: the sysfs GPIO interface cannot set pulls, ' +
-          'so wire a resistor or set it in config.txt (e.g. gpio=17=pu)',
-      )
+      .describe('The pull resistor to switch on. up or down sets the line\'s bias through the GPIO character device (libgpiod\'s tools, package gpiod); none leaves the line as it is and uses the sysfs interface')
       .meta({ examples: ['up'] }),
     invert: z.boolean().default(false).describe('Publish ON for a low level (active-low inputs such as a button to ground)').meta({ examples: [true] }),
     debounce: duration('How long a new level must hold before it counts (ms, s, m or h)').prefault('20ms').meta({ examples: ['20ms'] }),
@@ -65,7 +62,7 @@ export const gpioIn = defineInput({
 
     return {
       async start() {
-        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
+        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both', pull: options.pull });
         unwatch = line.watch(() => {
           clearTimeout(timer);
           timer = setTimeout(settle, options.debounce);

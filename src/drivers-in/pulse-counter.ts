@@ -28,7 +28,7 @@ export const pulseCounter = defineInput({
     pull: z
       .enum(['none', 'up', 'down'])
       .default('none')
-      .describe('The pull resistor the circuit needs (a reed switch or an open-collector S0 output to ground needs up). Documentation only: set it in config.txt, e.g. gpio=17=pu')
+      .describe('The pull resistor the circuit needs (a reed switch or an open-collector S0 output to ground needs up). up or down sets the line\'s bias through the GPIO character device (libgpiod\'s tools, package gpiod); none leaves the line as it is and uses the sysfs interface')
       .meta({ examples: ['up'] }),
     debounce: duration('How long a new level must hold before it counts; keep it below half the shortest pulse').prefault('10ms').meta({ examples: ['10ms'] }),
     multiplier: z.number().positive().default(1).describe('What one pulse is worth in the unit of total (e.g. 0.5 L, or 0.001 kWh at 1000 imp/kWh)').meta({ examples: [0.5] }),
@@ -78,7 +78,7 @@ export const pulseCounter = defineInput({
 
     return {
       async start() {
-        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
+        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both', pull: options.pull });
         unwatch = line.watch(() => {
           clearTimeout(timer);
           timer = setTimeout(settle, options.debounce);
