@@ -17,6 +17,7 @@ const PORT = 18883;
 const SCHEMES: Record<string, string> = {
   'relay.yaml': `outputs:\n  - { id: relay, driver: gpio-out, pin: ${sim.RELAY_PIN}, initial: "OFF" }\n`,
   'door.yaml': `inputs:\n  - { id: door, driver: gpio-in, pin: "GPIO${sim.INPUT_PIN}", debounce: 20ms }\n`,
+  'porch.yaml': `inputs:\n  - { id: porch, driver: gpio-in, pin: ${sim.BUTTON_PIN}, pull: up, debounce: 20ms }\n`,
   'soil.yaml': `inputs:\n  - { id: soil, driver: mcp3008, bus: 0, device: 0, channel: 0, vref: 3.3, interval: 2s }\n`,
   'tank.yaml':
     'inputs:\n' +
@@ -84,7 +85,7 @@ export async function agentChecks(repo: string): Promise<void> {
   let client: MqttClient | undefined;
   try {
     const started = await check('agent: hanode run --hardware linux starts and the embedded broker answers', async () => {
-      client = await waitFor('the embedded broker', 90_000, async () => {
+      client = await waitFor('the embedded broker', 300_000, async () => {
         if (exited !== undefined) throw new Error(`hanode run exited with ${exited}`);
         try {
           return await mqtt.connectAsync(`mqtt://127.0.0.1:${PORT}`, { reconnectPeriod: 0, connectTimeout: 2000 });
@@ -98,7 +99,7 @@ export async function agentChecks(repo: string): Promise<void> {
     if (!started || !client) return;
     const c = client;
     const latest = (topic: string, match: (value: any) => boolean = () => true, after = 0) =>
-      waitFor(`a message on ${topic}`, 60_000, () => {
+      waitFor(`a message on ${topic}`, 120_000, () => {
         for (const m of seen.slice(after).reverse()) {
           if (m.topic !== topic) continue;
           const value = m.text.startsWith('{') ? JSON.parse(m.text) : m.text;
@@ -154,6 +155,12 @@ export async function agentChecks(repo: string): Promise<void> {
         if (simInterrupts() <= irqs) throw new Error(`${state} arrived without a gpio-sim interrupt`);
       }
     });
+    await check(`agent: gpio-in with pull: up on the undriven GPIO${sim.BUTTON_PIN} publishes ON, and OFF when gpio-sim pulls the line down`, async () => {
+      expectEqual((await latest(`${BASE}/porch`)).state, 'ON', 'initial state');
+      const mark = seen.length;
+      sim.setPull(sim.BUTTON_PIN, 'pull-down');
+      await latest(`${BASE}/porch`, (v) => v.state === 'OFF', mark);
+    });
     // i2c-stub only speaks SMBus: the drivers' plain writes reach it through the backend's
     // SMBus translation (src/hardware/linux/smbus.ts), and their register reads as block reads.
     await check('agent: bme280 on i2c-stub publishes 25.08 °C, 1006.53 hPa, 56.2 %RH on han/hil/climate', async () => {
@@ -165,7 +172,7 @@ export async function agentChecks(repo: string): Promise<void> {
       expectEqual([state.temperature, state.pressure, state.humidity], [25.08, 1006.53, undefined], 'temperature, pressure, humidity');
     });
     await check('agent: every scheme is online (no start failures on any bus)', async () => {
-      for (const id of ['relay', 'door', 'soil', 'tank-top', 'tank-bottom', 'climate', 'attic']) {
+      for (const id of ['relay', 'door', 'porch', 'soil', 'tank-top', 'tank-bottom', 'climate', 'attic']) {
         expectEqual(await latest(`${BASE}/${id}/availability`), 'online', `${id} availability`);
       }
     });

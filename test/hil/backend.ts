@@ -15,11 +15,15 @@ import type { Level } from '../../src/hardware/types.js';
 import { check, expectEqual, expectNear, readText, waitFor } from './harness.js';
 import * as sim from './sim.js';
 
-/** Edges seen on the gpio-sim interrupt lines so far, from /proc/interrupts. */
+/**
+ * Interrupts taken so far on gpio-sim's lines, from /proc/interrupts: their chip column is
+ * irq_sim, whichever interface (sysfs `gpiolib`, or a character-device consumer such as
+ * `gpiomon`) requested them.
+ */
 export function simInterrupts(): number {
   let total = 0;
   for (const line of readText('/proc/interrupts').split('\n')) {
-    if (!/gpio-sim|gpiolib/.test(line)) continue;
+    if (!/\birq_sim\b/.test(line)) continue;
     const counts = line.trim().split(/\s+/).slice(1).filter((f) => /^\d+$/.test(f));
     // The per-CPU columns come first; stop at the first non-number (the chip name).
     total += counts.slice(0, sim.cpuCount()).reduce((sum, n) => sum + Number(n), 0);
@@ -68,7 +72,7 @@ export async function backendChecks(): Promise<void> {
       for (const [pull, level] of [['pull-up', 1], ['pull-down', 0], ['pull-up', 1], ['pull-down', 0]] as const) {
         const n = seen.length;
         sim.setPull(sim.INPUT_PIN, pull);
-        await waitFor(`the edge to ${level}`, 3000, () => (seen.length > n ? true : undefined));
+        await waitFor(`the edge to ${level}`, 15_000, () => (seen.length > n ? true : undefined));
         expectEqual(seen.at(-1), level, `level delivered after ${pull}`);
       }
       const irqs = simInterrupts() - before;
@@ -79,6 +83,36 @@ export async function backendChecks(): Promise<void> {
     }
   });
   await input.close();
+
+  await check(`gpio: pull: up on the undriven GPIO${sim.BUTTON_PIN} (gpio-sim reads 0 without a bias) sets the bias through the character device and reads 1`, async () => {
+    expectEqual(sim.lineValue(sim.BUTTON_PIN), 0, 'line value before any bias');
+    const line = await hardware.gpio.open(sim.BUTTON_PIN, { direction: 'in', edge: 'both', pull: 'up' });
+    try {
+      expectEqual(await line.read(), 1, 'read()');
+      expectEqual(sim.lineValue(sim.BUTTON_PIN), 1, 'line value with the bias');
+      const seen: Level[] = [];
+      const stop = line.watch((level) => seen.push(level));
+      const before = simInterrupts();
+      sim.setPull(sim.BUTTON_PIN, 'pull-down');
+      await waitFor('the falling edge through gpiomon', 15_000, () => (seen.includes(0) ? true : undefined));
+      expectEqual(await line.read(), 0, 'read() after the falling edge');
+      if (simInterrupts() <= before) throw new Error('the edge arrived without a gpio-sim interrupt');
+      stop();
+    } finally {
+      await line.close();
+    }
+  });
+  await check(`gpio: pull: down on GPIO${sim.BUTTON_PIN + 1}, which gpio-sim pulls up, reads 0`, async () => {
+    sim.setPull(sim.BUTTON_PIN + 1, 'pull-up');
+    const line = await hardware.gpio.open(sim.BUTTON_PIN + 1, { direction: 'in', pull: 'down' });
+    try {
+      expectEqual(await line.read(), 0, 'read()');
+      expectEqual(sim.lineValue(sim.BUTTON_PIN + 1), 0, 'line value with the bias');
+    } finally {
+      await line.close();
+    }
+  });
+  sim.setPull(sim.BUTTON_PIN, 'pull-down');
 
   // --- I2C: i2c-stub register files --------------------------------------------------------
   const i2c = await hardware.i2c(0);

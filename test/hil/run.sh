@@ -93,7 +93,7 @@ fi
 # 3. The initramfs: busybox, the kernel's modules plus ours, node and the tools, each with the
 #    libraries ldd lists. Rebuilt when the modules, node, the tools or the init script change.
 node_bin="$(command -v node)"
-tools=("$node_bin" "$(command -v i2cset)" "$(command -v i2cget)" "$(command -v i2cdetect)" "$(command -v gpioget)" "$(command -v gpioset)" "$(command -v gpioinfo)" "$(command -v gpiomon)")
+tools=("$node_bin" "$(command -v i2cset)" "$(command -v i2cget)" "$(command -v i2cdetect)" "$(command -v gpioget)" "$(command -v gpioset)" "$(command -v gpioinfo)" "$(command -v gpiomon)" "$(command -v gpiodetect)")
 ird_key="$( (echo "$mod_key"; cat "$here/guest-init.sh" "$0"; for t in "${tools[@]}"; do stat -c '%n %s %Y' "$t"; done) | sha256sum | cut -c1-16)"
 initrd="$cache/initramfs-$ird_key.cpio"
 if [ ! -f "$initrd" ]; then
