@@ -36,7 +36,7 @@ for pair in qemu-system-x86_64:qemu-system-x86 cpio:cpio depmod:kmod gpioset:gpi
   cmd="${pair%%:*}"
   command -v "$cmd" >/dev/null 2>&1 || [ -x "/usr/sbin/$cmd" ] || missing+=("${pair#*:}")
 done
-[ -x /bin/busybox ] && busybox --list 2>/dev/null | grep -qx modprobe && file -L /bin/busybox 2>/dev/null | grep -q static || missing+=(busybox-static)
+{ [ -x /bin/busybox ] && ldd /bin/busybox 2>&1 | grep -q "not a dynamic"; } || missing+=(busybox-static)
 if [ "${#missing[@]}" -gt 0 ]; then apt_install "${missing[@]}"; fi
 [ -x /bin/busybox ] || die "busybox-static did not install /bin/busybox"
 
