@@ -6,6 +6,7 @@ import { benchDurable, printDurable } from './durable.js';
 import { benchRules, printRules } from './rules.js';
 import { benchBridgeOutage, printBridgeOutage } from './bridge.js';
 import { benchGateway, printGateway } from './gateway.js';
+import { benchAbuse, printAbuse } from './abuse.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -18,6 +19,7 @@ try {
   if (want('durable')) printDurable(await benchDurable(broker.url));
   if (want('rules')) printRules(await benchRules(broker.url));
   if (want('gateway')) printGateway(await benchGateway(broker.url));
+  if (want('abuse')) printAbuse(await benchAbuse(broker.url));
   // Starts its own local broker and TLS "cloud" broker, so the outage touches nothing else.
   if (want('bridge')) printBridgeOutage(await benchBridgeOutage());
 } finally {

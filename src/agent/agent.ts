@@ -4,6 +4,7 @@
  * write a class with `name`, `start()` and `stop()` (see `Service`) and put it in the list.
  */
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
@@ -13,6 +14,7 @@ import type { Config } from '../config/config.js';
 import type { Hardware } from '../hardware/types.js';
 import { HardwareService } from './hardware.js';
 import { isSim } from '../hardware/index.js';
+import { ChipCatalog } from '../hardware/catalog.js';
 import { formatProblem } from '../schemes/loader.js';
 import { SchemeWatcher } from '../schemes/watch.js';
 import { MqttService } from '../mqtt/service.js';
@@ -68,6 +70,7 @@ export class Agent {
       topics,
       log,
       outbox: { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate },
+      sensitive: config.sensitive,
       problems: [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))],
     });
     // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.
@@ -97,7 +100,7 @@ export class Agent {
     const gateway = config.gateway
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
-    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, gateway });
+    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway });
     const mediator = new Mediator({
       link,
       bus,
@@ -166,16 +169,21 @@ export class Agent {
   async start(): Promise<void> {
     const { config, log } = this.opts;
     log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
+    const began = performance.now();
+    const took: string[] = [];
     this.#starting = (async () => {
       for (const service of this.services) {
         // A stop that came in meanwhile (Ctrl-C during start-up) ends the start here.
         if (this.#stopping) return;
         log.debug(`starting ${service.name}`);
+        const at = performance.now();
         await service.start();
+        took.push(`${service.name} ${Math.round(performance.now() - at)}`);
         this.#started.push(service);
       }
     })();
     await this.#starting;
+    if (!this.#stopping) log.info(`started in ${Math.round(performance.now() - began)} ms (ms per service: ${took.join(', ')})`);
   }
 
   async stop(): Promise<void> {

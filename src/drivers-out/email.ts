@@ -3,9 +3,9 @@
  * in the scheme, so a payload can choose what is said but never to whom. The text and subject
  * are templates like the displays': `{{kitchen-climate.temperature}}` shows another scheme's value.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
-import { CommandError, defineOutput } from '../core/driver.js';
+import { CommandError, defineOutput, fromPayload } from '../core/driver.js';
 import { duration } from '../schemes/pieces.js';
 import { Template, firstOf, objectLookup, statesLookup } from './template.js';
 
@@ -75,6 +75,8 @@ export const email = defineOutput({
       async start() {
         const pass = password();
         if (options.user !== undefined && pass === undefined) throw new Error('user is set but neither password nor password_env');
+        // Loaded here: a node without an email output never pays for nodemailer.
+        const { default: nodemailer } = await import('nodemailer');
         transport = nodemailer.createTransport({
           host: options.host,
           port: options.port,
@@ -89,10 +91,14 @@ export const email = defineOutput({
       },
       async apply(command) {
         if (!transport) throw new Error('email not started');
-        const text = String(command.text ?? command.value ?? command.state);
-        const lookup = firstOf(objectLookup({ ...command, text }), statesLookup(ctx.states));
-        const subject = new Template(typeof command.subject === 'string' ? command.subject : options.subject).render(lookup);
-        const body = new Template(text).render(lookup);
+        const { subject, body } = fromPayload(() => {
+          const text = String(command.text ?? command.value ?? command.state);
+          const lookup = firstOf(objectLookup({ ...command, text }), statesLookup(ctx.states));
+          const subject = new Template(typeof command.subject === 'string' ? command.subject : options.subject).render(lookup);
+          // The subject is a mail header: a line break in it would start a header of the sender's choosing.
+          if (/[\r\n\0]/.test(subject)) throw new CommandError('the command cannot be sent: the subject would hold a line break or NUL; refused');
+          return { subject, body: new Template(text).render(lookup) };
+        });
         try {
           const info = await transport.sendMail({ from: options.from, to: options.to, subject, text: body });
           return { subject, accepted: info.accepted.length };

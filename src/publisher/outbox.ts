@@ -5,6 +5,7 @@
  * hundreds of readings. Deletes are coalesced into the next transaction: losing one to a crash only
  * repeats a message, which at-least-once delivery allows.
  */
+import { monotonicNow } from '../core/monotonic.js';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { openOutboxDb, prepareStatements, readMeta, type OutboxStatements } from './outbox-sql.js';
@@ -31,7 +32,7 @@ export interface OutboxOptions {
   commitWindowMs?: number;
   log: Logger;
   /** Called once when a corrupt or unusable file was moved aside, so the agent can publish `$error`. */
-  onCorrupt?: (info: { file: string; movedTo: string; error: string }) => void;
+  onCorrupt?: (info: { file: string; movedTo?: string; error: string }) => void;
 }
 
 /** What `Outbox.stats()` reports; `depth` and `bytes` already leave out acknowledged messages. */
@@ -68,6 +69,8 @@ type Row = { id: number; topic: string; payload: Buffer; qos: number; retain: nu
 
 /** The durable store behind the publisher; see the file comment for the guarantees. */
 export class Outbox {
+  /** True while commits keep failing, so the failure is logged once. */
+  #failing = false;
   readonly #db: Database.Database;
   readonly #log: Logger;
   readonly #maxMessages: number;
@@ -92,7 +95,7 @@ export class Outbox {
   #commits = 0;
   #closed = false;
   #unwarnedDrops = 0;
-  #lastDropWarn = 0;
+  #lastDropWarn = -Infinity;
   #dropWarnTimer?: NodeJS.Timeout;
 
   private constructor(db: Database.Database, opts: Required<Omit<OutboxOptions, 'onCorrupt' | 'file'>>) {
@@ -126,14 +129,18 @@ export class Outbox {
     return new Outbox(db, { maxMessages, maxBytes, commitWindowMs, log: opts.log });
   }
 
-  /** Adds a message; resolves with its id once its transaction is on disk. Ids follow call order. */
-  enqueue(msg: Omit<OutboxMessage, 'id'>): Promise<OutboxMessage> {
+  /**
+   * Adds a message; resolves with its id once its transaction is on disk. Ids follow call order.
+   * `now` (an output's new state, which someone is waiting to see) commits on the next turn
+   * instead of waiting for the disk to rest after the last commit; everything pending rides along.
+   */
+  enqueue(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<OutboxMessage> {
     if (this.#closed) return Promise.reject(new Error('outbox is closed'));
     const stored: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
     const size = Buffer.byteLength(msg.topic) + msg.payload.length;
     return new Promise((resolve, reject) => {
       this.#pending.push({ msg: stored, size, acked: false, resolve, reject });
-      this.#schedule(true);
+      this.#schedule(true, opts.now);
     });
   }
 
@@ -222,10 +229,10 @@ export class Outbox {
    * for its own fsync, while under load everything that arrived during one commit shares the next.
    * The window bounds the wait. Acks alone are never urgent: they ride the next commit.
    */
-  #schedule(urgent = false): void {
+  #schedule(urgent = false, now = false): void {
     const sinceLast = performance.now() - this.#lastCommitAt;
     const rest = Math.min(this.#windowMs, this.#lastCommitTook);
-    if (this.#pending.length + this.#acks.size >= MAX_BATCH || (urgent && sinceLast >= rest)) {
+    if (now || this.#pending.length + this.#acks.size >= MAX_BATCH || (urgent && sinceLast >= rest)) {
       if (this.#immediate) return;
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -251,10 +258,14 @@ export class Outbox {
       result = this.#commitTx(batch, acks);
     } catch (err) {
       // Rolled back: the enqueues were not accepted, and the acks stay queued for the next commit.
-      this.#log.error({ err }, `outbox commit of ${batch.length} messages failed: ${(err as Error).message}`);
+      // One line per run of failures (a full disk fails every commit), none per reading.
+      if (!this.#failing) this.#log.warn(`outbox: commit of ${batch.length} message(s) failed: ${(err as Error).message}`);
+      this.#failing = true;
       for (const p of batch) p.reject(err as Error);
       return;
     }
+    if (this.#failing) this.#log.info('outbox: commits succeed again');
+    this.#failing = false;
     this.#commits++;
     this.#lastCommitAt = performance.now();
     this.#lastCommitTook = this.#lastCommitAt - began;
@@ -308,7 +319,7 @@ export class Outbox {
   /** Logs the drops not yet reported, at most once per DROP_WARN_MS; a timer reports the tail. */
   #warnDrops(final: boolean): void {
     if (!this.#unwarnedDrops) return;
-    const wait = this.#lastDropWarn + DROP_WARN_MS - Date.now();
+    const wait = this.#lastDropWarn + DROP_WARN_MS - monotonicNow();
     if (wait > 0 && !final) {
       this.#dropWarnTimer ??= setTimeout(() => {
         this.#dropWarnTimer = undefined;
@@ -322,6 +333,6 @@ export class Outbox {
       `outbox full: dropped the ${n} oldest messages (limits ${this.#maxMessages} messages, ${this.#maxBytes} bytes)`,
     );
     this.#unwarnedDrops = 0;
-    this.#lastDropWarn = Date.now();
+    this.#lastDropWarn = monotonicNow();
   }
 }

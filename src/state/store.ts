@@ -17,6 +17,8 @@ import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import type { Service } from '../core/service.js';
 import { AtomicJsonFile } from './atomic-file.js';
+import { boundsError, INTERVAL_BOUNDS } from '../core/duration.js';
+import { monotonicNow } from '../core/monotonic.js';
 import { emptyState, parseStateData, type Overrides, type StateData } from './shape.js';
 
 export interface StateStoreOptions {
@@ -27,6 +29,8 @@ export interface StateStoreOptions {
   flushMs?: number;
   /** Longest an override change waits before it is written, in ms. */
   overrideFlushMs?: number;
+  /** First wait before writing again after a failed write, in ms; it doubles up to a minute. Default 1000. */
+  retryMs?: number;
   /** Record every `state` event on this bus (see {@link StateStore.attach}). */
   bus?: EventBus;
 }
@@ -39,6 +43,8 @@ export interface StateStoreStats {
   /** True while changes wait to be written. */
   dirty: boolean;
   lastError?: string;
+  /** Failed writes in a row. */
+  failures: number;
   /** Where a corrupt file was moved at open, if one was. */
   quarantined?: string;
 }
@@ -57,6 +63,9 @@ export class StateStore implements Service {
   #due?: number;
   #writing?: Promise<Error | undefined>;
   #lastError?: string;
+  /** What kind of failure was last logged (an error code, not a message: a message names a new temp file each time). */
+  #lastKind?: string;
+  #failures = 0;
   #quarantined?: string;
   #bus?: EventBus;
 
@@ -92,6 +101,7 @@ export class StateStore implements Service {
       this.#db.data = emptyState();
       this.#quarantined = await quarantine(file, err as Error, log);
     }
+    dropInvalidIntervals(this.#db.data, log);
     if (bus) this.attach(bus);
   }
 
@@ -100,7 +110,7 @@ export class StateStore implements Service {
   }
 
   get stats(): StateStoreStats {
-    return { writes: this.#file.writes, dirty: this.#dirty, lastError: this.#lastError, quarantined: this.#quarantined };
+    return { writes: this.#file.writes, dirty: this.#dirty, lastError: this.#lastError, failures: this.#failures, quarantined: this.#quarantined };
   }
 
   /** The last saved state of a scheme, e.g. for an output with `restore: true`. */
@@ -163,9 +173,11 @@ export class StateStore implements Service {
     return this.#db.data.counters[id];
   }
 
-  setCounter(id: string, total: number): void {
+  /** Sets a counter and resolves once it is on disk (a meter total must never go back after a crash). */
+  setCounter(id: string, total: number): Promise<void> {
     this.#db.data.counters[id] = total;
-    this.#changed(this.#flushMs);
+    this.#dirty = true;
+    return this.flush();
   }
 
   /** Records every `state` event on the bus, outputs' promptly. Undo with {@link detach}. */
@@ -208,7 +220,7 @@ export class StateStore implements Service {
   #changed(within: number): void {
     this.#dirty = true;
     if (this.#closed) return;
-    const due = Date.now() + within;
+    const due = monotonicNow() + within;
     // A write already planned sooner will carry this change too.
     if (this.#timer && this.#due! <= due) return;
     this.#cancelTimer();
@@ -231,12 +243,18 @@ export class StateStore implements Service {
   async #writeOnce(): Promise<Error | undefined> {
     try {
       await this.#db.write();
+      if (this.#failures > 0) this.#log.info(`state: writing ${this.#file.file} again`);
       this.#lastError = undefined;
+      this.#lastKind = undefined;
+      this.#failures = 0;
       return undefined;
     } catch (err) {
-      const error = err as Error;
+      const error = err as NodeJS.ErrnoException;
       this.#dirty = true;
-      if (this.#lastError !== error.message) this.#log.warn(`state: cannot write ${this.#file.file}: ${error.message}; retrying`);
+      this.#failures++;
+      const kind = error.code ?? error.message;
+      if (this.#lastKind !== kind) this.#log.warn(`state: cannot write ${this.#file.file}: ${error.message}; retrying, less and less often`);
+      this.#lastKind = kind;
       this.#lastError = error.message;
       if (!this.#closed) this.#retryLater();
       return error;
@@ -247,9 +265,11 @@ export class StateStore implements Service {
 
   #retryLater(): void {
     // Not through #changed: a write that keeps failing must not be retried every override delay.
+    const base = this.#opts.retryMs ?? Math.max(this.#flushMs, 1_000);
+    const wait = Math.min(60_000, base * 2 ** Math.min(this.#failures - 1, 16));
     setTimeout(() => {
       if (this.#dirty && !this.#closed && !this.#timer) this.#changed(0);
-    }, Math.max(this.#flushMs, 1_000)).unref();
+    }, wait).unref();
   }
 }
 
@@ -263,5 +283,19 @@ async function quarantine(file: string, err: Error, log: Logger): Promise<string
   } catch (renameErr) {
     log.warn(`state: ${file} is unusable (${err.message}) and could not be moved aside (${(renameErr as Error).message}); starting with an empty state`);
     return undefined;
+  }
+}
+
+/**
+ * An interval override saved by an older version (or by hand) that `$request/interval` would
+ * refuse today is dropped, so a bad value cannot come back at every restart.
+ */
+function dropInvalidIntervals(data: StateData, log: Logger): void {
+  const { intervals } = data.overrides;
+  for (const [id, ms] of Object.entries(intervals)) {
+    const error = boundsError(ms, INTERVAL_BOUNDS);
+    if (error === undefined) continue;
+    delete intervals[id];
+    log.warn(`state: dropped the saved interval override of ${id} (${ms} ms): ${error}; the scheme's own interval applies`);
   }
 }

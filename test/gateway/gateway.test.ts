@@ -11,7 +11,7 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { ask, nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
-import { describeFleet, readFleet } from '../../src/commands/fleet.js';
+import { describeFleet, readFleet } from '../../src/cli/fleet.js';
 import { gatewayConfig, gatewayOf, identified, tcpDevice, type TestDevice } from './device.js';
 
 const SCHEMES = {

@@ -1,0 +1,127 @@
+/** The `hanode` command line (README "The command line"). */
+import { Command, CommanderError, Option } from 'commander';
+import { loadConfig, ConfigError, hardwareModes, type Overrides } from '../config/config.js';
+import { createLogger } from '../core/log.js';
+import { version } from '../version.js';
+
+const program = new Command('hanode')
+  .description('Makes a Raspberry Pi\'s hardware speak MQTT, driven by YAML scheme files')
+  .version(version)
+  .showHelpAfterError()
+  .exitOverride();
+
+program
+  .command('run')
+  .description('run the agent: ./hanode.yaml if present, otherwise the defaults')
+  .option('-c, --config <file>', 'node config file (default ./hanode.yaml when present)')
+  .option('--schemes <dir>', 'schemes directory (default ./schemes)')
+  .option('--data <dir>', 'state and outbox directory (default ./data)')
+  .addOption(new Option('--hardware <mode>', 'hardware backend').choices(hardwareModes))
+  .option('--mqtt <url>', 'broker URL; without one, a broker on localhost is used or the embedded one started')
+  .option('--node <id>', 'node id (default: the hostname)')
+  .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
+  .action(async (opts: Overrides) => {
+    const { runAgent } = await import('./run.js');
+    await runAgent(opts);
+  });
+
+program
+  .command('scan')
+  .description('list the hardware the OS shows: gpiochips, I2C buses and answering addresses, SPI, 1-wire, system')
+  .option('--json', 'print JSON')
+  .addOption(new Option('--hardware <mode>', 'hardware backend').choices(hardwareModes).default('auto'))
+  .option('--write <dir>', 'draft scheme files for what was found (never overwrites)')
+  .option('--roots <dir>', 'read <dir>/sys, <dir>/dev and <dir>/proc instead of /sys, /dev and /proc (a copied tree)')
+  .action(async (opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string; roots?: string }) => {
+    const { scanCommand } = await import('./scan.js');
+    process.exitCode = await scanCommand(opts);
+  });
+
+program
+  .command('validate')
+  .description('check scheme files; prints FILE:LINE:COL: message per problem, exits 1 on any')
+  .argument('[paths...]', 'files or directories (default: the schemes directory)')
+  .option('-c, --config <file>', 'node config file, for its schemes directory')
+  .action(async (paths: string[], opts: { config?: string }) => {
+    const { validateCommand } = await import('./validate.js');
+    process.exitCode = await validateCommand(paths, opts);
+  });
+
+/** The built-in drivers plus the plugins of the config file (`-c`, or ./hanode.yaml when present). */
+async function registry(configFile?: string) {
+  const { registryFor } = await import('./registry.js');
+  const { registry, problems } = await registryFor(await loadConfig({ config: configFile }));
+  for (const p of problems) process.stderr.write(p + '\n');
+  return registry;
+}
+
+program
+  .command('schema')
+  .description('print the JSON Schema of scheme files (for yaml-language-server)')
+  .option('-c, --config <file>', 'node config file, for its plugins')
+  .action(async (opts: { config?: string }) => {
+    const { schemeJsonSchema } = await import('../schemes/json-schema.js');
+    process.stdout.write(JSON.stringify(schemeJsonSchema(await registry(opts.config)), null, 2) + '\n');
+  });
+
+program
+  .command('drivers')
+  .description('the driver catalogue: name, direction, options and published fields')
+  .option('--json', 'print JSON')
+  .option('-c, --config <file>', 'node config file, for its plugins')
+  .action(async (opts: { json?: boolean; config?: string }) => {
+    const { driversCommand } = await import('./drivers.js');
+    driversCommand(await registry(opts.config), opts);
+  });
+
+program
+  .command('fleet')
+  .description('list the hanode nodes on the broker, from their retained status and $info')
+  .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
+  .option('-c, --config <file>', 'node config file, for the broker, credentials and base topic')
+  .option('--wait <duration>', 'how long to collect retained messages', '1s')
+  .option('--json', 'print JSON')
+  .action(async (opts: { mqtt?: string; config?: string; wait?: string; json?: boolean }) => {
+    const { fleetCommand } = await import('./fleet.js');
+    process.exitCode = await fleetCommand(opts);
+  });
+
+program
+  .command('service')
+  .description('run hanode as a systemd service')
+  .command('install')
+  .description('print the systemd unit for `hanode run` in this directory, or write it with --write (root)')
+  .option('--write', 'write /etc/systemd/system/hanode.service (needs root)')
+  .option('--force', 'with --write: replace a different existing unit')
+  .option('--user <name>', 'account to run as (default: the sudo caller or the current user)')
+  .option('-c, --config <file>', 'node config file to pass to hanode run')
+  .action(async (opts: { write?: boolean; force?: boolean; user?: string; config?: string }) => {
+    const { serviceInstall } = await import('./service.js');
+    process.exitCode = await serviceInstall(opts);
+  });
+
+export async function main(argv: string[]): Promise<void> {
+  // `hanode drivers | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version exit 0; usage errors (unknown flag, bad argument, no command) exit 2.
+      // Commander's own exit code tells them apart: `hanode` alone prints the help as an error.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof ConfigError) {
+      for (const line of err.problems) process.stderr.write(line + '\n');
+      process.exitCode = 1;
+      return;
+    }
+    // stderr, so a failing `scan --json` or `schema` never mixes a log line into its output.
+    createLogger('error', { stderr: true }).fatal({ err }, (err as Error).message);
+    process.exitCode = 1;
+  }
+}
