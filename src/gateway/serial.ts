@@ -70,9 +70,9 @@ export class SerialLine {
     this.#retryMs = this.opts.backoff?.min ?? 1_000;
     log.info(`gateway: serial ${path} open at ${baud} baud${this.#opened > 1 ? ' again' : ''}`);
     port.on('error', (err) => log.warn(`gateway: serial ${path}: ${err.message}`));
-    // An unplugged adapter's device node goes away. Some drivers then read end-of-file forever
-    // instead of failing, which the serialport package answers by reading again at once; closing
-    // the port when its node is gone ends that.
+    // An unplugged adapter's device node goes away. The serialport package reads again at once
+    // after a read of 0 bytes, so a driver that answers end-of-file instead of an error would keep
+    // it reading in a loop; closing the port when its node is gone ends that either way.
     this.#watch = setInterval(() => {
       if (!existsSync(path) && port.isOpen) {
         log.warn(`gateway: serial ${path} is gone (adapter unplugged?)`);
