@@ -4,6 +4,13 @@
 // development checkout has it), rather than running stale code. HANODE_FROM_SOURCE=1
 // (`npm run dev`) always runs src/.
 import { distState } from './dist-state.js';
+import { tooOld } from './node-version.js';
+
+const old = tooOld(process.version);
+if (old) {
+  console.error(old);
+  process.exit(1);
+}
 
 const fromSource = process.env.HANODE_FROM_SOURCE === '1';
 const state = fromSource ? 'source' : distState();

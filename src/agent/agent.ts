@@ -116,24 +116,14 @@ export class Agent {
       topics,
       registry,
       log,
-      schemes: () => schemes.all().map(({ scheme: s }) => ({ id: s.id, driver: s.driver, direction: s.direction, options: s.options })),
+      schemes: () => schemes.all().map(({ scheme }) => scheme),
       nodeInfo: { version },
       model: async () => (await hardware.hardware.system.facts()).model ?? undefined,
       enabled: config.homeassistant?.discovery ?? true,
       prefix: config.homeassistant?.prefix,
       republishStates: () => schemes.republish(),
     });
-    const watcher = new SchemeWatcher({
-      dir: config.schemes,
-      log,
-      onChange: () => schemes.reload(),
-      configFile: config.file,
-      onConfigChange: () => {
-        const error = `${config.file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant) take effect after a restart of hanode`;
-        log.warn(error);
-        bus.emit('error', { topic: config.file!, error });
-      },
-    });
+    const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, bus, log, onChange: () => schemes.reload() });
 
     this.services = [
       hardware,
