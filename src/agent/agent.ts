@@ -26,6 +26,13 @@ import { Discovery } from '../discovery/index.js';
 import { NodeStatus } from './status.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
+import { MessageHooks, type PluginHooks } from '../core/message-hooks.js';
+import { HistoryService } from '../history/recorder.js';
+import { Metrics } from '../http/metrics.js';
+import { NodeMetrics } from '../http/node-metrics.js';
+import { CallbackService } from '../http/callbacks.js';
+import { TimePublisher } from '../http/time.js';
+import { HttpService } from '../http/server.js';
 
 export interface AgentOptions {
   config: Config;
@@ -39,6 +46,8 @@ export interface AgentOptions {
   watch?: boolean;
   /** Problems found before the agent started (a plugin that did not load), published on `$error`. */
   startupProblems?: { topic: string; error: string }[];
+  /** Plugins' message hooks, called for every message received and published. */
+  hooks?: PluginHooks[];
 }
 
 export class Agent {
@@ -47,6 +56,10 @@ export class Agent {
   /** The running schemes. */
   readonly schemes: SchemeRuntime;
   readonly services: readonly Service[];
+  /** `GET /metrics`; a service adds its own figures with `metrics.register`. */
+  readonly metrics = new Metrics();
+  /** The HTTP API, when hanode.yaml has `http:`. */
+  readonly http?: HttpService;
   readonly #hardware: HardwareService;
   readonly #mqtt: MqttService;
   readonly #started: Service[] = [];
@@ -60,6 +73,8 @@ export class Agent {
     const hardware = (this.#hardware = new HardwareService({ mode: config.hardware, log, given: opts.hardware }));
     const mqtt = (this.#mqtt = new MqttService({ config, topics, bus, log }));
     const { link } = mqtt;
+    const hooks = opts.hooks?.length ? new MessageHooks(opts.hooks, log.child({ service: 'hooks' })) : undefined;
+    if (hooks) link.setHooks(hooks);
     const state = new StateStore({ file: join(config.data, 'state.json'), log, bus });
     const publisher = new Publisher({
       link,
@@ -127,6 +142,37 @@ export class Agent {
         bus.emit('error', { topic: config.file!, error });
       },
     });
+    const history = config.history
+      ? new HistoryService({ config: config.history, base: config.base_topic, dataDir: config.data, link, log: log.child({ service: 'history' }) })
+      : undefined;
+    const time = new TimePublisher({ base: config.base_topic, link, log, everyMs: config.time?.publish_every });
+    const callbacks = config.http ? new CallbackService({ dataDir: config.data, link, log: log.child({ service: 'callbacks' }), max: config.http.max_callbacks }) : undefined;
+    const metrics = new NodeMetrics({
+      metrics: this.metrics,
+      bus,
+      outbox: () => publisher.outboxStats(),
+      published: () => publisher.stats,
+      bridges: bridges && (() => bridges.status()),
+      callbacks,
+      history,
+      hooks,
+      mqtt: () => link.stats,
+    });
+    const http = (this.http = config.http
+      ? new HttpService({
+          config: config.http,
+          base: config.base_topic,
+          link,
+          bus,
+          log: log.child({ service: 'http' }),
+          metrics: this.metrics,
+          history,
+          callbacks: callbacks!,
+          outputs: schemes,
+          health: () => status.health(),
+          publishTime: () => time.publish(),
+        })
+      : undefined);
 
     this.services = [
       hardware,
@@ -134,12 +180,18 @@ export class Agent {
       mqtt,
       publisher,
       ...(bridges ? [bridges] : []),
+      // Recording starts before any scheme does, so it sees every first state.
+      ...(history ? [history] : []),
       // The rules listen before any scheme starts, so they see every first state.
       rules,
       schemes,
       mediator,
       discovery,
       status,
+      metrics,
+      ...(config.time?.publish_every ? [time] : []),
+      ...(callbacks ? [callbacks] : []),
+      ...(http ? [http] : []),
       ...(opts.watch ?? true ? [watcher] : []),
     ];
   }

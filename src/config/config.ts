@@ -14,6 +14,8 @@ import { didYouMean } from '../schemes/suggest.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
 import type { BridgeConfig } from '../bridge/schema.js';
+import { historySchema } from '../history/schema.js';
+import { httpSchema, timeSchema } from '../http/schema.js';
 
 export { ConfigError };
 
@@ -128,6 +130,10 @@ const configSchema = z
     plugins: z.array(z.string()).default([]),
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
     homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
+    // Off unless present (README "HTTP API and history").
+    history: historySchema.optional(),
+    http: httpSchema.optional(),
+    time: timeSchema.optional(),
   })
   .strict();
 
@@ -139,6 +145,9 @@ const knownKeys: Record<string, string[]> = {
   broker: Object.keys(brokerSchema.shape),
   outbox: Object.keys(outboxSchema.shape),
   homeassistant: Object.keys(homeassistantSchema.shape),
+  history: Object.keys(historySchema.shape),
+  http: Object.keys(httpSchema.shape),
+  time: Object.keys(timeSchema.shape),
 };
 
 export type FileConfig = z.output<typeof configSchema>;
@@ -318,7 +327,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, source: Located | 
 
 /** A value for a message; a password is never shown. */
 function describeValue(value: unknown, path: (string | number)[]): string {
-  if (path.includes('password')) return 'a hidden value';
+  if (path.includes('password') || path.includes('token')) return 'a hidden value';
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

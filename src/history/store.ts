@@ -1,0 +1,209 @@
+/**
+ * The history store: every recorded message in `<data>/history.sqlite`, with its payload kept as
+ * the bytes that were sent. SQLite in WAL mode with `synchronous = FULL`; appends that arrive
+ * close together share one transaction (group commit, as the outbox does), so one fsync covers a
+ * burst and an append counts as accepted only once its transaction is on disk.
+ *
+ * Reads run on the same connection, between commits, and are bounded by `limit`; bounds (age,
+ * rows, bytes) are enforced by {@link Retention} in small batches.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { GroupCommit } from './group-commit.js';
+import { buildQuery, type RecordFilter } from './query.js';
+import { topicMatches } from '../mqtt/topic-match.js';
+
+/** One stored message; `ts` is ms since epoch. */
+export interface StoredRecord {
+  id: number;
+  topic: string;
+  payload: Buffer;
+  ts: number;
+}
+
+export interface HistoryStoreOptions {
+  /** The db file; its directory is created if missing. */
+  file: string;
+  log: Logger;
+  /** Group commit window in ms. Default 20. */
+  commitWindowMs?: number;
+}
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+  BEGIN;
+  CREATE TABLE records (
+    id      INTEGER PRIMARY KEY,
+    topic   TEXT    NOT NULL,
+    payload BLOB    NOT NULL,
+    ts      INTEGER NOT NULL
+  );
+  CREATE INDEX records_topic_ts ON records (topic, ts);
+  CREATE INDEX records_ts ON records (ts);
+  -- Running totals, so bounds are checked without counting millions of rows.
+  CREATE TABLE totals (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  INSERT INTO totals VALUES ('rows', 0), ('bytes', 0);
+  PRAGMA user_version = ${SCHEMA_VERSION};
+  COMMIT;
+`;
+
+type Append = Omit<StoredRecord, 'id'>;
+
+export class HistoryStore {
+  readonly #db: Database.Database;
+  readonly #commit: GroupCommit<Append, StoredRecord>;
+  readonly #sql;
+  #rows: number;
+  #bytes: number;
+  #closed = false;
+
+  private constructor(db: Database.Database, opts: HistoryStoreOptions) {
+    this.#db = db;
+    this.#sql = {
+      insert: db.prepare('INSERT INTO records (topic, payload, ts) VALUES (?, ?, ?)'),
+      get: db.prepare('SELECT id, topic, payload, ts FROM records WHERE id = ?'),
+      remove: db.prepare('DELETE FROM records WHERE id = ? RETURNING length(topic) + length(payload) AS size'),
+      latest: db.prepare('SELECT payload FROM records WHERE topic = ? ORDER BY ts DESC, id DESC LIMIT 1').pluck(),
+      addTotals: db.prepare("UPDATE totals SET value = value + ? WHERE key = ?"),
+      totals: db.prepare('SELECT key, value FROM totals'),
+      oldestTs: db.prepare('SELECT min(ts) FROM records').pluck(),
+    };
+    const totals = Object.fromEntries((this.#sql.totals.all() as { key: string; value: number }[]).map((r) => [r.key, r.value]));
+    this.#rows = totals.rows ?? 0;
+    this.#bytes = totals.bytes ?? 0;
+    const insertAll = db.transaction((batch: Append[]) => {
+      const out: StoredRecord[] = [];
+      let bytes = 0;
+      for (const r of batch) {
+        const { lastInsertRowid } = this.#sql.insert.run(r.topic, r.payload, r.ts);
+        out.push({ id: Number(lastInsertRowid), ...r });
+        bytes += Buffer.byteLength(r.topic) + r.payload.length;
+      }
+      this.#sql.addTotals.run(batch.length, 'rows');
+      this.#sql.addTotals.run(bytes, 'bytes');
+      return { out, bytes };
+    });
+    this.#commit = new GroupCommit<Append, StoredRecord>({
+      windowMs: opts.commitWindowMs ?? 20,
+      maxBatch: 5_000,
+      log: opts.log,
+      what: 'history',
+      write: (batch) => {
+        const { out, bytes } = insertAll(batch);
+        this.#rows += out.length;
+        this.#bytes += bytes;
+        return out;
+      },
+    });
+  }
+
+  /** Opens (or creates) the store. Throws when the file is not a history store of this version. */
+  static open(opts: HistoryStoreOptions): HistoryStore {
+    mkdirSync(dirname(opts.file), { recursive: true });
+    const db = new Database(opts.file);
+    try {
+      db.pragma('journal_mode = WAL');
+      // FULL fsyncs the WAL at every commit: an append acknowledged to a client survives a crash.
+      db.pragma('synchronous = FULL');
+      db.pragma('journal_size_limit = 16777216');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get() as number;
+      if (version === 0 && tables === 0) db.exec(SCHEMA);
+      else if (version !== SCHEMA_VERSION) throw new Error(`${opts.file}: history schema version ${version}, expected ${SCHEMA_VERSION}`);
+      // Query conditions on topics use MQTT wildcards; SQLite calls this only for rows left after the index.
+      db.function('mqtt_match', { deterministic: true }, (filter, topic) => (topicMatches(String(filter), String(topic)) ? 1 : 0));
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new HistoryStore(db, opts);
+  }
+
+  /** Adds a record; resolves with it (and its id) once its transaction is on disk. */
+  append(r: Append): Promise<StoredRecord> {
+    if (this.#closed) return Promise.reject(new Error('history store is closed'));
+    return this.#commit.add(r);
+  }
+
+  get(id: number): StoredRecord | undefined {
+    return this.#sql.get.get(id) as StoredRecord | undefined;
+  }
+
+  /** The newest stored payload of `topic`, to tell a retained message seen again from a new one. */
+  latestPayload(topic: string): Buffer | undefined {
+    return this.#sql.latest.get(topic) as Buffer | undefined;
+  }
+
+  /** Records matching `filter`, at most `limit`, ordered by time. */
+  find(filter: RecordFilter, limit: number, order: 'asc' | 'desc'): StoredRecord[] {
+    const { where, params } = buildQuery(filter);
+    const dir = order === 'asc' ? 'ASC' : 'DESC';
+    return this.#db.prepare(`SELECT id, topic, payload, ts FROM records ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ?`).all(...params, limit) as StoredRecord[];
+  }
+
+  /** Deletes one record; false when there is none. */
+  remove(id: number): boolean {
+    return this.#db.transaction(() => {
+      const row = this.#sql.remove.get(id) as { size: number } | undefined;
+      if (!row) return false;
+      this.#count(-1, -row.size);
+      return true;
+    })();
+  }
+
+  /**
+   * Deletes up to `batch` records matching `filter` (oldest first) in one short transaction and
+   * returns how many went; callers loop, yielding between batches, so a big delete never stalls.
+   */
+  removeMatching(filter: RecordFilter, batch: number): number {
+    const { where, params } = buildQuery(filter);
+    const run = this.#db.transaction(() => {
+      const gone = this.#db
+        .prepare(`DELETE FROM records WHERE id IN (SELECT id FROM records ${where} ORDER BY ts, id LIMIT ?) RETURNING length(topic) + length(payload) AS size`)
+        .all(...params, batch) as { size: number }[];
+      const bytes = gone.reduce((s, r) => s + r.size, 0);
+      if (gone.length) {
+        this.#sql.addTotals.run(-gone.length, 'rows');
+        this.#sql.addTotals.run(-bytes, 'bytes');
+      }
+      return { n: gone.length, bytes };
+    });
+    const { n, bytes } = run();
+    this.#rows -= n;
+    this.#bytes -= bytes;
+    return n;
+  }
+
+  /** Deletes the `n` oldest records; returns how many went. */
+  removeOldest(n: number): number {
+    return this.removeMatching({}, n);
+  }
+
+  stats(): { rows: number; bytes: number; pending: number; commits: number; oldestTs: number | null } {
+    return {
+      rows: this.#rows,
+      bytes: this.#bytes,
+      pending: this.#commit.pending,
+      commits: this.#commit.commits,
+      oldestTs: this.#closed ? null : ((this.#sql.oldestTs.get() as number | null) ?? null),
+    };
+  }
+
+  /** Commits what is pending and closes the file. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#commit.close();
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #count(rows: number, bytes: number): void {
+    this.#sql.addTotals.run(rows, 'rows');
+    this.#sql.addTotals.run(bytes, 'bytes');
+    this.#rows += rows;
+    this.#bytes += bytes;
+  }
+}
