@@ -321,7 +321,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, source: Located | 
     const [op, bound] = issue.code === 'too_big' ? [issue.inclusive ? '<=' : '<', issue.maximum] : [issue.inclusive ? '>=' : '>', issue.minimum];
     return [where(at, `${label}expected a number ${op} ${bound}, got ${got}`)];
   }
-  if (issue.code === 'too_small' && issue.origin === 'string') return [where(at, `${label}expected a non-empty value`)];
+  if (issue.code === 'too_small' && issue.origin === 'string') {
+    return [where(at, `${label}${Number(issue.minimum) > 1 ? `expected at least ${issue.minimum} characters` : 'expected a non-empty value'}`)];
+  }
   return [where(at, `${label}${issue.message}`)];
 }
 

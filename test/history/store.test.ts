@@ -1,0 +1,67 @@
+/** The history store and its retention: group commit, queries, totals that survive reopening, bounds in batches. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HistoryStore } from '../../src/history/store.js';
+import { Retention } from '../../src/history/retention.js';
+import { silentLogger } from '../../src/core/log.js';
+
+const file = () => join(mkdtempSync(join(tmpdir(), 'hanode-history-')), 'history.sqlite');
+const rec = (topic: string, payload: string | Buffer, ts: number) => ({ topic, payload: Buffer.from(payload), ts });
+
+test('appends share commits, keep their bytes, and come back by id and by filter', async () => {
+  const store = HistoryStore.open({ file: file(), log: silentLogger });
+  try {
+    const bin = Buffer.from([0, 255, 10]);
+    const all = await Promise.all(Array.from({ length: 1_000 }, (_, i) => store.append(rec(`han/n${i % 3}/t`, i === 0 ? bin : `{"v":${i}}`, 1_000 + i))));
+    assert.deepEqual(all.map((r) => r.id), Array.from({ length: 1_000 }, (_, i) => i + 1));
+    assert.ok(store.stats().commits < 20, `group commit: ${store.stats().commits} commits for 1000 appends`);
+    assert.deepEqual(store.get(1)!.payload, bin);
+    assert.equal(store.find({ topic: 'han/n1/t' }, 10_000, 'asc').length, 333);
+    assert.equal(store.find({ topic: 'han/+/t' }, 10_000, 'asc').length, 1_000);
+    assert.equal(store.find({ topic: 'han/#' }, 10_000, 'asc').length, 1_000);
+    assert.equal(store.find({ topic: 'han/+' }, 10_000, 'asc').length, 0);
+    assert.deepEqual(store.find({ topic: 'han/n0/t', from: 1_003, to: 1_009 }, 10, 'asc').map((r) => r.ts), [1_003, 1_006, 1_009]);
+    assert.deepEqual(store.find({ field: 'v', op: 'gte', value: '998' }, 10, 'desc').map((r) => r.ts), [1_999, 1_998]);
+    assert.equal(store.stats().rows, 1_000);
+  } finally {
+    store.close();
+  }
+});
+
+test('totals survive reopening; deletes keep them right', async () => {
+  const f = file();
+  let store = HistoryStore.open({ file: f, log: silentLogger });
+  for (let i = 0; i < 10; i++) await store.append(rec('a/b', 'xyz', i));
+  assert.equal(store.remove(1), true);
+  assert.equal(store.remove(1), false);
+  assert.equal(store.removeMatching({ before: 5 }, 100), 4);
+  store.close();
+  store = HistoryStore.open({ file: f, log: silentLogger });
+  assert.deepEqual([store.stats().rows, store.stats().bytes], [5, 5 * 6]);
+  store.close();
+});
+
+test('retention deletes by age, then the oldest past max_rows and max_bytes, a batch at a time', async () => {
+  const store = HistoryStore.open({ file: file(), log: silentLogger });
+  try {
+    const now = 10_000_000;
+    for (let i = 0; i < 100; i++) await store.append(rec('x/y', '0123456789', now - 100_000 + i * 1_000)); // 13 bytes each
+    const age = new Retention({ store, log: silentLogger, maxAgeMs: 50_000, maxRows: 1e9, maxBytes: 1e12, batch: 7, now: () => now });
+    await age.run();
+    assert.equal(store.stats().rows, 50, 'ts >= now - 50 s stays');
+    assert.ok(store.find({}, 1, 'asc')[0].ts >= now - 50_000);
+    const rows = new Retention({ store, log: silentLogger, maxAgeMs: 1e12, maxRows: 20, maxBytes: 1e12, batch: 7, now: () => now });
+    await rows.run();
+    assert.equal(store.stats().rows, 20);
+    assert.equal(store.find({}, 1, 'asc')[0].ts, now - 100_000 + 80 * 1_000, 'the oldest went first');
+    const bytes = new Retention({ store, log: silentLogger, maxAgeMs: 1e12, maxRows: 1e9, maxBytes: 13 * 5, batch: 7, now: () => now });
+    await bytes.run();
+    assert.equal(store.stats().bytes, 13 * 5);
+    assert.equal(age.deleted + rows.deleted + bytes.deleted, 95);
+  } finally {
+    store.close();
+  }
+});
