@@ -5,6 +5,7 @@ import { benchMemory, printMemory } from './memory.js';
 import { benchDurable, printDurable } from './durable.js';
 import { benchRules, printRules } from './rules.js';
 import { benchBridgeOutage, printBridgeOutage } from './bridge.js';
+import { benchHistory, printHistory } from './history.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -18,6 +19,7 @@ try {
   if (want('rules')) printRules(await benchRules(broker.url));
   // Starts its own local broker and TLS "cloud" broker, so the outage touches nothing else.
   if (want('bridge')) printBridgeOutage(await benchBridgeOutage());
+  if (want('history')) printHistory(await benchHistory(broker.url));
 } finally {
   await broker.stop();
 }

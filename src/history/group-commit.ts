@@ -21,8 +21,8 @@ export interface GroupCommitOptions<T, R> {
 
 interface Pending<T, R> {
   item: T;
-  resolve: (r: R) => void;
-  reject: (err: Error) => void;
+  resolve?: (r: R) => void;
+  reject?: (err: Error) => void;
 }
 
 export class GroupCommit<T, R> {
@@ -32,6 +32,8 @@ export class GroupCommit<T, R> {
   #lastAt = -Infinity;
   #lastTook = 0;
   #commits = 0;
+  /** Items whose commit failed. */
+  failed = 0;
 
   constructor(private readonly opts: GroupCommitOptions<T, R>) {}
 
@@ -50,6 +52,12 @@ export class GroupCommit<T, R> {
       this.#pending.push({ item, resolve, reject });
       this.#schedule();
     });
+  }
+
+  /** Adds an item nobody waits for (a recorded message): no promise per item; a failed commit is only logged. */
+  push(item: T): void {
+    this.#pending.push({ item });
+    this.#schedule();
   }
 
   /** Commits everything pending now. */
@@ -85,12 +93,13 @@ export class GroupCommit<T, R> {
       results = this.opts.write(batch.map((p) => p.item));
     } catch (err) {
       this.opts.log.error({ err }, `${this.opts.what}: commit of ${batch.length} items failed: ${(err as Error).message}`);
-      for (const p of batch) p.reject(err as Error);
+      for (const p of batch) p.reject?.(err as Error);
+      this.failed += batch.length;
       return;
     }
     this.#commits++;
     this.#lastAt = performance.now();
     this.#lastTook = this.#lastAt - began;
-    batch.forEach((p, i) => p.resolve(results[i]));
+    for (let i = 0; i < batch.length; i++) batch[i].resolve?.(results[i]);
   }
 }

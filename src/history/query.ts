@@ -69,8 +69,9 @@ export function buildQuery(f: RecordFilter): { where: string; params: unknown[] 
     params.push(f.before);
   }
   if (f.field !== undefined && f.op !== undefined && f.value !== undefined) {
-    // A BLOB would be read as SQLite's binary JSON: the payload is text JSON, so cast it first.
-    const extract = `(CASE WHEN json_valid(CAST(payload AS TEXT)) THEN json_extract(CAST(payload AS TEXT), ?) END)`;
+    // Only text payloads can be JSON (a blob would be read as SQLite's binary JSON); json_extract
+    // throws on text that is not JSON, so it is asked only about valid JSON.
+    const extract = `(CASE WHEN typeof(payload) = 'text' AND json_valid(payload) THEN json_extract(payload, ?) END)`;
     params.push(jsonPath(f.field));
     if (f.op === 'contains') {
       parts.push(`instr(CAST(${extract} AS TEXT), ?) > 0`);

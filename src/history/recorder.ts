@@ -28,7 +28,6 @@ export class HistoryService implements Service {
   #store?: HistoryStore;
   #retention?: Retention;
   #recorded = 0;
-  #failed = 0;
   readonly #handler = (topic: string, payload: Buffer, packet: IPublishPacket) => this.#record(topic, payload, packet);
 
   constructor(private readonly ctx: HistoryServiceContext) {}
@@ -43,8 +42,8 @@ export class HistoryService implements Service {
     return this.ctx.config.topics ?? [`${this.ctx.base}/+/+`];
   }
 
-  stats(): { recorded: number; failed: number; retentionDeleted: number } & ReturnType<HistoryStore['stats']> {
-    return { recorded: this.#recorded, failed: this.#failed, retentionDeleted: this.#retention?.deleted ?? 0, ...this.store.stats() };
+  stats(): { recorded: number; retentionDeleted: number } & ReturnType<HistoryStore['stats']> {
+    return { recorded: this.#recorded, retentionDeleted: this.#retention?.deleted ?? 0, ...this.store.stats() };
   }
 
   async start(): Promise<void> {
@@ -67,7 +66,7 @@ export class HistoryService implements Service {
   async stop(): Promise<void> {
     this.ctx.link.unsubscribe(this.#handler);
     await this.#retention?.stop();
-    this.#store?.close();
+    await this.#store?.close();
     this.#store = undefined;
   }
 
@@ -77,9 +76,6 @@ export class HistoryService implements Service {
     // The broker replays retained messages on every (re)subscribe: the same state is not news.
     if (packet.retain && store.latestPayload(topic)?.equals(payload)) return;
     this.#recorded++;
-    store.append({ topic, payload: Buffer.from(payload), ts: Date.now() }).catch((err) => {
-      this.#failed++;
-      this.ctx.log.error(`history: cannot record ${topic}: ${(err as Error).message}`);
-    });
+    store.record({ topic, payload, ts: Date.now() });
   }
 }

@@ -27,7 +27,7 @@ test('appends share commits, keep their bytes, and come back by id and by filter
     assert.deepEqual(store.find({ field: 'v', op: 'gte', value: '998' }, 10, 'desc').map((r) => r.ts), [1_999, 1_998]);
     assert.equal(store.stats().rows, 1_000);
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
@@ -38,10 +38,10 @@ test('totals survive reopening; deletes keep them right', async () => {
   assert.equal(store.remove(1), true);
   assert.equal(store.remove(1), false);
   assert.equal(store.removeMatching({ before: 5 }, 100), 4);
-  store.close();
+  await store.close();
   store = HistoryStore.open({ file: f, log: silentLogger });
   assert.deepEqual([store.stats().rows, store.stats().bytes], [5, 5 * 6]);
-  store.close();
+  await store.close();
 });
 
 test('retention deletes by age, then the oldest past max_rows and max_bytes, a batch at a time', async () => {
@@ -62,6 +62,6 @@ test('retention deletes by age, then the oldest past max_rows and max_bytes, a b
     assert.equal(store.stats().bytes, 13 * 5);
     assert.equal(age.deleted + rows.deleted + bytes.deleted, 95);
   } finally {
-    store.close();
+    await store.close();
   }
 });
