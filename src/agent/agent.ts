@@ -169,6 +169,7 @@ export class Agent {
           history,
           callbacks: callbacks!,
           outputs: schemes,
+          published: () => publisher.settled(),
           health: () => status.health(),
           publishTime: () => time.publish(),
         })

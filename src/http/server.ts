@@ -34,6 +34,8 @@ export interface HttpServiceContext {
   callbacks: CallbackService;
   /** The node's outputs: a command exactly as `/set` gives it. */
   outputs: { command(id: string, command: Record<string, unknown>): Promise<Reading> };
+  /** Resolves once the states handed to the publisher so far have reached the broker (or it is offline). */
+  published?: () => Promise<void>;
   /** This node's health (the `health` request). */
   health: () => Record<string, unknown>;
   /** M1: publishes the time on `B/$time`. */
@@ -134,6 +136,8 @@ export class HttpService implements Service {
         if (!parsed.ok) return apiError(reply, 400, 'invalid command', parsed.error);
         try {
           const state = await this.ctx.outputs.command(req.params.id, parsed.command);
+          // The answer comes once the new state is published, as for a `/set`.
+          await this.ctx.published?.();
           return { status: 'ok', state };
         } catch (err) {
           const message = (err as Error).message;

@@ -31,12 +31,14 @@ describe('history and the HTTP API', () => {
   let b: Agent;
   let r: Agent;
   let url: string;
+  let rConfig: ReturnType<typeof recorderConfig>;
   const call = (path: string, init?: Parameters<typeof api>[2]) => api(url, path, init);
 
   before(async () => {
     mosquitto = await Mosquitto.start();
     probe = await Probe.connect(mosquitto.url, ['han/#', 'test/#']);
-    r = await startNode(recorderConfig(mosquitto.url, { history: { topics: ['han/+/+', 'test/#'] } }));
+    rConfig = recorderConfig(mosquitto.url, { history: { topics: ['han/+/+', 'test/#'] } });
+    r = await startNode(rConfig);
     url = r.http!.url!;
     a = await startNode(nodeDir({ url: mosquitto.url, node: 'a-node', schemes: SCHEMES('28-00000a1b2c3d') }));
     b = await startNode(nodeDir({ url: mosquitto.url, node: 'b-node', schemes: SCHEMES('28-00000a1b2c3e') }));
@@ -277,6 +279,22 @@ describe('history and the HTTP API', () => {
     const wrongType = await call('/api/records', { method: 'POST', body: '<x/>', headers: { 'content-type': 'application/xml' } });
     assert.equal(wrongType.status, 415);
     assert.equal(typeof wrongType.body.error, 'string');
+  });
+
+  test('a restarted recorder does not record the retained messages it is sent again', async () => {
+    const count = async (topic: string) => (await call(`/api/records?topic=${encodeURIComponent(topic)}&limit=10000`)).body.records.length;
+    await eventually(async () => assert.equal(await count('han/a-node/status'), 1));
+    assert.equal(await count('han/a-node/$info'), 1);
+    await r.stop();
+    r = await startNode(rConfig);
+    url = r.http!.url!;
+    // The retained status and $info came again on subscribing; the recorder has them already.
+    await eventually(async () => assert.ok((await call('/api/nodes')).body.nodes.some((n: any) => n.id === 'a-node' && n.info)));
+    assert.equal(await count('han/a-node/status'), 1);
+    assert.equal(await count('han/a-node/$info'), 1);
+    // A new message on the same topic is recorded.
+    await probe.publish('han/a-node/$info', '{"changed":true}', { retain: false });
+    await eventually(async () => assert.equal(await count('han/a-node/$info'), 2));
   });
 
   test('config: the sections validate with their defaults', () => {
