@@ -98,10 +98,8 @@ export class HttpService implements Service {
       }
       if (this.#inflight >= max_concurrent) return apiError(reply, 503, 'busy', `${max_concurrent} requests are being served (http.max_concurrent); try again`);
       this.#inflight++;
-      (req as { counted?: boolean }).counted = true;
-    });
-    app.addHook('onResponse', async (req) => {
-      if ((req as { counted?: boolean }).counted) this.#inflight--;
+      // 'close' comes once per response, sent or aborted, so a client that hangs up frees its slot.
+      reply.raw.once('close', () => this.#inflight--);
     });
     app.setErrorHandler((err: FastifyError, _req, reply) => {
       if (err instanceof ApiError) return apiError(reply, err.status, err.error, err.detail);

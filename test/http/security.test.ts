@@ -12,7 +12,7 @@ import { Mosquitto, freePort } from '../helpers/mosquitto.js';
 import { startNode } from '../helpers/node.js';
 import { hanode } from '../cli/hanode.js';
 import type { Agent } from '../../src/agent/agent.js';
-import { api, recorderConfig } from './helpers.js';
+import { api, eventually, recorderConfig } from './helpers.js';
 
 const TOKEN = 'correct-horse-battery-staple';
 
@@ -90,6 +90,14 @@ test('http.max_concurrent: a request past the bound gets 503, and one fits again
     held.end(rest.padEnd(100 - '{"topic":"slow/one",'.length));
     assert.equal(await answered, 201);
     assert.equal((await api(`http://127.0.0.1:${port}`, '/api/time')).status, 200);
+    // A client that hangs up mid-request frees its slot too.
+    const dropped = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/records', headers: { 'content-type': 'application/json', 'content-length': '100' } });
+    dropped.on('error', () => {});
+    dropped.write('{"topic":');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal((await api(`http://127.0.0.1:${port}`, '/api/time')).status, 503);
+    dropped.destroy();
+    await eventually(async () => assert.equal((await api(`http://127.0.0.1:${port}`, '/api/time')).status, 200));
   } finally {
     await node.stop();
     await mosquitto.stop();
