@@ -20,7 +20,7 @@ import { historySchema } from '../src/history/schema.js';
 import { httpSchema } from '../src/http/schema.js';
 import { MqttLink } from '../src/mqtt/link.js';
 import { Agent } from '../src/agent/agent.js';
-import { builtinRegistry } from '../src/core/registry.js';
+import { builtinRegistry } from '../src/cli/registry.js';
 import { silentLogger } from '../src/core/log.js';
 import { nodeDir } from '../test/helpers/node.js';
 import { fmt, summarise } from './lib.js';

@@ -5,6 +5,7 @@ import { benchMemory, printMemory } from './memory.js';
 import { benchDurable, printDurable } from './durable.js';
 import { benchRules, printRules } from './rules.js';
 import { benchBridgeOutage, printBridgeOutage } from './bridge.js';
+import { benchAbuse, printAbuse } from './abuse.js';
 import { benchHistory, printHistory } from './history.js';
 
 const only = process.argv.slice(2);
@@ -17,6 +18,7 @@ try {
   if (want('memory')) printMemory(await benchMemory(broker.url));
   if (want('durable')) printDurable(await benchDurable(broker.url));
   if (want('rules')) printRules(await benchRules(broker.url));
+  if (want('abuse')) printAbuse(await benchAbuse(broker.url));
   // Starts its own local broker and TLS "cloud" broker, so the outage touches nothing else.
   if (want('bridge')) printBridgeOutage(await benchBridgeOutage());
   if (want('history')) printHistory(await benchHistory(broker.url));

@@ -1,7 +1,7 @@
 // `npm run docs`: rewrite the generated docs (scheme JSON Schema, README driver tables).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { builtinRegistry } from '../src/core/registry.js';
+import { builtinRegistry } from '../src/cli/registry.js';
 import { SCHEMA_FILE, schemaText, readmeWithDrivers } from '../src/docs/generate.js';
 
 const registry = builtinRegistry();

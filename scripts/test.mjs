@@ -4,6 +4,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { distState } from '../bin/dist-state.js';
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -22,6 +23,13 @@ if (files.length === 0) {
   console.error(`no test files match ${filters.join(' ')}`);
   process.exit(1);
 }
-const args = ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
+// Tests that run `bin/hanode.js` run the compiled code, so it is built from the sources first.
+if (distState() !== 'fresh') {
+  console.log('# compiling src/ to dist/ (npm run build)');
+  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+// In-process tests load src/ through tsx; plugins importing 'hanode/plugin' get src/ too.
+const args = ['--conditions=hanode-source', '--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=120000', ...files];
 const result = spawnSync(process.execPath, args, { stdio: 'inherit' });
 process.exit(result.status ?? 1);

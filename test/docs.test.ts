@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { builtinRegistry } from '../src/core/registry.js';
+import { builtinRegistry } from '../src/cli/registry.js';
 import { SCHEMA_FILE, schemaText, readmeWithDrivers } from '../src/docs/generate.js';
 
 const registry = builtinRegistry();

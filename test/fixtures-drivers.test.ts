@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { builtinRegistry } from '../src/core/registry.js';
+import { builtinRegistry } from '../src/cli/registry.js';
 import { formatProblem, validatePaths } from '../src/schemes/loader.js';
 
 const DIR = 'test/fixtures/drivers';

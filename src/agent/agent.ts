@@ -13,6 +13,7 @@ import type { Config } from '../config/config.js';
 import type { Hardware } from '../hardware/types.js';
 import { HardwareService } from './hardware.js';
 import { isSim } from '../hardware/index.js';
+import { ChipCatalog } from '../hardware/catalog.js';
 import { formatProblem } from '../schemes/loader.js';
 import { SchemeWatcher } from '../schemes/watch.js';
 import { MqttService } from '../mqtt/service.js';
@@ -82,6 +83,7 @@ export class Agent {
       topics,
       log,
       outbox: { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate },
+      sensitive: config.sensitive,
       problems: [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))],
     });
     // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.
@@ -108,7 +110,7 @@ export class Agent {
       publish: (msg) => publisher.send(msg),
       notify: (bridge, payload) => (bridges ? bridges.notify(bridge, payload) : Promise.reject(new Error(`no bridge '${bridge}': hanode.yaml configures none`))),
     });
-    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges });
+    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry) });
     const mediator = new Mediator({
       link,
       bus,

@@ -2,7 +2,7 @@
  * `$request` operations (README "Topics"). Each takes the request's JSON and returns the reply's
  * `data`; a thrown error becomes the reply's `error` and a `$error`.
  */
-import { parseDuration } from '../core/duration.js';
+import { checkDuration, INTERVAL_BOUNDS } from '../core/duration.js';
 import type { SchemeRuntime } from '../runtime/schemes.js';
 import type { RulesService } from '../rules/service.js';
 import type { NodeStatus } from './status.js';
@@ -62,10 +62,10 @@ export const operations: Record<string, Operation> = {
   },
   async interval(node, args) {
     const id = requireId(args);
-    const ms = parseDuration(args.interval);
-    if (ms === undefined || ms < 10) throw new Error('expected {"id": "…", "interval": "30s"} with an interval of at least 10ms');
-    node.schemes.setInterval(id, ms);
-    return { id, interval: ms };
+    const checked = checkDuration(args.interval, INTERVAL_BOUNDS);
+    if (!checked.ok) throw new Error(`interval: ${checked.error}`);
+    node.schemes.setInterval(id, checked.ms);
+    return { id, interval: checked.ms };
   },
   async reload(node) {
     return node.schemes.reload();

@@ -9,6 +9,7 @@ import type { Service } from '../core/service.js';
 import type { Topics } from '../core/topics.js';
 import { hideCredentials } from '../core/redact.js';
 import type { Hardware, ScanResult } from '../hardware/types.js';
+import type { ChipCatalog } from '../hardware/catalog.js';
 import type { MqttLink } from '../mqtt/link.js';
 import type { Publisher } from '../publisher/publisher.js';
 import type { SchemeRuntime } from '../runtime/schemes.js';
@@ -24,6 +25,8 @@ export interface NodeStatusContext {
   hardware: () => Hardware;
   schemes: SchemeRuntime;
   bridges?: { status(): BridgeStatus[] };
+  /** What the scan names at each I2C address: the registry's drivers plus parts without one. */
+  catalog: ChipCatalog;
 }
 
 export class NodeStatus implements Service {
@@ -55,7 +58,7 @@ export class NodeStatus implements Service {
 
   /** Scans the hardware again (`$request/scan`); `$info` carries the latest result. */
   async scan(): Promise<ScanResult | { error: string }> {
-    this.#scan = await this.ctx.hardware().scan().catch((err) => ({ error: (err as Error).message }));
+    this.#scan = await this.ctx.hardware().scan({ catalog: this.ctx.catalog }).catch((err) => ({ error: (err as Error).message }));
     return this.#scan;
   }
 

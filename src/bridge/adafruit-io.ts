@@ -57,7 +57,7 @@ export class AdafruitIoBridge extends MqttBridge<AdafruitIoBridgeConfig> {
       const wait = throttleWait(text);
       this.setError(`Adafruit IO throttle: ${text}`);
       this.log.warn(`Adafruit IO asks to slow down; sending nothing for ${Math.round(wait / 1000)} s`);
-      this.pauseUntil(this.ctx.clock.now().getTime() + wait);
+      this.pauseUntil(this.ctx.clock.elapsed() + wait);
       return;
     }
     if (topic === `${user}/errors`) {

@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Outbox, type OutboxMessage } from '../publisher/outbox.js';
-import type { Clock } from '../rules/clock.js';
+import type { Clock } from '../core/clock.js';
 import { EchoMemory } from './echo.js';
 import { Pacer } from './pacer.js';
 import { localMessage, type LocalMessage } from './template.js';
@@ -79,7 +79,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   #retryAt = 0;
   #backoff = 0;
   #lastError: string | null = null;
-  #lastWarn = 0;
+  #lastWarn = -Infinity;
   readonly #lastForwarded = new Map<string, string>();
   protected counts = { sent: 0, received: 0, looped: 0 };
 
@@ -121,7 +121,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
       onCorrupt: ({ movedTo, error }) => this.ctx.error(`the backlog was unreadable (${error}); moved it to ${movedTo} and started an empty one`),
     });
     const { rate, burst } = this.pace();
-    this.#pacer = new Pacer(rate, burst, clock.now().getTime());
+    this.#pacer = new Pacer(rate, burst, clock.elapsed());
     this.#running = true;
     const waiting = this.outbox.stats().depth;
     if (waiting) log.info(`${waiting} message(s) kept from before are waiting to be sent`);
@@ -169,7 +169,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   protected setError(message: string): void {
     this.#lastError = message;
     // A remote that stays down would otherwise log every retry.
-    const now = this.ctx.clock.now().getTime();
+    const now = this.ctx.clock.elapsed();
     if (now - this.#lastWarn >= 60_000) {
       this.#lastWarn = now;
       this.log.warn(message);
@@ -181,10 +181,10 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
 
   /** Counts the pace's interval from now: see {@link Pacer.restart}. */
   protected restartPace(): void {
-    this.#pacer?.restart(this.ctx.clock.now().getTime());
+    this.#pacer?.restart(this.ctx.clock.elapsed());
   }
 
-  /** Nothing is sent before `until` (ms since epoch, on the bridge's clock). */
+  /** Nothing is sent before `until` (on the bridge's monotonic clock, `clock.elapsed()`). */
   protected pauseUntil(until: number): void {
     this.#pacer?.pause(until);
     this.kick();
@@ -197,7 +197,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
 
   /** Publishes on the local broker, remembering it so it is never forwarded back. */
   protected async toLocal(topic: string, payload: Buffer, opts: { qos: 0 | 1 | 2; retain: boolean }): Promise<void> {
-    this.localEcho.add(topic, payload, this.ctx.clock.now().getTime());
+    this.localEcho.add(topic, payload, this.ctx.clock.elapsed());
     this.counts.received++;
     await this.ctx.publishLocal(topic, payload, opts);
   }
@@ -211,7 +211,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   fromLocal(entry: Forward, topic: string, payload: Buffer, retained: boolean): void {
     if (!this.#running || !payload.length) return;
     const now = this.ctx.clock.now();
-    if (this.localEcho.take(topic, payload, now.getTime())) {
+    if (this.localEcho.take(topic, payload, this.ctx.clock.elapsed())) {
       this.counts.looped++;
       return;
     }
@@ -256,7 +256,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   #pump(): void {
     const outbox = this.outbox!;
     if (!this.#running || !this.ready) return;
-    const now = this.ctx.clock.now().getTime();
+    const now = this.ctx.clock.elapsed();
     if (this.#failed) {
       if (this.#inflight.size) return; // the last one to settle kicks again
       if (now < this.#retryAt) return this.#schedule(this.#retryAt - now);
@@ -309,7 +309,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
     if (!this.#running) return;
     const { min, max } = this.config.retry;
     this.#backoff = this.#backoff ? Math.min(max, this.#backoff * 2) : min;
-    this.#retryAt = this.ctx.clock.now().getTime() + this.#backoff;
+    this.#retryAt = this.ctx.clock.elapsed() + this.#backoff;
     this.#failed = true;
     this.setError(`delivery failed (retrying in ${this.#backoff} ms): ${err.message}`);
     this.afterDelivery(err);

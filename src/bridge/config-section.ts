@@ -4,7 +4,7 @@
  * and the agent, carry on without it.
  */
 import type { Scalar } from 'yaml';
-import { keyPositionOf, positionOf, type Located, type Problem } from '../config/yaml-source.js';
+import { keyPositionOf, positionOf, type Located, type Problem } from '../yaml/config-file.js';
 import { validateBridges } from './validate.js';
 import type { BridgeConfig } from './schema.js';
 

@@ -143,7 +143,7 @@ export class MqttBridge<C extends BridgeConfig = MqttBridgeConfig> extends Bridg
     const remote = this.remote!;
     await Promise.all(
       rows.map((r) => {
-        if (remote.protocolVersion === 4) this.remoteEcho.add(r.topic, r.payload, this.ctx.clock.now().getTime());
+        if (remote.protocolVersion === 4) this.remoteEcho.add(r.topic, r.payload, this.ctx.clock.elapsed());
         return remote.publish(r.topic, r.payload, { qos: r.qos, retain: r.retain });
       }),
     );
@@ -158,7 +158,7 @@ export class MqttBridge<C extends BridgeConfig = MqttBridgeConfig> extends Bridg
   }
 
   #fromRemote(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    const now = this.ctx.clock.now().getTime();
+    const now = this.ctx.clock.elapsed();
     if (this.remote?.protocolVersion === 4 && this.remoteEcho.take(topic, payload, now)) {
       this.counts.looped++;
       return;

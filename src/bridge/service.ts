@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import { topicsFor, type Topics } from '../core/topics.js';
 import type { MqttLink } from '../mqtt/link.js';
-import { systemClock, type Clock } from '../rules/clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { AdafruitIoBridge } from './adafruit-io.js';
 import { AwsIotBridge } from './aws-iot.js';
 import { AzureIotHubBridge } from './azure-iot-hub.js';

@@ -7,8 +7,8 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
-import { didYouMean } from '../schemes/suggest.js';
-import type { Problem } from '../config/yaml-source.js';
+import { didYouMean } from '../core/suggest.js';
+import type { Problem } from '../yaml/config-file.js';
 import { BRIDGE_ID, BRIDGE_TYPES, bridgeSchemas, type BridgeConfig, type BridgeType } from './schema.js';
 
 type Path = (string | number)[];

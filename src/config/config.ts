@@ -7,11 +7,11 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { hideCredentials } from '../core/redact.js';
+import { hideCredentials, redactValues } from '../core/redact.js';
 
 export { hideCredentials };
-import { didYouMean } from '../schemes/suggest.js';
-import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatProblem, ConfigError, type Located, type Problem } from './yaml-source.js';
+import { didYouMean } from '../core/suggest.js';
+import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatConfigProblem, ConfigError, type Located, type Problem } from '../yaml/config-file.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
 import type { BridgeConfig } from '../bridge/schema.js';
 import { historySchema } from '../history/schema.js';
@@ -86,7 +86,8 @@ const mqttSchema = z
     ca: text(z.string()).optional(),
     cert: text(z.string()).optional(),
     key: text(z.string()).optional(),
-    keepalive: digits(z.number().int().positive()).default(30),
+    // MQTT carries the keep-alive in 16 bits: 65535 s is the most a broker can be told.
+    keepalive: digits(z.number().int().positive().max(65_535)).default(30),
   })
   .strict();
 const brokerSchema = z
@@ -159,6 +160,8 @@ export interface Config extends Omit<FileConfig, 'node' | 'bridges'> {
   bridges: BridgeConfig[];
   /** Problems that left a bridge out (FILE:LINE:COL each); the agent reports them and runs without it. */
   bridgeProblems?: Problem[];
+  /** Every value that came from `!secret` or `${VAR}`: logs and `$error` never show them. */
+  sensitive?: string[];
   /** Directory relative paths in the file are resolved against. */
   dir: string;
   /** The config file read, if any. */
@@ -173,6 +176,20 @@ export interface Overrides {
   mqtt?: string;
   node?: string;
   logLevel?: string;
+}
+
+/**
+ * A problem about a value that came from `!secret` or `${VAR}` says what is wrong with it, never
+ * the value: the part after ", got" is dropped at that value's place, and the value itself is
+ * hidden wherever else a message quotes it.
+ */
+function hideSensitive(p: Problem, source: Located | undefined): Problem {
+  if (!source || source.sensitive.values.length === 0) return p;
+  let message = p.message;
+  if (p.file === source.file && source.sensitive.at.has(`${p.line}:${p.col}`)) {
+    message = message.replace(/, got [\s\S]*$/, ', got a value from secrets.yaml or the environment (not shown)');
+  }
+  return { ...p, message: redactValues(message, source.sensitive.values) };
 }
 
 /** `hostname`, lower-cased, with anything outside [a-z0-9-] turned into '-'. */
@@ -207,9 +224,12 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
     }
   }
   const bridges = checkBridgeSection(source, (raw as { bridges?: unknown } | null)?.bridges, dir, fileProblems);
+  // Past this point every problem may be logged or sent on $error: none may quote a secret.
+  bridges.rest = bridges.rest.map((p) => hideSensitive(p, source));
+  bridges.problems = bridges.problems.map((p) => hideSensitive(p, source));
   const fatal = bridges.rest.length > 0 || !parsed.success;
   // When the config is unusable anyway, the bridges' problems are shown with the rest.
-  const problems = [...bridges.rest, ...(fatal ? bridges.problems : [])].sort((a, b) => a.line - b.line || a.col - b.col).map(formatProblem);
+  const problems = [...bridges.rest, ...(fatal ? bridges.problems : [])].sort((a, b) => a.line - b.line || a.col - b.col).map(formatConfigProblem);
   const fromEnv = envLayer(env, cwd, problems);
   const fromFlags = flagLayer(overrides, cwd, problems);
   if (problems.length || !parsed.success) throw new ConfigError(problems);
@@ -222,6 +242,7 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
     node: { id: cfg.node.id ?? defaultNodeId() },
     bridges: bridges.bridges,
     bridgeProblems: bridges.problems,
+    sensitive: source?.sensitive.values ?? [],
     dir,
     file,
   };

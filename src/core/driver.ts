@@ -5,8 +5,10 @@
 import type { z } from 'zod';
 import type { Logger } from 'pino';
 import type { Hardware } from '../hardware/types.js';
+import type { SimModel } from '../hardware/sim/board.js';
+import type { DriverChip } from '../hardware/catalog.js';
 
-/** A reading or an output state: the driver's fields (snake_case, CONTRACT §4 units). */
+/** A reading or an output state: the driver's fields (snake_case, in the units README "Topics" fixes). */
 export type Reading = Record<string, number | string | boolean | null>;
 
 export interface FieldDef {
@@ -30,7 +32,11 @@ export interface CommonOptions {
 /** Small numbers a driver keeps across restarts (a pulse counter's total), stored in the state file. */
 export interface Persist {
   get(key: string): number | undefined;
-  set(key: string, value: number): void;
+  /**
+   * Keeps `value` across restarts; resolves once it is on disk (rejects when it cannot be
+   * written), so a driver can hold back a reading until the number it shows is safe.
+   */
+  set(key: string, value: number): Promise<void>;
 }
 
 /** The latest states of the node's schemes, for drivers that show other schemes' values (displays). */
@@ -96,6 +102,21 @@ export class CommandError extends Error {
   override readonly name = 'CommandError';
 }
 
+/**
+ * Runs the part of `apply` that only works out what a payload asks for (rendering templates,
+ * building headers or arguments), before the device is touched. Whatever it throws is that
+ * command's fault, so it becomes a {@link CommandError}: reported on `$error`, the scheme stays
+ * online and its backoff does not grow.
+ */
+export function fromPayload<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CommandError) throw err;
+    throw new CommandError(`the command cannot be sent: ${(err as Error).message}`);
+  }
+}
+
 interface DriverDefBase<S extends z.ZodObject> {
   name: string;
   description: string;
@@ -107,12 +128,27 @@ interface DriverDefBase<S extends z.ZodObject> {
   /** A complete, valid scheme entry for the docs and fixtures. */
   example: Record<string, unknown>;
   /**
+   * A scheme file under schemes/ that uses the driver and runs under `hardware: sim`, relative to
+   * the package root (e.g. `schemes/kitchen-climate.yaml`). Every driver that talks to a bus has one.
+   */
+  exampleFile?: string;
+  /**
    * For chips several schemes may use at once (an expander's pins, an ADC's inputs): schemes of
    * drivers with the same `chip` may sit on one address, each claiming the `channels` it uses
    * (named as a person would: "pin 4", "input A0"), which `option` selects.
    * Without it a scheme owns its whole address.
    */
   shares?: { chip: string; option: string; channels(options: Record<string, unknown>): string[] };
+  /**
+   * The register-level model that answers for the device under `hardware: sim` (src/hardware/sim,
+   * chip models in sim/chips). Every driver that talks to a bus has one.
+   */
+  sim?: SimModel;
+  /**
+   * The parts this driver reads and the I2C addresses they answer at: `hanode scan` names them as
+   * likely at those addresses and `scan --write` drafts a scheme of this driver for them.
+   */
+  chips?: readonly DriverChip[];
 }
 
 export interface InputDriverDef<S extends z.ZodObject = z.ZodObject> extends DriverDefBase<S> {

@@ -1,18 +1,36 @@
 import { pino, type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
+import { redactValues } from './redact.js';
 
 export type LogLevel = Level | 'silent';
 
 /** JSON lines under systemd or a pipe; coloured single lines in a terminal. */
-export function createLogger(level: LogLevel = 'info', opts: { pretty?: boolean; stderr?: boolean } = {}): Logger {
+export function createLogger(level: LogLevel = 'info', opts: { pretty?: boolean; stderr?: boolean; sensitive?: readonly string[] } = {}): Logger {
   const out = opts.stderr ? process.stderr : process.stdout;
   const usePretty = opts.pretty ?? Boolean(out.isTTY);
-  if (!usePretty) return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, pino.destination({ fd: opts.stderr ? 2 : 1, sync: true }));
+  const hooks = hidingHooks(opts.sensitive ?? []);
+  if (!usePretty) return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, hooks }, pino.destination({ fd: opts.stderr ? 2 : 1, sync: true }));
   return pino(
-    { level, base: undefined },
+    { level, base: undefined, hooks },
     pretty({ sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', destination: opts.stderr ? 2 : 1 }),
   );
 }
 
 /** A logger that drops everything, for tests and library use. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/** pino hooks that hide `sensitive` values (from `!secret` and `${VAR}`) in every message and error text. */
+export function hidingHooks(sensitive: readonly string[]): { logMethod?: (this: Logger, args: unknown[], method: (...a: unknown[]) => void) => void } {
+  if (sensitive.length === 0) return {};
+  const hide = (a: unknown): unknown => {
+    if (typeof a === 'string') return redactValues(a, sensitive);
+    if (a instanceof Error) return { message: redactValues(a.message, sensitive), name: a.name };
+    if (a && typeof a === 'object' && 'err' in a && (a as { err: unknown }).err instanceof Error) return { ...a, err: hide((a as { err: Error }).err) };
+    return a;
+  };
+  return {
+    logMethod(args, method) {
+      method.apply(this, args.map(hide));
+    },
+  };
+}

@@ -9,21 +9,13 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
+import { ADS1115_GAINS, ADS1115_INPUTS, ADS1115_RATES, type Ads1115Input } from '../hardware/datasheets/ads1115.js';
+import { attachAds1115 } from '../hardware/sim/chips/ads1115.js';
 
 const REG = { conversion: 0x00, config: 0x01 } as const; // address pointer register, 9.6.1
 const OS = 0x8000;
 const MODE_SINGLE_SHOT = 0x0100;
 const COMP_QUE_DISABLE = 0x0003; // comparator off, ALERT/RDY high-impedance (9.6.3)
-
-/** MUX[2:0] (9.6.3): the four pairs, then each input against GND. */
-export const ADS1115_INPUTS = { 'A0-A1': 0, 'A0-A3': 1, 'A1-A3': 2, 'A2-A3': 3, A0: 4, A1: 5, A2: 6, A3: 7 } as const;
-/** PGA[2:0] by full-scale range in volts (9.3.3, 9.6.3). */
-export const ADS1115_GAINS = { 6.144: 0, 4.096: 1, 2.048: 2, 1.024: 3, 0.512: 4, 0.256: 5 } as const;
-/** DR[2:0] by samples per second (9.6.3). */
-export const ADS1115_RATES = { 8: 0, 16: 1, 32: 2, 64: 3, 128: 4, 250: 5, 475: 6, 860: 7 } as const;
-
-/** An input against GND (`A0`…`A3`) or one of the four differential pairs. */
-export type Ads1115Input = keyof typeof ADS1115_INPUTS;
 
 /** The config word that starts one single-shot conversion (9.6.3). */
 export function ads1115Config(input: Ads1115Input, fullScale: number, rate: number): number {
@@ -78,6 +70,9 @@ export const ads1115 = defineInput({
     { name: 'raw', type: 'integer', description: 'Conversion result, -32768 to 32767' },
   ],
   example: { id: 'battery-voltage', driver: 'ads1115', bus: 1, address: 0x48, input: 'A0', gain: 4.096, data_rate: 128, interval: '10s' },
+  exampleFile: 'schemes/battery-voltage.yaml',
+  sim: attachAds1115,
+  chips: [{ chip: 'ADS1115', addresses: [0x48, 0x49, 0x4a, 0x4b], note: '16-bit ADC', generic: true }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

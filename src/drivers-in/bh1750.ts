@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
+import { attachBh1750 } from '../hardware/sim/chips/bh1750.js';
 
 const POWER_ON = 0x01;
 /** Measurement instructions (p.5): continuous 0x1_, one time 0x2_; the low nibble picks the resolution. */
@@ -66,6 +67,9 @@ export const bh1750 = defineInput({
   }),
   fields: [{ name: 'illuminance', type: 'number', unit: 'lx', description: 'Illuminance', deviceClass: 'illuminance' }],
   example: { id: 'garden-light', driver: 'bh1750', bus: 1, address: 0x23, mode: 'one-time', resolution: 'high', interval: '1m' },
+  exampleFile: 'schemes/hall-light-level.yaml',
+  sim: attachBh1750,
+  chips: [{ chip: 'BH1750', addresses: [0x23, 0x5c], note: 'light sensor' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -5,6 +5,7 @@
  */
 import { defineInput } from '../core/driver.js';
 import { BMP280, bmx280Sensor, bmx280Fields, bmx280Schema } from './bmx280.js';
+import { attachBmp280 } from '../hardware/sim/chips/bmp280.js';
 
 /** `driver: bmp280`: publishes temperature (°C) and pressure (hPa). */
 export const bmp280 = defineInput({
@@ -15,6 +16,9 @@ export const bmp280 = defineInput({
   schema: bmx280Schema,
   fields: [bmx280Fields.temperature, bmx280Fields.pressure],
   example: { id: 'hall-pressure', driver: 'bmp280', bus: 1, address: 0x76, interval: '1m' },
+  exampleFile: 'schemes/hall-pressure.yaml',
+  sim: attachBmp280,
+  chips: [{ chip: 'BMP280', addresses: [0x76, 0x77], note: 'temperature, pressure' }],
   polled: true,
   create: (options, ctx) => bmx280Sensor(BMP280, options, ctx),
 });

@@ -22,7 +22,7 @@ import {
   parseCalibration,
   parseRawTP,
   parseTPCalibration,
-} from './bme280-compensation.js';
+} from '../hardware/datasheets/bme280-compensation.js';
 
 const REG = { id: 0xd0, reset: 0xe0, ctrlHum: 0xf2, status: 0xf3, ctrlMeas: 0xf4, config: 0xf5, data: 0xf7 } as const;
 const RESET_WORD = 0xb6; // 5.4.2 (4.3.2)

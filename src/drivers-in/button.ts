@@ -11,8 +11,10 @@
  */
 import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
-import type { GpioLine, Level } from '../hardware/types.js';
+import type { Level } from '../hardware/types.js';
+import { DebouncedInput } from './debounced-input.js';
 import { duration, pin } from '../schemes/pieces.js';
+import { attachGpioInput } from '../hardware/sim/models.js';
 
 export const button = defineInput({
   name: 'button',
@@ -35,11 +37,10 @@ export const button = defineInput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON while pressed (after invert)' }],
   example: { id: 'hall-button', driver: 'button', pin: 17, pull: 'up', invert: true, long_press: '1s', double_press: '400ms' },
+  exampleFile: 'schemes/doorbell.yaml',
+  sim: attachGpioInput,
   polled: false,
   create(options, ctx) {
-    let line: GpioLine | undefined;
-    let unwatch: (() => void) | undefined;
-    let debounceTimer: NodeJS.Timeout | undefined;
     let holdTimer: NodeJS.Timeout | undefined;
     let windowTimer: NodeJS.Timeout | undefined;
     let pressed: boolean | undefined;
@@ -75,55 +76,37 @@ export const button = defineInput({
       }, options.double_press);
     };
 
-    const settle = async () => {
-      const current = line;
-      if (!current) return;
-      try {
-        // The level that held is the one that counts, not the edge that started the wait.
-        const now = isPressed(await current.read());
-        if (line !== current || now === pressed) return;
+    const input = new DebouncedInput(ctx.hardware.gpio, {
+      driver: 'button',
+      pin: options.pin,
+      debounce: options.debounce,
+      settled(level) {
+        const now = isPressed(level);
+        if (now === pressed) return;
         pressed = now;
         ctx.emit({ state: now ? 'ON' : 'OFF' });
         if (now) down();
         else up();
-      } catch (err) {
-        if (line === current) ctx.fail(err as Error);
-      }
-    };
-
-    const stop = async () => {
-      for (const t of [debounceTimer, holdTimer, windowTimer]) clearTimeout(t);
-      unwatch?.();
-      unwatch = undefined;
-      const l = line;
-      line = undefined;
-      pressed = undefined;
-      waiting = false;
-      await l?.close();
-    };
+      },
+      fail: (err) => ctx.fail(err),
+    });
 
     return {
       async start() {
-        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
-        unwatch = line.watch(() => {
-          clearTimeout(debounceTimer);
-          debounceTimer = setTimeout(settle, options.debounce);
-        });
-        try {
-          pressed = isPressed(await line.read());
-        } catch (err) {
-          await stop();
-          throw err;
-        }
+        pressed = isPressed(await input.open());
         // Held already at start: we did not see it begin, so its release is no gesture.
         handled = pressed;
         ctx.emit({ state: pressed ? 'ON' : 'OFF' });
       },
       async read() {
-        if (!line) throw new Error('button not started');
-        return { state: isPressed(await line.read()) ? 'ON' : 'OFF' };
+        return { state: isPressed(await input.read()) ? 'ON' : 'OFF' };
       },
-      stop,
+      async stop() {
+        for (const t of [holdTimer, windowTimer]) clearTimeout(t);
+        pressed = undefined;
+        waiting = false;
+        await input.close();
+      },
     };
   },
 });

@@ -23,7 +23,7 @@ function convert(text: string, parse: 'number' | 'text', what: string): number |
   return n;
 }
 
-export const commandIn = defineInput({
+export const commandInput = defineInput({
   name: 'command',
   direction: 'input',
   description: 'Runs an allow-listed program (argv array, never a shell) and publishes its output: one number or text as `field`, the named groups of `pattern`, or JSON `fields`.',

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import { polled } from '../schemes/pieces.js';
 import { parseTemperatureAttribute, parseW1Slave } from './w1-therm.js';
+import { attachDs18b20 } from '../hardware/sim/chips/ds18b20.js';
 
 /** Family code 28 is the DS18B20 (datasheet "64-bit lasered ROM code"). */
 const FAMILY = '28-';
@@ -27,6 +28,8 @@ export const ds18b20 = defineInput({
   }),
   fields: [{ name: 'temperature', type: 'number', unit: '°C', description: 'Temperature (0.0625 °C steps)', deviceClass: 'temperature' }],
   example: { id: 'tank-temp', driver: 'ds18b20', sensor_id: '28-0316a2795aff', interval: '30s' },
+  exampleFile: 'schemes/water-tank.yaml',
+  sim: attachDs18b20,
   polled: true,
   create(options, ctx) {
     let sensorId: string | undefined;

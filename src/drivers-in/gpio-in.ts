@@ -5,8 +5,10 @@
  */
 import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
-import type { GpioLine, Level } from '../hardware/types.js';
+import type { Level } from '../hardware/types.js';
+import { DebouncedInput } from './debounced-input.js';
 import { duration, pin } from '../schemes/pieces.js';
+import { attachGpioInput } from '../hardware/sim/models.js';
 
 export const gpioIn = defineInput({
   name: 'gpio-in',
@@ -28,62 +30,38 @@ export const gpioIn = defineInput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (after invert)' }],
   example: { id: 'door', driver: 'gpio-in', pin: 17, pull: 'up', invert: true, debounce: '50ms' },
+  exampleFile: 'schemes/hall-motion.yaml',
+  sim: attachGpioInput,
   polled: false,
   create(options, ctx) {
-    let line: GpioLine | undefined;
-    let unwatch: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
     let last: 'ON' | 'OFF' | undefined;
     const toState = (level: Level): 'ON' | 'OFF' => ((level === 1) !== options.invert ? 'ON' : 'OFF');
-
-    const settle = async () => {
-      timer = undefined;
-      const current = line;
-      if (!current) return;
-      try {
-        // Read again instead of trusting the edge: the level that held is the one that counts.
-        const state = toState(await current.read());
-        if (line === current && state !== last) {
-          last = state;
-          ctx.emit({ state });
-        }
-      } catch (err) {
-        if (line === current) ctx.fail(err as Error);
-      }
-    };
-
-    const stop = async () => {
-      clearTimeout(timer);
-      timer = undefined;
-      unwatch?.();
-      unwatch = undefined;
-      const l = line;
-      line = undefined;
-      last = undefined;
-      await l?.close();
-    };
+    const input = new DebouncedInput(ctx.hardware.gpio, {
+      driver: 'gpio-in',
+      pin: options.pin,
+      debounce: options.debounce,
+      settled(level) {
+        const state = toState(level);
+        if (state === last) return;
+        last = state;
+        ctx.emit({ state });
+      },
+      fail: (err) => ctx.fail(err),
+    });
 
     return {
       async start() {
-        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
-        unwatch = line.watch(() => {
-          clearTimeout(timer);
-          timer = setTimeout(settle, options.debounce);
-        });
-        try {
-          last = toState(await line.read());
-        } catch (err) {
-          await stop();
-          throw err;
-        }
+        last = toState(await input.open());
         ctx.emit({ state: last });
       },
       async read() {
-        if (!line) throw new Error('gpio-in not started');
-        last = toState(await line.read());
+        last = toState(await input.read());
         return { state: last };
       },
-      stop,
+      async stop() {
+        last = undefined;
+        await input.close();
+      },
     };
   },
 });

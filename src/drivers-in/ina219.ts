@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
+import { attachIna219 } from '../hardware/sim/chips/ina219.js';
 
 const REG = { config: 0x00, shunt: 0x01, bus: 0x02, power: 0x03, current: 0x04, calibration: 0x05 } as const;
 /** Shunt full-scale ranges of PG = /1, /2, /4, /8 (configuration register 00h). */
@@ -77,6 +78,9 @@ export const ina219 = defineInput({
     { name: 'shunt_voltage', type: 'number', unit: 'V', description: 'Voltage across the shunt', deviceClass: 'voltage' },
   ],
   example: { id: 'solar-panel', driver: 'ina219', bus: 1, address: 0x40, shunt_ohms: 0.1, max_current: 3.2, interval: '10s' },
+  exampleFile: 'schemes/solar-power.yaml',
+  sim: attachIna219,
+  chips: [{ chip: 'INA219', addresses: [0x40, 0x41, 0x42, 0x43, 0x44, 0x45], note: 'current, voltage, power' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -8,7 +8,7 @@ import { system } from './system.js';
 import { button } from './button.js';
 import { pulseCounter } from './pulse-counter.js';
 import { httpJson } from './http-json.js';
-import { commandIn } from './command.js';
+import { commandInput } from './command.js';
 import { bmp280 } from './bmp280.js';
 import { sht3x } from './sht3x.js';
 import { bh1750 } from './bh1750.js';
@@ -17,4 +17,4 @@ import { mcp9808 } from './mcp9808.js';
 import { ina219 } from './ina219.js';
 import { pcf8574In } from './pcf8574-in.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandIn, bmp280, sht3x, bh1750, ads1115, mcp9808, ina219, 'pcf8574-in': pcf8574In } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandInput, bmp280, sht3x, bh1750, ads1115, mcp9808, ina219, 'pcf8574-in': pcf8574In } satisfies Record<string, InputDriverDef<any>>;

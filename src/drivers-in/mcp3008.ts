@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { SpiDevice } from '../hardware/types.js';
 import { polled, spiDevice } from '../schemes/pieces.js';
+import { attachMcp3008 } from '../hardware/sim/chips/mcp3008.js';
 
 /** Datasheet 1.0 "AC characteristics": fCLK is at most 3.6 MHz at VDD = 5 V (1.35 MHz at 2.7 V). */
 const MAX_SPEED_HZ = 3_600_000;
@@ -41,6 +42,8 @@ export const mcp3008 = defineInput({
     { name: 'voltage', type: 'number', unit: 'V', description: 'Input voltage, raw × vref / 1024', deviceClass: 'voltage' },
   ],
   example: { id: 'soil-moisture', driver: 'mcp3008', bus: 0, device: 0, channel: 0, vref: 3.3, interval: '5s' },
+  exampleFile: 'schemes/soil-moisture.yaml',
+  sim: attachMcp3008,
   polled: true,
   create(options, ctx) {
     let spi: SpiDevice | undefined;

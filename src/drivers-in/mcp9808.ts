@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
+import { attachMcp9808 } from '../hardware/sim/chips/mcp9808.js';
 
 const REG = { config: 0x01, ambient: 0x05, manufacturer: 0x06, device: 0x07, resolution: 0x08 } as const;
 const MANUFACTURER_ID = 0x0054; // register 0x06
@@ -44,6 +45,9 @@ export const mcp9808 = defineInput({
   }),
   fields: [{ name: 'temperature', type: 'number', unit: '°C', description: 'Temperature', deviceClass: 'temperature' }],
   example: { id: 'server-room-temp', driver: 'mcp9808', bus: 1, address: 0x18, resolution: 0.0625, interval: '30s' },
+  exampleFile: 'schemes/fridge-temperature.yaml',
+  sim: attachMcp9808,
+  chips: [{ chip: 'MCP9808', addresses: [0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f], note: 'temperature' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

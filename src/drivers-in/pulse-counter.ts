@@ -10,8 +10,10 @@
  */
 import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
-import type { GpioLine, Level } from '../hardware/types.js';
+import type { Level } from '../hardware/types.js';
+import { DebouncedInput } from './debounced-input.js';
 import { duration, pin, polled } from '../schemes/pieces.js';
+import { attachPulseInput } from '../hardware/sim/models.js';
 
 /** Rounds away binary noise such as 3 × 0.1 = 0.30000000000000004 without losing real digits. */
 const tidy = (n: number) => Number(n.toPrecision(12));
@@ -40,83 +42,68 @@ export const pulseCounter = defineInput({
     { name: 'total', type: 'number', description: 'offset + every pulse counted × multiplier; survives restarts' },
   ],
   example: { id: 'water-meter', driver: 'pulse-counter', pin: 22, pull: 'up', edge: 'falling', debounce: '20ms', multiplier: 0.5, interval: '60s' },
+  exampleFile: 'schemes/water-meter.yaml',
+  sim: attachPulseInput,
   polled: true,
   create(options, ctx) {
-    let line: GpioLine | undefined;
-    let unwatch: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
+    let started = false;
     let level: Level | undefined;
     let pulses = ctx.persist.get('pulses') ?? 0;
     let stored = pulses;
-    let storedAt = 0;
     let counted = pulses; // pulses at the previous reading
     let readAt = 0;
 
     // Only called for a real change of the settled level, so the new level says which edge it was.
     const counts = (to: Level) => options.edge === 'both' || (options.edge === 'rising') === (to === 1);
 
-    const settle = async () => {
-      timer = undefined;
-      const current = line;
-      if (!current) return;
-      try {
-        const now = await current.read();
-        if (line !== current || now === level) return;
+    const input = new DebouncedInput(ctx.hardware.gpio, {
+      driver: 'pulse-counter',
+      pin: options.pin,
+      debounce: options.debounce,
+      settled(now) {
+        if (now === level) return;
         if (level !== undefined && counts(now)) pulses++;
         level = now;
-      } catch (err) {
-        if (line === current) ctx.fail(err as Error);
-      }
-    };
+      },
+      fail: (err) => ctx.fail(err),
+    });
 
-    const save = () => {
-      if (pulses === stored) return;
-      ctx.persist.set('pulses', pulses);
-      stored = pulses;
-      storedAt = Date.now();
+    /** Writes the count that a reading is about to show; the reading waits for it. */
+    const save = async (upTo: number) => {
+      if (upTo <= stored) return;
+      await ctx.persist.set('pulses', upTo);
+      stored = Math.max(stored, upTo);
     };
 
     return {
       async start() {
-        line = await ctx.hardware.gpio.open(options.pin, { direction: 'in', edge: 'both' });
-        unwatch = line.watch(() => {
-          clearTimeout(timer);
-          timer = setTimeout(settle, options.debounce);
-        });
-        level = await line.read().catch(async (err) => {
-          unwatch?.();
-          await line?.close();
-          line = undefined;
-          throw err;
-        });
+        level = await input.open();
+        started = true;
         readAt = Date.now();
-        storedAt = readAt;
       },
       async read() {
-        if (!line) throw new Error('pulse-counter not started');
+        if (!started) throw new Error('pulse-counter not started');
         const now = Date.now();
-        const count = pulses - counted;
+        const total = pulses;
+        const count = total - counted;
         const elapsed = now - readAt;
-        counted = pulses;
+        counted = total;
         readAt = now;
-        // The state file is written at most once per interval, not on every pulse or request.
-        if (now - storedAt >= options.interval) save();
+        // The total a reading shows is on disk before the reading goes out, so after a power cut
+        // the meter resumes from at least that: a total never goes backwards (Home Assistant
+        // would take a drop for a meter reset). One write per reading, none per pulse.
+        await save(total);
         return {
           count,
           rate_per_min: elapsed > 0 ? tidy((count * options.multiplier * 60_000) / elapsed) : 0,
-          total: tidy(options.offset + pulses * options.multiplier),
+          total: tidy(options.offset + total * options.multiplier),
         };
       },
       async stop() {
-        clearTimeout(timer);
-        timer = undefined;
-        unwatch?.();
-        unwatch = undefined;
-        const l = line;
-        line = undefined;
-        // Pulses since the last write would be lost otherwise.
-        save();
-        await l?.close();
+        started = false;
+        // Pulses since the last reading would be lost otherwise.
+        await save(pulses).catch((err) => ctx.log.warn(`pulse-counter: could not keep the count: ${(err as Error).message}`));
+        await input.close();
       },
     };
   },

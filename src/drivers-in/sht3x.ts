@@ -10,7 +10,8 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
-import { crc8Sensirion } from './crc8.js';
+import { crc8Sensirion } from '../hardware/datasheets/crc8.js';
+import { attachSht3x } from '../hardware/sim/chips/sht3x.js';
 
 /**
  * Single-shot commands with clock stretching disabled (4.3, table 9), and the maximum measurement
@@ -72,6 +73,9 @@ export const sht3x = defineInput({
     { name: 'humidity', type: 'number', unit: '%RH', description: 'Relative humidity', deviceClass: 'humidity' },
   ],
   example: { id: 'bedroom-climate', driver: 'sht3x', bus: 1, address: 0x44, repeatability: 'high', interval: '30s' },
+  exampleFile: 'schemes/bathroom-humidity.yaml',
+  sim: attachSht3x,
+  chips: [{ chip: 'SHT3x', addresses: [0x44, 0x45], note: 'temperature, humidity' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

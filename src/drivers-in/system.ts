@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import { polled } from '../schemes/pieces.js';
+import { attachSystem } from '../hardware/sim/models.js';
 
 export const system = defineInput({
   name: 'system',
@@ -17,6 +18,8 @@ export const system = defineInput({
     { name: 'uptime', type: 'integer', unit: 's', description: 'Seconds since boot', deviceClass: 'duration' },
   ],
   example: { id: 'pi-health', driver: 'system', interval: '60s' },
+  exampleFile: 'schemes/pi-health.yaml',
+  sim: attachSystem,
   polled: true,
   create(_options, ctx) {
     return {

@@ -2,25 +2,7 @@
  * Reading the Linux w1-therm output of a DS18B20: pure functions, shared by the driver and the
  * sim (which writes the same text). Datasheet sections are those of the Maxim DS18B20 datasheet.
  */
-
-/**
- * Dallas/Maxim 1-wire CRC-8 (DS18B20 datasheet "CRC generation": x^8 + x^5 + x^4 + 1, i.e. poly
- * 0x31, shifted LSB first, so the reflected 0x8C is applied). Over the 8 scratchpad bytes it must
- * equal byte 8; over all 9 bytes it is 0.
- */
-export function crc8(bytes: ArrayLike<number>): number {
-  let crc = 0;
-  for (let i = 0; i < bytes.length; i++) {
-    let byte = bytes[i]!;
-    for (let bit = 0; bit < 8; bit++) {
-      const mix = (crc ^ byte) & 1;
-      crc >>= 1;
-      if (mix) crc ^= 0x8c;
-      byte >>= 1;
-    }
-  }
-  return crc;
-}
+import { crc8Dallas } from '../hardware/datasheets/crc8.js';
 
 /** The power-on reset value of the temperature register (datasheet table 1: +85 °C). */
 export const POWER_ON_MILLIDEGREES = 85000;
@@ -48,7 +30,7 @@ export function parseW1Slave(text: string): number {
   if (!head || !tail) throw new W1ReadError(`unreadable w1_slave text: ${JSON.stringify(text.slice(0, 120))}`);
   if (head[3]!.toUpperCase() !== 'YES') throw new W1ReadError('CRC check failed (the kernel reported crc NO)');
   const bytes = head[1]!.trim().split(' ').map((b) => Number.parseInt(b, 16));
-  const computed = crc8(bytes.slice(0, 8));
+  const computed = crc8Dallas(bytes.slice(0, 8));
   if (computed !== bytes[8]) {
     throw new W1ReadError(`CRC check failed (scratchpad crc ${hex(bytes[8]!)}, computed ${hex(computed)})`);
   }

@@ -53,7 +53,7 @@ function run(file: string, args: string[], o: { timeout: number; cwd?: string; e
 }
 
 /** The `command` output driver: an allow-listed program with typed argv slots, never a shell. */
-export const command = defineOutput({
+export const commandOutput = defineOutput({
   name: 'command',
   direction: 'output',
   description:

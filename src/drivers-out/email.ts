@@ -5,7 +5,7 @@
  */
 import nodemailer, { type Transporter } from 'nodemailer';
 import { z } from 'zod';
-import { CommandError, defineOutput } from '../core/driver.js';
+import { CommandError, defineOutput, fromPayload } from '../core/driver.js';
 import { duration } from '../schemes/pieces.js';
 import { Template, firstOf, objectLookup, statesLookup } from './template.js';
 
@@ -89,10 +89,14 @@ export const email = defineOutput({
       },
       async apply(command) {
         if (!transport) throw new Error('email not started');
-        const text = String(command.text ?? command.value ?? command.state);
-        const lookup = firstOf(objectLookup({ ...command, text }), statesLookup(ctx.states));
-        const subject = new Template(typeof command.subject === 'string' ? command.subject : options.subject).render(lookup);
-        const body = new Template(text).render(lookup);
+        const { subject, body } = fromPayload(() => {
+          const text = String(command.text ?? command.value ?? command.state);
+          const lookup = firstOf(objectLookup({ ...command, text }), statesLookup(ctx.states));
+          const subject = new Template(typeof command.subject === 'string' ? command.subject : options.subject).render(lookup);
+          // The subject is a mail header: a line break in it would start a header of the sender's choosing.
+          if (/[\r\n\0]/.test(subject)) throw new CommandError('the command cannot be sent: the subject would hold a line break or NUL; refused');
+          return { subject, body: new Template(text).render(lookup) };
+        });
         try {
           const info = await transport.sendMail({ from: options.from, to: options.to, subject, text: body });
           return { subject, accepted: info.accepted.length };

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import type { GpioLine, Level } from '../hardware/types.js';
 import { duration, levelName, pin } from '../schemes/pieces.js';
+import { attachGpioOutput } from '../hardware/sim/models.js';
 
 type OnOff = 'ON' | 'OFF';
 
@@ -25,6 +26,8 @@ export const gpioOut = defineOutput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
   example: { id: 'kitchen-fan', driver: 'gpio-out', pin: 27, initial: 'OFF', restore: true },
+  exampleFile: 'schemes/kitchen-fan.yaml',
+  sim: attachGpioOutput,
   create(options, ctx) {
     let line: GpioLine | undefined;
     let state: OnOff = options.initial;

@@ -7,18 +7,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import type { I2cBus } from '../hardware/types.js';
+import type { BackpackPins } from '../hardware/datasheets/lcd-backpack.js';
 
-/** Which PCF8574 pin (P0–P7) drives which LCD line. */
-export interface BackpackPins {
-  rs: number;
-  rw: number;
-  e: number;
-  backlight: number;
-  d4: number;
-  d5: number;
-  d6: number;
-  d7: number;
-}
 
 const pinNumber = (n: number, what: string) => z.number().int().min(0).max(7).default(n).describe(`PCF8574 pin driving ${what}`);
 

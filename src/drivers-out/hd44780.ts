@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import { i2cDevice } from '../schemes/pieces.js';
 import { displayCommand, displayFields, displayOptions, textDisplay, type TextPanel } from './display.js';
-import { encodeText } from './hd44780-charset.js';
+import { encodeText } from '../hardware/datasheets/hd44780-charset.js';
 import { backpackPins, Hd44780Link, LCD, type LcdByte } from './hd44780-link.js';
+import { attachHd44780 } from '../hardware/sim/chips/hd44780.js';
 
 /**
  * DDRAM address of the first character of each row. In two-line mode line 1 starts at 0x00 and
@@ -38,6 +39,12 @@ export const hd44780 = defineOutput({
   command: displayCommand({ backlight: z.boolean().optional().describe('Backlight on or off') }),
   fields: [...displayFields, { name: 'backlight', type: 'boolean', description: 'Whether the backlight is on (it is dark while the display is OFF)' }],
   example: { id: 'hall-lcd', driver: 'hd44780', address: 0x27, columns: 20, rows: 4, lines: ['Kitchen {{kitchen-climate.temperature}} °C'] },
+  exampleFile: 'schemes/hall-lcd.yaml',
+  sim: attachHd44780,
+  chips: [
+    { chip: 'PCF8574 LCD backpack', addresses: [0x27], note: 'HD44780 character LCD' },
+    { chip: 'PCF8574A LCD backpack', addresses: [0x3f], note: 'HD44780 character LCD' },
+  ],
   create(options, ctx) {
     const offsets = rowOffsets(options.columns);
     const blank = () => Array.from({ length: options.rows }, () => new Array<number>(options.columns).fill(0x20));

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { CommandError, defineOutput, type Reading } from '../core/driver.js';
+import { CommandError, defineOutput, fromPayload, type Reading } from '../core/driver.js';
 import { duration } from '../schemes/pieces.js';
 import { Template, firstOf, objectLookup, statesLookup, type Lookup } from './template.js';
 
@@ -89,7 +89,13 @@ export const http = defineOutput({
     const request = (command: Record<string, unknown>) => {
       const lookup = firstOf(objectLookup(command), statesLookup(ctx.states));
       const { url, authorization } = splitCredentials(urlTemplate.render(lookup, { encode: encodeURIComponent }));
-      const headers = new Headers(headerTemplates.map(([k, t]) => [k, t.render(lookup)]));
+      const headers = new Headers();
+      for (const [name, template] of headerTemplates) {
+        const value = template.render(lookup);
+        // A line break in a header value would start a header of the sender's choosing.
+        if (/[\r\n\0]/.test(value)) throw new CommandError(`the command cannot be sent: header ${name} would hold a line break or NUL; refused`);
+        headers.set(name, value);
+      }
       if (authorization && !headers.has('authorization')) headers.set('authorization', authorization);
       let body: string | undefined;
       let type = 'application/json';
@@ -106,7 +112,7 @@ export const http = defineOutput({
         return {};
       },
       async apply(command) {
-        const { url, init } = request(command);
+        const { url, init } = fromPayload(() => request(command));
         for (let attempt = 1; ; attempt++) {
           let problem: string;
           let retry = true;

@@ -6,8 +6,8 @@ import { pwm } from './pwm.js';
 import { servo } from './servo.js';
 import { ssd1306 } from './ssd1306.js';
 import { hd44780 } from './hd44780.js';
-import { command } from './command.js';
+import { commandOutput } from './command.js';
 import { http } from './http.js';
 import { email } from './email.js';
 
-export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out, pwm, servo, ssd1306, hd44780, command, http, email } satisfies Record<string, OutputDriverDef<any, any>>;
+export const outputDrivers = { 'gpio-out': gpioOut, 'pcf8574-out': pcf8574Out, pwm, servo, ssd1306, hd44780, command: commandOutput, http, email } satisfies Record<string, OutputDriverDef<any, any>>;

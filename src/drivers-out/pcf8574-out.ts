@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import { duration, i2cDevice, levelName } from '../schemes/pieces.js';
-import { Pcf8574Port } from './pcf8574-port.js';
+import { PCF8574_CHIPS, Pcf8574Port } from './pcf8574-port.js';
+import { attachPcf8574Out } from '../hardware/sim/chips/pcf8574.js';
 
 type OnOff = 'ON' | 'OFF';
 
@@ -34,6 +35,9 @@ export const pcf8574Out = defineOutput({
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
   example: { id: 'garden-pump', driver: 'pcf8574-out', bus: 1, address: 0x20, pin: 3, invert: true, initial: 'OFF' },
+  exampleFile: 'schemes/garden-relays.yaml',
+  sim: attachPcf8574Out,
+  chips: PCF8574_CHIPS,
   create(options, ctx) {
     let port: Pcf8574Port | undefined;
     let state: OnOff = options.initial;

@@ -9,6 +9,15 @@
  * (`Pcf8574Port.of(bus, address).set(pin, 1)`): on this chip a pin latched high is an input.
  */
 import type { I2cBus } from '../hardware/types.js';
+import type { DriverChip } from '../hardware/catalog.js';
+
+const strapped = (base: number) => Array.from({ length: 8 }, (_, a) => base + a);
+
+/** The two expander variants, strapped by A0–A2 to one of eight addresses each. */
+export const PCF8574_CHIPS: readonly DriverChip[] = [
+  { chip: 'PCF8574', addresses: strapped(0x20), note: '8-bit I/O expander', generic: true },
+  { chip: 'PCF8574A', addresses: strapped(0x38), note: '8-bit I/O expander', generic: true },
+];
 
 // Keyed by the bus object, so two hardware backends (two tests, two sims) never share a latch.
 const ports = new WeakMap<I2cBus, Map<number, Pcf8574Port>>();

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { defineOutput, type Reading } from '../core/driver.js';
 import type { PwmChannel } from '../hardware/types.js';
 import { duration } from '../schemes/pieces.js';
+import { attachPwmOutput } from '../hardware/sim/models.js';
 
 const percent = z.number().min(0).max(100);
 
@@ -55,6 +56,8 @@ export const pwm = defineOutput({
     { name: 'brightness', type: 'number', unit: '%', description: 'Brightness 0–100 % (before gamma and invert)' },
   ],
   example: { id: 'desk-lamp', driver: 'pwm', chip: 0, channel: 0, frequency: 1000, gamma: 2.2, restore: true },
+  exampleFile: 'schemes/desk-lamp.yaml',
+  sim: attachPwmOutput,
   create(options, ctx) {
     const periodNs = Math.round(1e9 / options.frequency);
     let channel: PwmChannel | undefined;

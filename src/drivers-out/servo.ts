@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import type { PwmChannel } from '../hardware/types.js';
 import { pwmChannelOptions } from './pwm.js';
+import { attachPwmOutput } from '../hardware/sim/models.js';
 
 const angle = z.number().min(0).max(180);
 const pulse = z.number().int().min(100).max(5000);
@@ -52,6 +53,8 @@ export const servo = defineOutput({
     .refine((c) => c.angle !== undefined || c.value !== undefined, { message: 'expected an angle: a number 0–180 or {"angle": 0–180}' }),
   fields: [{ name: 'angle', type: 'number', unit: '°', description: 'The angle last set (null until the first one)' }],
   example: { id: 'vent-flap', driver: 'servo', chip: 0, channel: 1, min_pulse: 500, max_pulse: 2500, initial: 90, restore: true },
+  exampleFile: 'schemes/vent-flap.yaml',
+  sim: attachPwmOutput,
   create(options, ctx) {
     const periodNs = Math.round(1e9 / options.frequency);
     let channel: PwmChannel | undefined;

@@ -9,6 +9,7 @@ import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice } from '../schemes/pieces.js';
 import { displayCommand, displayFields, displayOptions, textDisplay, type TextPanel } from './display.js';
 import { changedPages, renderFrame, textGrid } from './ssd1306-frame.js';
+import { attachSsd1306 } from '../hardware/sim/chips/ssd1306.js';
 
 /** 8.1.5.2: the control byte after the address. Co=0 then D/C# picks a command or a data stream. */
 const COMMAND_STREAM = 0x00;
@@ -62,6 +63,9 @@ export const ssd1306 = defineOutput({
   command: displayCommand({ contrast: z.number().int().min(0).max(255).optional().describe('Contrast 0–255') }),
   fields: [...displayFields, { name: 'contrast', type: 'integer', description: 'Contrast 0–255' }],
   example: { id: 'hall-display', driver: 'ssd1306', address: 0x3c, height: 64, lines: ['Kitchen', '{{kitchen-climate.temperature}} °C'] },
+  exampleFile: 'schemes/kitchen-display.yaml',
+  sim: attachSsd1306,
+  chips: [{ chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' }],
   create(options, ctx) {
     const geometry = { width: options.width, height: options.height, scale: options.scale };
     const { cols, rows } = textGrid(geometry);

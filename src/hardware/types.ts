@@ -3,6 +3,7 @@
  * `linux` (onoff, i2c-bus, spi-device, sysfs) and `sim` (register-level chip models).
  * Drivers never import a backend; they get these through their context.
  */
+import type { ChipCatalog } from './catalog.js';
 
 export type Level = 0 | 1;
 export type Edge = 'none' | 'rising' | 'falling' | 'both';
@@ -116,6 +117,11 @@ export interface ScanResult {
   system: SystemFacts;
 }
 
+export interface ScanOptions {
+  /** Names the chips likely at each I2C address that answers (`ChipCatalog.of(registry)`). */
+  catalog: ChipCatalog;
+}
+
 export interface Hardware {
   readonly kind: 'linux' | 'sim';
   readonly gpio: Gpio;
@@ -124,7 +130,8 @@ export interface Hardware {
   pwm(chip: number, channel: number): Promise<PwmChannel>;
   readonly oneWire: OneWire;
   readonly system: SystemSource;
-  scan(): Promise<ScanResult>;
+  /** What the OS shows: gpiochips, I2C answers (with the catalog's likely chips), SPI, 1-wire, system. */
+  scan(opts: ScanOptions): Promise<ScanResult>;
   close(): Promise<void>;
 }
 

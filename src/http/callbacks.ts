@@ -17,7 +17,7 @@ import { Bridge, type Forward, type Row } from '../bridge/base.js';
 import { httpSend, safeUrl } from '../bridge/http.js';
 import { webhookBridge, type WebhookBridgeConfig } from '../bridge/schema.js';
 import type { LocalMessage } from '../bridge/template.js';
-import { systemClock } from '../rules/clock.js';
+import { systemClock } from '../core/clock.js';
 import { AtomicJsonFile } from '../state/atomic-file.js';
 import { payloadJson } from './record-json.js';
 

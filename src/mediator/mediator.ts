@@ -8,6 +8,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { parseTopic, type Topics } from '../core/topics.js';
+import { excerpt, MAX_ERROR_CHARS, MAX_PAYLOAD_BYTES, sizeError } from '../core/limits.js';
 import type { Service } from '../core/service.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { parseSetPayload } from '../core/set-payload.js';
@@ -52,6 +53,10 @@ export class Mediator implements Service {
       if (parsed.kind === 'set' || parsed.kind === 'sim') this.ctx.log.info(`${topic}: ignoring a retained command`);
       return;
     }
+    if (parsed.kind === 'set' || parsed.kind === 'request' || parsed.kind === 'sim') {
+      const tooLarge = sizeError(payload.length, MAX_PAYLOAD_BYTES);
+      if (tooLarge) return this.#refuseOversize(topic, parsed, tooLarge);
+    }
     switch (parsed.kind) {
       case 'set':
         return void this.#set(topic, parsed.id, payload);
@@ -90,7 +95,7 @@ export class Mediator implements Service {
         args = value;
         transaction = args.transaction;
       } catch (err) {
-        const error = `invalid request payload: ${(err as Error).message}`;
+        const error = excerpt(`invalid request payload: ${(err as Error).message}`, MAX_ERROR_CHARS);
         this.#reject(topics.request(op), error);
         return void (await reply({ status: 'error', error }));
       }
@@ -99,7 +104,8 @@ export class Mediator implements Service {
       const data = await this.ctx.request(op, args);
       await reply({ status: 'ok', ...(data !== undefined ? { data } : {}) });
     } catch (err) {
-      const error = (err as Error).message;
+      // The reason may quote the request (an unknown id, say): send back only an excerpt.
+      const error = excerpt((err as Error).message, MAX_ERROR_CHARS);
       this.#reject(topics.request(op), error);
       await reply({ status: 'error', error });
     }
@@ -120,6 +126,16 @@ export class Mediator implements Service {
     } catch (err) {
       this.#reject(topic, (err as Error).message);
     }
+  }
+
+  /** An oversized payload is refused before it is parsed; a request still gets its (error) reply. */
+  #refuseOversize(topic: string, parsed: { kind: string; op?: string }, error: string): void {
+    this.#reject(topic, error);
+    if (parsed.kind !== 'request') return;
+    const { link, topics, log } = this.ctx;
+    link
+      .publish(topics.response(parsed.op!), JSON.stringify({ status: 'error', error }), { qos: 1, retain: false })
+      .catch((err) => log.warn(`reply to ${parsed.op} failed: ${err.message}`));
   }
 
   #reject(topic: string, error: string): void {

@@ -21,6 +21,8 @@
 import type { Logger } from 'pino';
 import type { MqttLink } from '../mqtt/link.js';
 import type { Outbox, OutboxMessage } from './outbox.js';
+import { MemoryLane, type Held } from './memory-lane.js';
+import { monotonicNow } from '../core/monotonic.js';
 
 export interface DeliveryOptions {
   outbox: Outbox;
@@ -30,7 +32,15 @@ export interface DeliveryOptions {
   drainRate: number;
   /** Backlog messages in flight at once. */
   window?: number;
+  /** What may wait in memory while the outbox cannot write (default 10,000 readings, 16 MiB). */
+  memory?: { maxMessages: number; maxBytes: number };
+  /** Told once when readings start waiting in memory (with why), and once when they are kept on disk again. */
+  onStorage?: (change: { storage: 'memory'; reason: string } | { storage: 'disk' }) => void;
 }
+
+/** The first retry of a failing disk after this long, doubling up to {@link DISK_RETRY_MAX_MS}. */
+const DISK_RETRY_MS = 5_000;
+const DISK_RETRY_MAX_MS = 60_000;
 
 export interface DeliveryStats {
   backlog: number;
@@ -41,6 +51,12 @@ export interface DeliveryStats {
   live_sent: number;
   oldest_ts: string | null;
   dropped: number;
+  /** `disk` normally; `memory` while the outbox cannot write, with why. */
+  storage: 'disk' | 'memory';
+  storage_error?: string;
+  /** Readings waiting in memory, and those the memory bound dropped. */
+  memory_held: number;
+  memory_dropped: number;
 }
 
 export class Delivery {
@@ -55,7 +71,7 @@ export class Delivery {
   readonly #liveOnly: ReadonlySet<number> = { has: (id: number) => this.#live.has(id) } as ReadonlySet<number>;
   #cursor = 0;
   #tokens = 0;
-  #lastRefill = Date.now();
+  #lastRefill = monotonicNow();
   #timer?: NodeJS.Timeout;
   #running = false;
   #drained = 0;
@@ -65,8 +81,21 @@ export class Delivery {
   #epoch = 0;
   /** Rows the bound dropped while they were in flight, that the broker then acknowledged. */
   #deliveredAfterDrop = 0;
+  /** Why the outbox cannot write, while it cannot; readings then go through {@link #memory}. */
+  #diskError?: string;
+  #diskRetryMs = DISK_RETRY_MS;
+  #diskRetryAt = 0;
+  #diskRetrying = false;
+  readonly #memory: MemoryLane;
 
-  constructor(private readonly opts: DeliveryOptions) {}
+  constructor(private readonly opts: DeliveryOptions) {
+    this.#memory = new MemoryLane({
+      link: opts.link,
+      maxMessages: opts.memory?.maxMessages ?? 10_000,
+      maxBytes: opts.memory?.maxBytes ?? 16 * 1024 * 1024,
+      mayGo: (topic) => !this.#backlog.has(topic),
+    });
+  }
 
   /** Counts what the outbox held at start-up as backlog, then starts delivering on every connect. */
   start(): void {
@@ -89,15 +118,31 @@ export class Delivery {
     clearTimeout(this.#timer);
   }
 
-  /** Keeps `msg` durably, then sends it on the right lane. Resolves once it is on disk. */
+  /**
+   * Keeps `msg` durably, then sends it on the right lane. Resolves once it is on disk, or, while
+   * the outbox cannot write, once it waits in memory.
+   */
   async send(msg: Omit<OutboxMessage, 'id'>): Promise<void> {
+    if (this.#diskError !== undefined) {
+      if (this.#diskRetrying || monotonicNow() < this.#diskRetryAt) return this.#memory.push(msg);
+      return this.#diskAgain(msg);
+    }
     this.#storing++;
     let row: OutboxMessage;
     try {
       row = await this.opts.outbox.enqueue(msg);
+    } catch (err) {
+      if (!this.#running) throw err; // shutting down: the outbox is closed, not the disk full
+      this.#toMemory(err as Error);
+      this.#memory.push(msg);
+      return;
     } finally {
       this.#storing--;
     }
+    this.#route(row);
+  }
+
+  #route(row: OutboxMessage): void {
     if (this.opts.link.connected && !this.#backlog.has(row.topic)) this.#sendLive(row);
     else {
       this.#addBacklog(row.topic);
@@ -111,8 +156,8 @@ export class Delivery {
    * states it restored reach the broker before anyone is told the node is up.
    */
   async settled(timeoutMs = 2_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while ((this.#storing > 0 || this.#live.size > 0) && this.opts.link.connected && Date.now() < deadline) {
+    const deadline = monotonicNow() + timeoutMs;
+    while ((this.#storing > 0 || this.#live.size > 0) && this.opts.link.connected && monotonicNow() < deadline) {
       await new Promise((r) => setTimeout(r, 2));
     }
   }
@@ -130,6 +175,10 @@ export class Delivery {
       // show a fresh ts next to `backlog: 0`.
       oldest_ts: s.oldestTs === null || this.#total() === 0 ? null : new Date(s.oldestTs).toISOString(),
       dropped: s.dropped - this.#deliveredAfterDrop,
+      storage: this.#diskError === undefined ? 'disk' : 'memory',
+      ...(this.#diskError !== undefined ? { storage_error: this.#diskError } : {}),
+      memory_held: this.#memory.stats.held,
+      memory_dropped: this.#memory.stats.dropped,
     };
   }
 
@@ -152,9 +201,49 @@ export class Delivery {
     );
   }
 
+  /** The outbox failed to write: readings go on live, and wait in memory, until it can write again. */
+  #toMemory(err: Error): void {
+    if (this.#diskError !== undefined) return;
+    this.#diskError = err.message;
+    this.#diskRetryMs = DISK_RETRY_MS;
+    this.#diskRetryAt = monotonicNow() + this.#diskRetryMs;
+    const { maxMessages } = this.opts.memory ?? { maxMessages: 10_000 };
+    this.opts.log.error(
+      `outbox: cannot write (${err.message}); readings go out live and wait in memory (at most ${maxMessages}, oldest dropped first) until it can write again`,
+    );
+    this.opts.onStorage?.({ storage: 'memory', reason: err.message });
+  }
+
+  /** Tries the disk again with what waits in memory (oldest first) and `msg`; what does not fit stays in memory. */
+  async #diskAgain(msg: Held): Promise<void> {
+    this.#diskRetrying = true;
+    const all = [...this.#memory.takeAll(), msg];
+    const results = await Promise.allSettled(all.map((m) => this.opts.outbox.enqueue(m)));
+    this.#diskRetrying = false;
+    let failed: Error | undefined;
+    results.forEach((r, i) => {
+      if (r.status === 'fulfilled') {
+        this.#addBacklog(r.value.topic);
+      } else {
+        failed ??= r.reason as Error;
+        this.#memory.push(all[i]!);
+      }
+    });
+    this.#kick(0);
+    if (failed) {
+      this.#diskRetryMs = Math.min(DISK_RETRY_MAX_MS, this.#diskRetryMs * 2);
+      this.#diskRetryAt = monotonicNow() + this.#diskRetryMs;
+      return;
+    }
+    this.#diskError = undefined;
+    this.opts.log.info(`outbox: writing to disk again; ${all.length} reading(s) that waited in memory are kept there now`);
+    this.opts.onStorage?.({ storage: 'disk' });
+  }
+
   #connected(): void {
+    this.#memory.pump();
     this.#epoch++;
-    this.#lastRefill = Date.now();
+    this.#lastRefill = monotonicNow();
     this.#tokens = 0;
     this.#kick(0);
   }
@@ -171,8 +260,8 @@ export class Delivery {
     const { outbox, link, drainRate } = this.opts;
     const window = this.opts.window ?? 64;
     if (!link.connected || this.#total() === 0) return;
-    if (!this.#drainStarted) this.#drainStarted = { at: Date.now(), size: this.#total() };
-    const now = Date.now();
+    if (!this.#drainStarted) this.#drainStarted = { at: monotonicNow(), size: this.#total() };
+    const now = monotonicNow();
     this.#tokens = Math.min(drainRate, this.#tokens + ((now - this.#lastRefill) / 1000) * drainRate);
     this.#lastRefill = now;
     const room = Math.min(Math.floor(this.#tokens), window - this.#draining.size);
@@ -209,9 +298,13 @@ export class Delivery {
     this.#drained++;
     const left = (this.#backlog.get(row.topic) ?? 1) - 1;
     if (left > 0) this.#backlog.set(row.topic, left);
-    else this.#backlog.delete(row.topic);
+    else {
+      this.#backlog.delete(row.topic);
+      // Readings of this topic that waited in memory may go now.
+      this.#memory.pump();
+    }
     if (this.#total() === 0 && this.#drainStarted) {
-      const secs = (Date.now() - this.#drainStarted.at) / 1000;
+      const secs = (monotonicNow() - this.#drainStarted.at) / 1000;
       this.opts.log.info(`outbox: drained ${this.#drainStarted.size} reading(s) in ${secs.toFixed(1)} s`);
       this.#drainStarted = undefined;
     }

@@ -5,6 +5,7 @@
  * hundreds of readings. Deletes are coalesced into the next transaction: losing one to a crash only
  * repeats a message, which at-least-once delivery allows.
  */
+import { monotonicNow } from '../core/monotonic.js';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { openOutboxDb, prepareStatements, readMeta, type OutboxStatements } from './outbox-sql.js';
@@ -68,6 +69,8 @@ type Row = { id: number; topic: string; payload: Buffer; qos: number; retain: nu
 
 /** The durable store behind the publisher; see the file comment for the guarantees. */
 export class Outbox {
+  /** True while commits keep failing, so the failure is logged once. */
+  #failing = false;
   readonly #db: Database.Database;
   readonly #log: Logger;
   readonly #maxMessages: number;
@@ -92,7 +95,7 @@ export class Outbox {
   #commits = 0;
   #closed = false;
   #unwarnedDrops = 0;
-  #lastDropWarn = 0;
+  #lastDropWarn = -Infinity;
   #dropWarnTimer?: NodeJS.Timeout;
 
   private constructor(db: Database.Database, opts: Required<Omit<OutboxOptions, 'onCorrupt' | 'file'>>) {
@@ -251,10 +254,14 @@ export class Outbox {
       result = this.#commitTx(batch, acks);
     } catch (err) {
       // Rolled back: the enqueues were not accepted, and the acks stay queued for the next commit.
-      this.#log.error({ err }, `outbox commit of ${batch.length} messages failed: ${(err as Error).message}`);
+      // One line per run of failures (a full disk fails every commit), none per reading.
+      if (!this.#failing) this.#log.warn(`outbox: commit of ${batch.length} message(s) failed: ${(err as Error).message}`);
+      this.#failing = true;
       for (const p of batch) p.reject(err as Error);
       return;
     }
+    if (this.#failing) this.#log.info('outbox: commits succeed again');
+    this.#failing = false;
     this.#commits++;
     this.#lastCommitAt = performance.now();
     this.#lastCommitTook = this.#lastCommitAt - began;
@@ -308,7 +315,7 @@ export class Outbox {
   /** Logs the drops not yet reported, at most once per DROP_WARN_MS; a timer reports the tail. */
   #warnDrops(final: boolean): void {
     if (!this.#unwarnedDrops) return;
-    const wait = this.#lastDropWarn + DROP_WARN_MS - Date.now();
+    const wait = this.#lastDropWarn + DROP_WARN_MS - monotonicNow();
     if (wait > 0 && !final) {
       this.#dropWarnTimer ??= setTimeout(() => {
         this.#dropWarnTimer = undefined;
@@ -322,6 +329,6 @@ export class Outbox {
       `outbox full: dropped the ${n} oldest messages (limits ${this.#maxMessages} messages, ${this.#maxBytes} bytes)`,
     );
     this.#unwarnedDrops = 0;
-    this.#lastDropWarn = Date.now();
+    this.#lastDropWarn = monotonicNow();
   }
 }

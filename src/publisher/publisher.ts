@@ -5,6 +5,8 @@
  * those are not kept). When schemes are removed, their retained state and availability are cleared.
  */
 import { join } from 'node:path';
+import { excerpt, MAX_ERROR_CHARS } from '../core/limits.js';
+import { redactValues } from '../core/redact.js';
 import type { Logger } from 'pino';
 import type { EventBus, Events } from '../core/bus.js';
 import type { Service } from '../core/service.js';
@@ -29,6 +31,8 @@ export interface PublisherContext {
   outbox: { dir: string; maxMessages: number; maxBytes: number; drainRate: number };
   /** Problems found before the publisher listened (a plugin that did not load), sent on `$error` at start. */
   problems?: Events['error'][];
+  /** Values from `!secret` and `${VAR}`: never sent on `$error` or logged with it. */
+  sensitive?: readonly string[];
 }
 
 /** Retain, QoS and durability of a reading that says nothing of its own. */
@@ -63,7 +67,19 @@ export class Publisher implements Service {
       onCorrupt: ({ file, movedTo, error }) =>
         problems.push({ topic: file, error: `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one` }),
     });
-    const delivery = new Delivery({ outbox: this.#outbox, link, log, drainRate: this.ctx.outbox.drainRate });
+    const file = join(this.ctx.outbox.dir, 'outbox.sqlite');
+    const delivery = new Delivery({
+      outbox: this.#outbox,
+      link,
+      log,
+      drainRate: this.ctx.outbox.drainRate,
+      // One $error when readings start waiting in memory; health shows it until the disk takes them again.
+      onStorage: (change) => {
+        if (change.storage === 'memory') {
+          bus.emit('error', { topic: file, error: `cannot write the outbox (${change.reason}); readings go out live and wait in memory until it can write again` });
+        }
+      },
+    });
     this.#delivery = delivery;
     bus.on('state', this, ({ id, state, ts, delivery: how = DEFAULT_DELIVERY }) => {
       const payload = JSON.stringify({ ...state, ts: ts.toISOString() });
@@ -80,7 +96,9 @@ export class Publisher implements Service {
     bus.on('availability', this, ({ id, online }) => {
       void this.send({ topic: topics.availability(id), payload: online ? 'online' : 'offline', qos: 1, retain: true });
     });
-    bus.on('error', this, ({ topic, error }) => {
+    bus.on('error', this, ({ topic, error: full }) => {
+      // An error may quote what it refused; a huge payload is not sent back whole.
+      const error = excerpt(redactValues(full, this.ctx.sensitive ?? []), MAX_ERROR_CHARS);
       log.warn(error.startsWith(topic) ? error : `${topic}: ${error}`);
       void this.send({ topic: topics.error, payload: JSON.stringify({ topic, error, ts: new Date().toISOString() }), qos: 1, retain: false });
     });

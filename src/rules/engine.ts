@@ -13,7 +13,7 @@ import type { EventBus } from '../core/bus.js';
 import { topicsFor, type Topics } from '../core/topics.js';
 import type { LoadedRule } from '../schemes/types.js';
 import { describeAction, runAction, type RuleActions } from './actions.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_DAMPING, RunningRule, type Damping, type Firing, type RuleInfo } from './running-rule.js';
 
 export interface RuleEngineOptions {

@@ -2,4 +2,4 @@
 export { RuleEngine, type RuleEngineOptions } from './engine.js';
 export { type RuleActions, payloadText } from './actions.js';
 export { type RuleInfo, type Firing, type Damping, DEFAULT_DAMPING } from './running-rule.js';
-export { systemClock, type Clock, type TimerHandle } from './clock.js';
+export { systemClock, type Clock, type TimerHandle } from '../core/clock.js';

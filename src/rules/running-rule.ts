@@ -14,7 +14,7 @@
  */
 import type { LoadedRule } from '../schemes/types.js';
 import { formatDuration } from '../core/duration.js';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 import { ConditionEvaluator, factsOf, mapFacts, type Truth } from './condition.js';
 import { cronSchedule, everySchedule, type Schedule } from './schedule.js';
 
@@ -122,7 +122,7 @@ export class RunningRule {
 
   /** Takes a new condition result. */
   update(truth: Truth): void {
-    const now = this.ctx.clock.now().getTime();
+    const now = this.ctx.clock.elapsed();
     if (truth === true && this.truth !== true) this.#trueSince = now;
     if (truth !== true) this.#trueSince = undefined;
     this.truth = truth;
@@ -153,7 +153,7 @@ export class RunningRule {
       ...(this.scheduled && { schedule: this.rule.schedule ?? `every ${formatDuration(this.rule.every!)}` }),
       ...(next && { next: next.toISOString() }),
       ...(this.rule.for && { for: formatDuration(this.rule.for) }),
-      ...(this.#pausedUntil !== undefined && { pausedUntil: new Date(this.#pausedUntil).toISOString() }),
+      ...(this.#pausedUntil !== undefined && { pausedUntil: new Date(this.ctx.clock.now().getTime() + (this.#pausedUntil - this.ctx.clock.elapsed())).toISOString() }),
       file: `${this.rule.file}:${this.rule.line}:${this.rule.col}`,
     };
   }
@@ -161,7 +161,7 @@ export class RunningRule {
   #tick(): void {
     if (!this.enabled) return;
     if (!this.evaluator) return this.#fire('then');
-    const held = this.truth === true && (!this.rule.for || this.ctx.clock.now().getTime() - this.#trueSince! >= this.rule.for);
+    const held = this.truth === true && (!this.rule.for || this.ctx.clock.elapsed() - this.#trueSince! >= this.rule.for);
     if (held) this.#fire('then');
     else if (this.truth !== undefined && this.rule.else) this.#fire('else');
   }
@@ -172,7 +172,7 @@ export class RunningRule {
       this.#active = false;
       return;
     }
-    const now = this.ctx.clock.now().getTime();
+    const now = this.ctx.clock.elapsed();
     if (this.#pausedUntil !== undefined) return;
     const { maxFirings, windowMs, pauseMs } = this.ctx.damping;
     this.#firings = this.#firings.filter((t) => now - t < windowMs);

@@ -4,7 +4,7 @@
  */
 import { Cron } from 'croner';
 import { formatDuration } from '../core/duration.js';
-import { MAX_TIMER_MS, type Clock, type TimerHandle } from './clock.js';
+import { MAX_TIMER_MS, type Clock, type TimerHandle } from '../core/clock.js';
 
 export interface Schedule {
   /** `every 2s` or the cron expression, for listings. */
@@ -20,14 +20,15 @@ export interface Schedule {
  * dropped, not run in a burst.
  */
 export function everySchedule(ms: number, clock: Clock, tick: () => void): Schedule {
-  let due: number | undefined = clock.now().getTime() + ms;
+  // On the monotonic clock: a wall clock set back must not hold the next tick back by as much.
+  let due: number | undefined = clock.elapsed() + ms;
   let timer: TimerHandle;
   const arm = () => {
-    timer = clock.setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, due! - clock.now().getTime())));
+    timer = clock.setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(0, due! - clock.elapsed())));
   };
   const fire = () => {
     if (due === undefined) return;
-    const now = clock.now().getTime();
+    const now = clock.elapsed();
     if (now < due) return arm();
     due += ms;
     if (due <= now) due = now + ms;
@@ -37,7 +38,7 @@ export function everySchedule(ms: number, clock: Clock, tick: () => void): Sched
   arm();
   return {
     description: `every ${formatDuration(ms)}`,
-    next: () => (due === undefined ? undefined : new Date(due)),
+    next: () => (due === undefined ? undefined : new Date(clock.now().getTime() + (due - clock.elapsed()))),
     stop: () => {
       due = undefined;
       clock.clearTimeout(timer);

@@ -16,6 +16,7 @@ import type { Topics } from '../core/topics.js';
 import type { LoadedRule } from '../schemes/loader.js';
 import type { MessageHandler, MqttLink } from '../mqtt/link.js';
 import { parseSetPayload } from '../core/set-payload.js';
+import { MAX_PAYLOAD_BYTES } from '../core/limits.js';
 import { RuleEngine } from './engine.js';
 import type { RuleInfo } from './running-rule.js';
 
@@ -130,6 +131,7 @@ export class RulesService implements Service {
     const entry: { handler?: (state: Record<string, unknown>) => void; last?: Record<string, unknown>; fn: MessageHandler } = {
       handler,
       fn: (_t, payload) => {
+        if (payload.length > MAX_PAYLOAD_BYTES) return; // no state of ours is that large: not a fact
         try {
           const value = JSON.parse(payload.toString('utf8'));
           if (value && typeof value === 'object' && !Array.isArray(value)) {

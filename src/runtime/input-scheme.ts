@@ -5,13 +5,14 @@
 import type { Hardware } from '../hardware/types.js';
 import type { InputDriver, InputDriverDef, Reading, CommonOptions, Persist, StateView } from '../core/driver.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
+import { monotonicNow } from '../core/monotonic.js';
 
 /** Turns a raw reading into the one to publish, or null to drop it (delta, throttle …). */
 export type ReadingFilter = (reading: Reading, ts: Date) => Reading | null;
 
 export interface InputSchemeContext extends SupervisedContext {
   def: InputDriverDef<any>;
-  options: Record<string, unknown> & CommonOptions & { interval?: number };
+  options: CommonOptions & { interval?: number };
   hardware: Hardware;
   persist: Persist;
   states: StateView;
@@ -115,7 +116,7 @@ export class InputScheme extends Supervised {
   async #poll(): Promise<void> {
     const driver = this.#driver;
     if (!driver?.read || this.stopped) return;
-    const started = Date.now();
+    const started = monotonicNow();
     let reading: Reading;
     try {
       reading = await this.#read(driver);
@@ -127,7 +128,7 @@ export class InputScheme extends Supervised {
     this.proven();
     this.#accept(reading, new Date(), false);
     // Keep the cadence: the next poll is one interval after this one started.
-    this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (Date.now() - started)));
+    this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (monotonicNow() - started)));
   }
 
   #accept(reading: Reading, ts: Date, forced: boolean): void {

@@ -5,11 +5,12 @@
 import type { Hardware } from '../hardware/types.js';
 import { CommandError, type OutputDriver, type OutputDriverDef, type Reading, type CommonOptions, type Persist, type StateView } from '../core/driver.js';
 import { parseDuration } from '../core/duration.js';
+import { setLongTimeout, type LongTimer } from '../core/timers.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
 
 export interface OutputSchemeContext extends SupervisedContext {
   def: OutputDriverDef<any, any>;
-  options: Record<string, unknown> & CommonOptions & { restore?: boolean };
+  options: CommonOptions & { restore?: boolean };
   hardware: Hardware;
   persist: Persist;
   states: StateView;
@@ -20,7 +21,7 @@ export interface OutputSchemeContext extends SupervisedContext {
 export class OutputScheme extends Supervised {
   #driver?: OutputDriver;
   #queue: Promise<unknown> = Promise.resolve();
-  #revert?: NodeJS.Timeout;
+  #revert?: LongTimer;
 
   constructor(private readonly ctx: OutputSchemeContext) {
     super(ctx);
@@ -58,7 +59,7 @@ export class OutputScheme extends Supervised {
   }
 
   protected async close(): Promise<void> {
-    clearTimeout(this.#revert);
+    this.#revert?.clear();
     const driver = this.#driver;
     this.#driver = undefined;
     await driver?.stop().catch((err) => this.ctx.log.debug({ err }, `${this.id}: stop failed`));
@@ -67,7 +68,7 @@ export class OutputScheme extends Supervised {
   async #apply(command: Record<string, unknown>): Promise<Reading> {
     const driver = this.#driver;
     if (!driver || !this.online) throw new Error(`${this.id} is offline${this.lastError ? `: ${this.lastError}` : ''}`);
-    clearTimeout(this.#revert);
+    this.#revert?.clear();
     const { for: hold, ...rest } = command;
     let state: Reading;
     try {
@@ -82,7 +83,7 @@ export class OutputScheme extends Supervised {
     const ms = parseDuration(hold);
     if (ms !== undefined && typeof state.state === 'string') {
       const back = state.state === 'ON' ? 'OFF' : 'ON';
-      this.#revert = setTimeout(() => {
+      this.#revert = setLongTimeout(() => {
         this.#queue = this.#queue.then(() => this.#apply({ state: back })).catch((err) => this.ctx.log.warn(`${this.id}: revert failed: ${err.message}`));
       }, ms);
     }

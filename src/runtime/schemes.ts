@@ -240,7 +240,7 @@ export class SchemeRuntime implements Service {
     const { registry, bus, log, retry, store } = this.ctx;
     const hardware = this.#hardware!;
     const options = scheme.options as Record<string, any>;
-    if (isSim(hardware)) hardware.attach(scheme.id, scheme.driver, options);
+    if (isSim(hardware)) hardware.attach(scheme.id, (scheme.direction === 'input' ? registry.inputs : registry.outputs)[scheme.driver]?.sim, options);
     const persist = {
       get: (key: string) => store.getCounter(`${scheme.id}:${key}`),
       set: (key: string, value: number) => store.setCounter(`${scheme.id}:${key}`, value),

@@ -7,9 +7,9 @@ import type { DriverDef } from '../core/driver.js';
 import type { DriverRegistry } from '../core/registry.js';
 import type { Path } from './issues.js';
 import { isRemoteRef, type Condition } from './rule-schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import { displayPath, type LoadedRule, type LoadedScheme, type Problem } from './types.js';
-import type { YamlSource } from './yaml-source.js';
+import type { YamlSource } from '../yaml/source.js';
 
 /** A file after the first pass: what validated, and where it sits in the YAML. */
 export interface FileUnit {

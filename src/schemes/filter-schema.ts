@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { FieldDef } from '../core/driver.js';
 import { duration } from './pieces.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import { objectCheck } from './issues.js';
 
 /** Filters that change number fields. */

@@ -4,10 +4,12 @@
  * 'interval'?"), each tied to the path of the YAML node it is about.
  */
 import { z } from 'zod';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
+import { excerpt } from '../core/limits.js';
+import type { Path } from '../yaml/source.js';
 
 /** Keys and list indexes from the document root (or from the value being checked). */
-export type Path = (string | number)[];
+export type { Path };
 
 /** One schema problem, before it is given a file position. */
 export interface SchemaProblem {
@@ -84,7 +86,7 @@ function explain(issues: Issue[], base: Path, unknownKey: NonNullable<CheckOptio
     const path = [...base, ...(iss.path as Path)];
     if (iss.code === 'unrecognized_keys') {
       const known = isObject(iss.input) ? knownKeys.get(iss.input) ?? [] : [];
-      for (const key of iss.keys) out.push({ path: [...path, key], at: 'key', message: unknownKey(path, key) + didYouMean(key, known) });
+      for (const key of iss.keys) out.push({ path: [...path, key], at: 'key', message: unknownKey(path, excerpt(key, 40)) + didYouMean(key, known) });
     } else if (iss.code === 'invalid_union') {
       out.push(...explainUnion(iss as Issue & { errors: Issue[][] }, path, unknownKey, knownKeys));
     } else if (iss.code === 'invalid_type' && iss.input === undefined) {
@@ -177,7 +179,8 @@ function typeName(expected: string): string {
 export function show(value: unknown, path: Path = []): string {
   if (value === null) return 'nothing';
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  // A short excerpt: the whole value may be long, or come from a file that is not the user's.
+  if (typeof value === 'string') return excerpt(JSON.stringify(value), 60);
   // Addresses are written in hex in every datasheet and scheme file.
   if (typeof value === 'number' && path[path.length - 1] === 'address' && Number.isInteger(value) && value >= 0) return `0x${value.toString(16)}`;
   if (Array.isArray(value)) return 'a list';

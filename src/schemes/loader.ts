@@ -2,15 +2,16 @@
  * Loads scheme files (README "Scheme files") in two passes: each file against the schema, then cross-checks
  * over all of them. A file with any problem is skipped as a whole; the others load.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { join, relative, isAbsolute } from 'node:path';
 import type { DriverRegistry } from '../core/registry.js';
+import { excerpt, formatBytes, MAX_SCHEME_FILE_BYTES } from '../core/limits.js';
 import { crossCheck, type FileUnit } from './cross-checks.js';
 import { show } from './issues.js';
 import { SECTIONS, validateEntry, validateRule } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import type { LoadResult, Problem } from './types.js';
-import { parseYaml } from './yaml-source.js';
+import { parseYaml } from '../yaml/source.js';
 
 export { formatProblem, displayPath } from './types.js';
 export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport } from './types.js';
@@ -29,7 +30,7 @@ export async function loadSchemeDir(dir: string, registry: DriverRegistry): Prom
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') files = [];
     else return loadSchemeTexts([{ file: dir, error: err as Error }], registry);
   }
-  return loadSchemeTexts(await Promise.all(files.map(readText)), registry);
+  return loadSchemeTexts(await Promise.all(files.map((f) => readInside(dir, f))), registry);
 }
 
 /**
@@ -47,9 +48,10 @@ export async function loadSchemeFiles(paths: readonly string[], registry: Driver
       texts.push({ file: path, error: err as Error });
       continue;
     }
+    const isDir = found.length !== 1 || found[0] !== path;
     for (const file of found.filter((f) => !seen.has(f))) {
       seen.add(file);
-      texts.push(await readText(file));
+      texts.push(isDir ? await readInside(path, file) : await readText(file));
     }
   }
   return loadSchemeTexts(texts, registry);
@@ -61,13 +63,22 @@ export async function validatePaths(paths: readonly string[], registry: DriverRe
   return { problems: result.problems, fileCount: result.files.length };
 }
 
-/** A file's text, or why it could not be read. */
-export type SchemeText = { file: string; text: string } | { file: string; error: Error };
+/**
+ * A file's text, or why it could not be read. `external`: reached through a symlink that points
+ * outside the directory being loaded; such a file may load, but its content is never quoted.
+ */
+export type SchemeText = ({ file: string; text: string } | { file: string; error: Error }) & { external?: string };
 
 /** Loads scheme files already in memory, in the order given. Pure apart from the registry's drivers. */
 export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRegistry): LoadResult {
   const units = texts.map((t) => ('error' in t ? unreadable(t.file, t.error) : checkFile(t.file, t.text, registry)));
   crossCheck(units, registry);
+  texts.forEach((t, i) => {
+    const unit = units[i]!;
+    if (t.external === undefined || unit.problems.length === 0) return;
+    // Its messages could quote its lines (a key, a value); for a file such as /etc/shadow those must not reach $error.
+    unit.problems = [{ file: unit.file, line: 1, col: 1, message: `this file links to a file outside the schemes directory (${t.external}) that is not a valid scheme file; its content is not quoted here, run hanode validate on that file to see its problems` }];
+  });
   const result: LoadResult = { inputs: [], outputs: [], rules: [], problems: [], files: [] };
   for (const unit of units) {
     unit.problems.sort((a, b) => a.line - b.line || a.col - b.col);
@@ -83,9 +94,12 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
 
 /** The first pass over one file: YAML syntax, the top-level shape, then each entry's schema. */
 function checkFile(file: string, text: string, registry: DriverRegistry): FileUnit {
+  const size = Buffer.byteLength(text, 'utf8');
+  if (size > MAX_SCHEME_FILE_BYTES) return unreadable(file, new Error(tooLarge(size)), false);
   const source = parseYaml(text);
   const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [] };
-  const problem = (pos: { line: number; col: number }, message: string) => unit.problems.push({ file, ...pos, message });
+  // A problem quotes at most a short excerpt of the file: a long line is not sent back whole.
+  const problem = (pos: { line: number; col: number }, message: string) => unit.problems.push({ file, ...pos, message: excerpt(message, MAX_PROBLEM_CHARS) });
   if (source.errors.length) {
     for (const e of source.errors) problem(e, e.message);
     return unit;
@@ -98,7 +112,7 @@ function checkFile(file: string, text: string, registry: DriverRegistry): FileUn
   }
   for (const [key, list] of Object.entries(doc)) {
     if (!Object.hasOwn(SECTIONS, key)) {
-      problem(source.locate([key], 'key'), `unknown top-level key '${key}'${didYouMean(key, Object.keys(SECTIONS)) || '; a scheme file has inputs, outputs and rules'}`);
+      problem(source.locate([key], 'key'), `unknown top-level key '${excerpt(key, 40)}'${didYouMean(key, Object.keys(SECTIONS)) || '; a scheme file has inputs, outputs and rules'}`);
       continue;
     }
     if (list === null) continue; // `inputs:` with every entry commented out
@@ -129,16 +143,42 @@ function checkFile(file: string, text: string, registry: DriverRegistry): FileUn
   return unit;
 }
 
-function unreadable(file: string, error: Error): FileUnit {
+function unreadable(file: string, error: Error, prefix = !(error instanceof FileTooLarge)): FileUnit {
   const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : error.message;
-  return { file, problems: [{ file, line: 1, col: 1, message: `cannot read: ${reason}` }], schemes: [], rules: [], declared: [] };
+  return { file, problems: [{ file, line: 1, col: 1, message: prefix ? `cannot read: ${reason}` : reason }], schemes: [], rules: [], declared: [] };
 }
 
-async function readText(file: string): Promise<SchemeText> {
+class FileTooLarge extends Error {}
+
+const tooLarge = (size: number) => `the file has ${size} bytes, over the limit of ${formatBytes(MAX_SCHEME_FILE_BYTES)} for a scheme file; split it into several files`;
+
+const MAX_PROBLEM_CHARS = 200;
+
+/** Reads `file`, found under `dir`, noting where it really is when a symlink takes it outside `dir`. */
+async function readInside(dir: string, file: string): Promise<SchemeText> {
+  const text = await readText(file);
   try {
-    return { file, text: await readFile(file, 'utf8') };
+    const [root, target] = await Promise.all([realpath(dir), realpath(file)]);
+    const rel = relative(root, target);
+    if (rel.startsWith('..') || isAbsolute(rel)) return { ...text, external: target };
+  } catch {
+    // Unreadable: readText has said why.
+  }
+  return text;
+}
+
+/** Reads a scheme file, refusing one past the size limit before reading it. */
+async function readText(file: string): Promise<SchemeText> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size > MAX_SCHEME_FILE_BYTES) return { file, error: new FileTooLarge(tooLarge(size)) };
+    return { file, text: await handle.readFile('utf8') };
   } catch (error) {
     return { file, error: error as Error };
+  } finally {
+    await handle?.close();
   }
 }
 

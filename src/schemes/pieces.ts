@@ -4,13 +4,21 @@
  * README's driver table are generated from them.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, parseDuration } from '../core/duration.js';
+import { checkDuration, DURATION_PATTERN, INTERVAL_BOUNDS, NOT_A_DURATION, type DurationBounds } from '../core/duration.js';
 
-/** A duration: milliseconds as a number, or text such as `30s`. Parsed to milliseconds. */
-export function duration(description: string) {
+/**
+ * A duration: milliseconds as a number, or text such as `30s`. Parsed to milliseconds and held
+ * to `bounds` (by default 0 to 7 days; README "Limits and failure behaviour").
+ */
+export function duration(description: string, bounds: DurationBounds = {}) {
   return z
-    .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, 'expected a duration such as 500ms, 30s, 5m or 1h')])
-    .transform((v) => parseDuration(v)!)
+    .union([z.number().nonnegative(), z.string().regex(DURATION_PATTERN, NOT_A_DURATION)])
+    .transform((v, ctx) => {
+      const checked = checkDuration(v, bounds);
+      if (checked.ok) return checked.ms;
+      ctx.issues.push({ code: 'custom', message: checked.error, input: v });
+      return z.NEVER;
+    })
     .describe(description);
 }
 
@@ -68,7 +76,7 @@ export const pin = z
 /** `interval` of a polled driver. */
 export function polled(defaultInterval: string) {
   return {
-    interval: duration('How often to take a reading (ms, s, m or h)')
+    interval: duration('How often to take a reading (ms, s, m or h)', INTERVAL_BOUNDS)
       .prefault(defaultInterval)
       .meta({ examples: [defaultInterval] }),
   };

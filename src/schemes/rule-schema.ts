@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Cron } from 'croner';
 import { duration, SCHEME_ID } from './pieces.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 import { objectCheck, show, type Path } from './issues.js';
 
 /** The json-rules-engine operators a condition may use. */

@@ -10,7 +10,7 @@ import { filterList, checkFilterFields } from './filter-schema.js';
 import { schemeId } from './pieces.js';
 import { check, show, type Path, type SchemaProblem } from './issues.js';
 import { ruleSchema, type Rule } from './rule-schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** Whether a scheme publishes readings (input) or can be set (output). */
 export type Direction = 'input' | 'output';

@@ -1,14 +1,9 @@
 /** What loading scheme files gives back. */
-import { isAbsolute, relative } from 'node:path';
 import type { Rule } from './rule-schema.js';
+import type { Problem } from '../yaml/problem.js';
 
-/** One problem in one file; `line` and `col` are 1-based. */
-export interface Problem {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
-}
+export type { Problem };
+export { formatProblem, displayPath } from '../yaml/problem.js';
 
 /** A valid input or output entry. */
 export interface LoadedScheme {
@@ -41,16 +36,4 @@ export interface LoadResult {
   /** Every problem of every file, in file order and then by position. */
   problems: Problem[];
   files: FileReport[];
-}
-
-/** A file name as the user should see it: relative to the working directory when inside it. */
-export function displayPath(file: string): string {
-  if (!isAbsolute(file)) return file;
-  const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
-}
-
-/** `FILE:LINE:COL: message`, the form `hanode validate` prints and editors can jump to. */
-export function formatProblem(p: Problem): string {
-  return `${displayPath(p.file)}:${p.line}:${p.col}: ${p.message}`;
 }

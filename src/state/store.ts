@@ -17,6 +17,8 @@ import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import type { Service } from '../core/service.js';
 import { AtomicJsonFile } from './atomic-file.js';
+import { boundsError, INTERVAL_BOUNDS } from '../core/duration.js';
+import { monotonicNow } from '../core/monotonic.js';
 import { emptyState, parseStateData, type Overrides, type StateData } from './shape.js';
 
 export interface StateStoreOptions {
@@ -92,6 +94,7 @@ export class StateStore implements Service {
       this.#db.data = emptyState();
       this.#quarantined = await quarantine(file, err as Error, log);
     }
+    dropInvalidIntervals(this.#db.data, log);
     if (bus) this.attach(bus);
   }
 
@@ -163,9 +166,11 @@ export class StateStore implements Service {
     return this.#db.data.counters[id];
   }
 
-  setCounter(id: string, total: number): void {
+  /** Sets a counter and resolves once it is on disk (a meter total must never go back after a crash). */
+  setCounter(id: string, total: number): Promise<void> {
     this.#db.data.counters[id] = total;
-    this.#changed(this.#flushMs);
+    this.#dirty = true;
+    return this.flush();
   }
 
   /** Records every `state` event on the bus, outputs' promptly. Undo with {@link detach}. */
@@ -208,7 +213,7 @@ export class StateStore implements Service {
   #changed(within: number): void {
     this.#dirty = true;
     if (this.#closed) return;
-    const due = Date.now() + within;
+    const due = monotonicNow() + within;
     // A write already planned sooner will carry this change too.
     if (this.#timer && this.#due! <= due) return;
     this.#cancelTimer();
@@ -263,5 +268,19 @@ async function quarantine(file: string, err: Error, log: Logger): Promise<string
   } catch (renameErr) {
     log.warn(`state: ${file} is unusable (${err.message}) and could not be moved aside (${(renameErr as Error).message}); starting with an empty state`);
     return undefined;
+  }
+}
+
+/**
+ * An interval override saved by an older version (or by hand) that `$request/interval` would
+ * refuse today is dropped, so a bad value cannot come back at every restart.
+ */
+function dropInvalidIntervals(data: StateData, log: Logger): void {
+  const { intervals } = data.overrides;
+  for (const [id, ms] of Object.entries(intervals)) {
+    const error = boundsError(ms, INTERVAL_BOUNDS);
+    if (error === undefined) continue;
+    delete intervals[id];
+    log.warn(`state: dropped the saved interval override of ${id} (${ms} ms): ${error}; the scheme's own interval applies`);
   }
 }

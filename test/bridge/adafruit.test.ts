@@ -106,6 +106,16 @@ describe('adafruit-io bridge', () => {
     assert.match(bridges.service.status()[0].lastError ?? '', /throttle/);
   });
 
+  test('a wall clock set back an hour (NTP, a manual change) does not stall the pacer or the throttle pause', async () => {
+    await clock.advance(2_000);
+    clock.stepWall(-3_600_000);
+    await reading();
+    assert.equal(await arrived(6), 6, 'the next goes at once');
+    await reading();
+    await clock.advance(2_000);
+    assert.equal(await arrived(7), 7, 'and the one after it 2 s later, not an hour');
+  });
+
   test('receive: a feed comes back as a local command', async () => {
     const since = probe.mark();
     await remote.publishAsync('alice/feeds/fan', 'ON', { qos: 1 });

@@ -7,7 +7,7 @@ import { connect, type MqttClient } from 'mqtt';
 import { pino, type Logger } from 'pino';
 import { EventBus } from '../../src/core/bus.js';
 import { MqttLink } from '../../src/mqtt/link.js';
-import type { Clock } from '../../src/rules/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 import { BridgeService } from '../../src/bridge/service.js';
 import { validateBridges } from '../../src/bridge/validate.js';
 import type { TestCerts } from './certs.js';

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
-import { sleep, startBridges, type Running } from './fixtures.js';
+import { eventually, sleep, startBridges, type Running } from './fixtures.js';
 
 interface Seen {
   at: number;
@@ -118,14 +118,15 @@ describe('webhook bridge', () => {
     const tries = target.seen.slice(start);
     // The first message four times (500, no answer, 503, 200), then the second.
     assert.deepEqual(tries.map((r) => JSON.parse(r.body).t), [30, 30, 30, 30, 31]);
-    const gaps = tries.slice(1, 4).map((r, i) => r.at - tries[i].at);
-    assert.ok(gaps[0] >= 95, `first retry after ${gaps[0]} ms`);
-    assert.ok(gaps[1] >= 300 + 195, `second retry after ${gaps[1]} ms (300 ms timeout + 200 ms backoff)`);
-    assert.ok(gaps[2] >= 395, `third retry after ${gaps[2]} ms`);
+    // The backoff doubles from retry.min (the first failure logs it) up to retry.max (the third
+    // failure's error says so); the wall-clock gaps between requests are bench material. On a busy
+    // machine even the 500 may come back after the 300 ms timeout, so the reasons are not pinned.
+    assert.match(bridges.lines.join(''), /delivery failed \(retrying in 100 ms\): .*(answered 500|no answer within 300 ms)/);
+    await eventually(() => bridges.service.status().find((b) => b.id === 'hook')!.backlog === 0, 5_000);
     const s = bridges.service.status().find((b) => b.id === 'hook')!;
     assert.equal(s.backlog, 0);
     assert.equal(s.online, true);
-    assert.match(s.lastError ?? '', /answered 503|no answer|answered 500/);
+    assert.match(s.lastError ?? '', /retrying in 400 ms\): /);
     const statuses = probe.on('han/test-pi/$bridge/hook/status').map((m) => m.payload);
     assert.deepEqual(statuses.slice(-2), ['offline', 'online'], 'offline while failing, online again after');
   });

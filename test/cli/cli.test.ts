@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hanode, problemLine, root } from './hanode.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 
 const commands = ['run', 'scan', 'validate', 'schema', 'drivers'];
 const brokenSchemes = 'test/fixtures/broken-schemes';
@@ -116,6 +116,18 @@ describe('validate', { concurrency: 4 }, () => {
   test('the good-schemes fixture (with a subdirectory and an empty file) is valid', async () => {
     const r = await hanode(['validate', 'test/fixtures/good-schemes']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
+  test('an alias bomb in one file is that file\'s FILE:LINE:COL problem; the other files are checked', async () => {
+    const bomb = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(',')}]`)].join('\n');
+    const dir = tempDir({ 'a-bomb.yaml': bomb, 'b-typo.yaml': 'inputs:\n  - id: pi-health\n    driver: sytem\n', 'c-good.yaml': 'inputs:\n  - id: pi\n    driver: system\n' });
+    const r = await hanode(['validate', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.deepEqual(lines(r.stdout), [
+      `${join(dir, 'a-bomb.yaml')}:2:10: invalid YAML: too many aliases (at most 1000 expanded in a file); is this an alias bomb?`,
+      `${join(dir, 'b-typo.yaml')}:3:13: unknown driver 'sytem'; did you mean 'system'?`,
+    ]);
+    assert.doesNotMatch(r.stderr, /ReferenceError|at .*\.ts:/);
   });
 
   test('a missing path exits 1 with a message naming it', async () => {

@@ -343,3 +343,36 @@ describe('credentials in the broker URL', () => {
     assert.match(problems[1], /mqtt\.password: expected a string, got a hidden value$/);
   });
 });
+
+describe('hostile files', () => {
+  const bomb = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]', ...Array.from({ length: 8 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(',')}]`)].join('\n');
+
+  test('an alias bomb in hanode.yaml is a FILE:LINE:COL problem, not a crash', async () => {
+    const cwd = tree({ 'hanode.yaml': `node: { id: pi }\nx:\n  ${bomb.replace(/\n/g, '\n  ')}\n` });
+    const problems = await problemsOf(loadConfig({}, {}, cwd));
+    assert.deepEqual(problems, [`${join(cwd, 'hanode.yaml')}:4:12: invalid YAML: too many aliases (at most 1000 expanded in a file); is this an alias bomb?`]);
+  });
+
+  test('an alias bomb in secrets.yaml is a FILE:LINE:COL problem, not a crash', async () => {
+    const cwd = tree({ 'hanode.yaml': 'mqtt: { password: !secret pw }\n', 'secrets.yaml': `pw: x\n${bomb}\n` });
+    const problems = await problemsOf(loadConfig({}, {}, cwd));
+    assert.deepEqual(problems, [`${join(cwd, 'secrets.yaml')}:3:10: invalid YAML: too many aliases (at most 1000 expanded in a file); is this an alias bomb?`]);
+  });
+
+  test('hanode.yaml and secrets.yaml: at the size limit they load, one byte past it they are refused unread', async () => {
+    const fill = (text: string, size: number) => text + '#'.repeat(size - text.length - 1) + '\n';
+    const atLimit = tree({ 'hanode.yaml': fill('node: { id: pi }\nmqtt: { password: !secret pw }\n', 256 * 1024), 'secrets.yaml': fill('pw: x\n', 256 * 1024) });
+    assert.equal((await loadConfig({}, {}, atLimit)).mqtt.password, 'x');
+    const big = tree({ 'hanode.yaml': fill('node: { id: pi }\n', 256 * 1024 + 1) });
+    assert.deepEqual(await problemsOf(loadConfig({}, {}, big)), [`${join(big, 'hanode.yaml')}:1:1: the file has 262145 bytes, over the limit of 256 KiB for a config file`]);
+    const bigSecrets = tree({ 'hanode.yaml': 'mqtt: { password: !secret pw }\n', 'secrets.yaml': fill('pw: x\n', 256 * 1024 + 1) });
+    assert.deepEqual(await problemsOf(loadConfig({}, {}, bigSecrets)), [`${join(bigSecrets, 'secrets.yaml')}:1:1: the file has 262145 bytes, over the limit of 256 KiB for a config file`]);
+  });
+});
+
+test('mqtt.keepalive past the 16 bits MQTT carries it in is refused at its place', async () => {
+  const cwd = tree({ 'hanode.yaml': 'mqtt:\n  keepalive: 1000000\n' });
+  const problems = await problemsOf(loadConfig({}, {}, cwd));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!, /hanode\.yaml:2:14: mqtt\.keepalive: .*65535/);
+});

@@ -11,7 +11,7 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { EventBus } from '../../src/core/bus.js';
 import { silentLogger } from '../../src/core/log.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { topicsFor } from '../../src/core/topics.js';
 import { MqttLink } from '../../src/mqtt/link.js';
 import { loadSchemeDir } from '../../src/schemes/loader.js';

@@ -4,6 +4,7 @@ import { ads1115, ads1115Config, ads1115Volts } from '../../src/drivers-in/ads11
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { loggingBus } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 test('config word: the register reset value 8583h is OS, AIN0-AIN1, ±2.048 V, single shot, 128 SPS, comparator off (9.6.3)', () => {
   assert.equal(ads1115Config('A0-A1', 2.048, 128), 0x8583);
@@ -61,7 +62,7 @@ test('ads1115: round trip through the sim for single-ended and differential inpu
   for (const c of cases) {
     const id = `adc-${c.input}`;
     const options = optionsFor(ads1115, { input: c.input, gain: c.gain, data_rate: c.data_rate }, id);
-    const device = hw.attach(id, 'ads1115', options)!;
+    const device = attachScheme(hw, id, 'ads1115', options)!;
     const driver = ads1115.create(options, inputContext(hw, id));
     await driver.start();
     for (const v of c.volts) {
@@ -79,7 +80,7 @@ test('ads1115: round trip through the sim for single-ended and differential inpu
 test('ads1115: the sim clamps beyond full scale to 7FFFh, as the chip does', async () => {
   const hw = createSimHardware();
   const options = optionsFor(ads1115, { gain: 1.024, data_rate: 860 });
-  hw.attach('x', 'ads1115', options)!.set({ voltage: 3.3 });
+  attachScheme(hw, 'x', 'ads1115', options)!.set({ voltage: 3.3 });
   const driver = ads1115.create(options, inputContext(hw, 'x'));
   await driver.start();
   assert.deepEqual(await driver.read!(), { voltage: 1.023969, raw: 32767 });
@@ -94,7 +95,7 @@ test('ads1115: schema offers only the PGA ranges and data rates the chip has', (
 
 test('ads1115: schemes reading different inputs share one chip; the same input twice is refused', async () => {
   const { loadSchemeTexts } = await import('../../src/schemes/loader.js');
-  const { builtinRegistry } = await import('../../src/core/registry.js');
+  const { builtinRegistry } = await import('../../src/cli/registry.js');
   const problems = (yaml: string) => loadSchemeTexts([{ file: 'adc.yaml', text: yaml }], builtinRegistry()).problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
   assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: a1, driver: ads1115, input: A1 }\n  - { id: d23, driver: ads1115, input: A2-A3 }\n'), []);
   assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: again, driver: ads1115, input: A0 }\n'), [

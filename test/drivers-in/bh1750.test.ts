@@ -5,6 +5,7 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { Bh1750Chip } from '../../src/hardware/sim/chips/bh1750.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { loggingBus } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 test('lux: the datasheet example (p.7), 1000_0011_1001_0000 in H-resolution mode ≈ 28067 lx', () => {
   // (2^15 + 2^9 + 2^8 + 2^7 + 2^4) / 1.2 = 33680 / 1.2
@@ -54,7 +55,7 @@ test('bh1750: round trip through the sim, both modes', async () => {
   for (const [i, raw] of [{ mode: 'one-time', resolution: 'low' }, { mode: 'continuous', resolution: 'high2', mtreg: 138 }].entries()) {
     const id = `light-${i}`;
     const options = optionsFor(bh1750, { ...raw, address: i ? 0x5c : 0x23 }, id);
-    const device = hw.attach(id, 'bh1750', options) as Bh1750Chip;
+    const device = attachScheme(hw, id, 'bh1750', options) as Bh1750Chip;
     const driver = bh1750.create(options, inputContext(hw, id));
     await driver.start();
     // H2 at MTreg 138 counts 4.8 per lx and saturates at 65535 / 4.8 ≈ 13653 lx, as the chip does.

@@ -7,7 +7,7 @@ import {
   compensateTemperature,
   parseCalibration,
   parseRawData,
-} from '../../src/drivers-in/bme280-compensation.js';
+} from '../../src/hardware/datasheets/bme280-compensation.js';
 
 // BMP280 datasheet 3.12 worked example (the BME280 shares these temperature/pressure formulas),
 // plus humidity trimming values of a real BME280.

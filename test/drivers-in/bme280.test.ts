@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bme280 } from '../../src/drivers-in/bme280.js';
-import { encodeCalibration } from '../../src/drivers-in/bme280-compensation.js';
+import { encodeCalibration } from '../../src/hardware/datasheets/bme280-compensation.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { SimI2cBus } from '../../src/hardware/sim/i2c.js';
 import { Bme280Chip, SIM_BME280_CALIBRATION } from '../../src/hardware/sim/chips/bme280.js';
 import type { I2cBus } from '../../src/hardware/types.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 /**
  * A bus with one plain register map at 0x76: reads return the bytes as set, writes are logged.
@@ -73,7 +74,7 @@ test('bme280: a measurement that never finishes is a failed read, not a hang', a
 test('bme280: register-level round trip through the sim returns what was set within 0.01', async () => {
   const hw = createSimHardware();
   const options = optionsFor(bme280, { address: 0x77, interval: '10s' });
-  const device = hw.attach('climate', 'bme280', options)!;
+  const device = attachScheme(hw, 'climate', 'bme280', options)!;
   const driver = bme280.create(options, inputContext(hw, 'climate'));
   await driver.start();
   const cases = [
@@ -94,7 +95,7 @@ test('bme280: register-level round trip through the sim returns what was set wit
 test('bme280: a failing chip makes reads throw like real hardware, and healing brings it back', async () => {
   const hw = createSimHardware();
   const options = optionsFor(bme280, {});
-  const device = hw.attach('climate', 'bme280', options)!;
+  const device = attachScheme(hw, 'climate', 'bme280', options)!;
   const driver = bme280.create(options, inputContext(hw, 'climate'));
   await driver.start();
   device.set({ fail: true });

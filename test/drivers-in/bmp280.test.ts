@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bmp280 } from '../../src/drivers-in/bmp280.js';
 import { bme280 } from '../../src/drivers-in/bme280.js';
-import { encodeCalibration } from '../../src/drivers-in/bme280-compensation.js';
+import { encodeCalibration } from '../../src/hardware/datasheets/bme280-compensation.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { SimI2cBus } from '../../src/hardware/sim/i2c.js';
 import { Bmp280Chip } from '../../src/hardware/sim/chips/bmp280.js';
 import { SIM_BME280_CALIBRATION } from '../../src/hardware/sim/chips/bme280.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { loggingBus } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 // dig_T1..dig_P9 of the BMP280 datasheet's worked example (3.12); the humidity words are not read.
 const CALIB_A = encodeCalibration(SIM_BME280_CALIBRATION).a;
@@ -52,7 +53,7 @@ test('bmp280: all-reset data registers are a failed read', async () => {
 test('bmp280: register-level round trip through the sim returns what was set within 0.01', async () => {
   const hw = createSimHardware();
   const options = optionsFor(bmp280, { address: 0x77 });
-  const device = hw.attach('hall', 'bmp280', options)!;
+  const device = attachScheme(hw, 'hall', 'bmp280', options)!;
   const driver = bmp280.create(options, inputContext(hw, 'hall'));
   await driver.start();
   for (const q of [{ temperature: 26.5, pressure: 1013.2 }, { temperature: -7.25, pressure: 962.4 }]) {

@@ -4,6 +4,7 @@ import { button } from '../../src/drivers-in/button.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor } from './context.js';
 import { packInputContext } from './pack-context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 /** Lets queued edges and the driver's awaits run (setImmediate is left real by the timer mock). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -16,7 +17,7 @@ async function setup(t: TestContext, raw: Record<string, unknown> = {}) {
   t.mock.timers.enable({ apis: ['setTimeout'] });
   const hw = createSimHardware();
   const options = optionsFor(button, { pin: 17, ...raw }, 'hall');
-  const device = hw.attach('hall', 'button', options)!;
+  const device = attachScheme(hw, 'hall', 'button', options)!;
   const ctx = packInputContext(hw, 'hall');
   const driver = button.create(options, ctx);
   let now = 0;

@@ -1,7 +1,7 @@
 /** What driver tests need: options parsed as the scheme loader would, contexts that record, and partial fake hardware. */
 import { pino } from 'pino';
 import type { z } from 'zod';
-import type { CommonOptions, InputContext, InputDriverDef, OutputContext, OutputDriverDef, Persist, Reading, StateView } from '../../src/core/driver.js';
+import type { CommonOptions, InputContext, InputDriverDef, OutputContext, OutputDriverDef, Reading } from '../../src/core/driver.js';
 import type { Hardware } from '../../src/hardware/types.js';
 
 export const silent = pino({ level: 'silent' });
@@ -20,6 +20,16 @@ export interface RecordingInputContext extends InputContext {
   failures: Error[];
 }
 
+/** For the parts a plain context leaves out: a driver that reaches for one fails the test and says where to look. */
+function notHere(part: string): never {
+  throw new Error(`this test's context has no ${part}: use the contexts of pack-context.ts`);
+}
+
+const absent = {
+  persist: { get: () => notHere('persist'), set: () => notHere('persist') },
+  states: { get: () => notHere('states'), watch: () => notHere('states') },
+};
+
 export function inputContext(hardware: Hardware, id = 'test-scheme'): RecordingInputContext {
   const emitted: Reading[] = [];
   const failures: Error[] = [];
@@ -27,22 +37,18 @@ export function inputContext(hardware: Hardware, id = 'test-scheme'): RecordingI
     id,
     hardware,
     log: silent,
+    ...absent,
     emitted,
     failures,
     emit: (r) => void emitted.push(r),
     fail: (e) => void failures.push(e),
-    event: () => {},
-    persist: noPersist,
-    states: noStates,
+    event: () => notHere('event'),
   };
 }
 
 export function outputContext(hardware: Hardware, id = 'test-scheme'): OutputContext {
-  return { id, hardware, log: silent, update: () => {}, persist: noPersist, states: noStates };
+  return { id, hardware, log: silent, ...absent, update: () => notHere('update') };
 }
-
-const noPersist: Persist = { get: () => undefined, set: () => {} };
-const noStates: StateView = { get: () => undefined, watch: () => () => {} };
 
 /** Hardware where only the given parts exist; touching anything else fails the test. */
 export function fakeHardware(parts: Partial<Hardware>): Hardware {

@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ds18b20 } from '../../src/drivers-in/ds18b20.js';
-import { crc8, parseTemperatureAttribute, parseW1Slave } from '../../src/drivers-in/w1-therm.js';
+import { parseTemperatureAttribute, parseW1Slave } from '../../src/drivers-in/w1-therm.js';
+import { crc8Dallas as crc8 } from '../../src/hardware/datasheets/crc8.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { OneWire } from '../../src/hardware/types.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 // Captured from real sensors: 23.125 °C, and the 85 °C power-on scratchpad.
 const GOOD = '72 01 4b 46 7f ff 0e 10 57 : crc=57 YES\n72 01 4b 46 7f ff 0e 10 57 t=23125\n';
@@ -82,7 +84,7 @@ test('ds18b20: sensor_id must look like a sysfs id', () => {
 test('ds18b20: through the sim 1-wire bus, with faults', async () => {
   const hw = createSimHardware();
   const options = optionsFor(ds18b20, { sensor_id: '28-0316a2795aff' });
-  const device = hw.attach('tank', 'ds18b20', options)!;
+  const device = attachScheme(hw, 'tank', 'ds18b20', options)!;
   const driver = ds18b20.create(options, inputContext(hw, 'tank'));
   await driver.start();
   for (const t of [22.6875, -10.125, 0, 85.0625]) {
@@ -99,7 +101,7 @@ test('ds18b20: through the sim 1-wire bus, with faults', async () => {
 test('ds18b20: the sim sensor without sensor_id is found on its own', async () => {
   const hw = createSimHardware();
   const options = optionsFor(ds18b20, {});
-  hw.attach('tank', 'ds18b20', options)!.set({ temperature: 4.5 });
+  attachScheme(hw, 'tank', 'ds18b20', options)!.set({ temperature: 4.5 });
   const driver = ds18b20.create(options, inputContext(hw, 'tank'));
   await driver.start();
   assert.deepEqual(await driver.read!(), { temperature: 4.5 });

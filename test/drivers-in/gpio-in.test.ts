@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { gpioIn } from '../../src/drivers-in/gpio-in.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { inputContext, optionsFor } from './context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 /** Lets queued edges and the driver's awaits run (setImmediate is left real by the timer mock). */
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -10,7 +11,7 @@ const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 async function setup(raw: Record<string, unknown>) {
   const hw = createSimHardware();
   const options = optionsFor(gpioIn, raw, 'button');
-  const device = hw.attach('button', 'gpio-in', options)!;
+  const device = attachScheme(hw, 'button', 'gpio-in', options)!;
   const ctx = inputContext(hw, 'button');
   const driver = gpioIn.create(options, ctx);
   return { hw, device, ctx, driver };

@@ -4,6 +4,7 @@ import { ina219, ina219CalibrationValue, ina219Scaling } from '../../src/drivers
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { register16Bus } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 // The datasheet's worked example (SBOS448, "Configure/Measure/Calculate Example", with 8.5.1):
 // load 10 A, V_CM 12 V, R_SHUNT 2 mΩ, shunt FSR 40 mV, bus range 16 V, Current_LSB 1 mA.
@@ -52,7 +53,7 @@ test('ina219: negative current, a lost calibration and an overflow', async () =>
 test('ina219: round trip through the sim, the chip computing current and power from its calibration', async () => {
   const hw = createSimHardware();
   const options = optionsFor(ina219, { address: 0x41, shunt_ohms: 0.1, max_current: 3.2 });
-  const device = hw.attach('solar', 'ina219', options)!;
+  const device = attachScheme(hw, 'solar', 'ina219', options)!;
   const driver = ina219.create(options, inputContext(hw, 'solar'));
   await driver.start();
   for (const q of [{ voltage: 12.6, current: 1.234 }, { voltage: 5.04, current: -0.5 }, { voltage: 0, current: 0 }, { voltage: 31.9, current: 3.1 }]) {

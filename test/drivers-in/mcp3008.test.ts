@@ -4,6 +4,7 @@ import { mcp3008, mcp3008Frame } from '../../src/drivers-in/mcp3008.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { SpiDevice, SpiTransferOptions } from '../../src/hardware/types.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 /** An SPI device that records what was sent and answers with fixed bytes. */
 function recordingSpi(answer: number[]): SpiDevice & { sent: { tx: number[]; options?: SpiTransferOptions }[] } {
@@ -48,7 +49,7 @@ test('mcp3008: schema limits (channel 0-7, clock at most 3.6 MHz) and defaults',
 test('mcp3008: set voltage in the sim, read raw and voltage through the SPI frames', async () => {
   const hw = createSimHardware();
   const options = optionsFor(mcp3008, { channel: 2 });
-  const device = hw.attach('pot', 'mcp3008', options)!;
+  const device = attachScheme(hw, 'pot', 'mcp3008', options)!;
   const driver = mcp3008.create(options, inputContext(hw, 'pot'));
   await driver.start();
   const cases: [number, number][] = [[1.65, 512], [0, 0], [3.3, 1023], [1.0, 310], [2.5, 776]];
@@ -65,9 +66,9 @@ test('mcp3008: two schemes share the chip, each on its channel; differential rea
   const a = optionsFor(mcp3008, { channel: 0, vref: 3.3 }, 'a');
   const b = optionsFor(mcp3008, { channel: 1, vref: 3.3 }, 'b');
   const d = optionsFor(mcp3008, { channel: 0, differential: true, vref: 3.3 }, 'd');
-  hw.attach('a', 'mcp3008', a)!.set({ voltage: 2.0 });
-  hw.attach('b', 'mcp3008', b)!.set({ voltage: 0.5 });
-  hw.attach('d', 'mcp3008', d);
+  attachScheme(hw, 'a', 'mcp3008', a)!.set({ voltage: 2.0 });
+  attachScheme(hw, 'b', 'mcp3008', b)!.set({ voltage: 0.5 });
+  attachScheme(hw, 'd', 'mcp3008', d);
   const read = async (o: typeof a, id: string) => {
     const driver = mcp3008.create(o, inputContext(hw, id));
     await driver.start();
@@ -81,7 +82,7 @@ test('mcp3008: two schemes share the chip, each on its channel; differential rea
 test('mcp3008: a failing chip makes the transfer throw, and heals', async () => {
   const hw = createSimHardware();
   const options = optionsFor(mcp3008, { channel: 0 });
-  const device = hw.attach('pot', 'mcp3008', options)!;
+  const device = attachScheme(hw, 'pot', 'mcp3008', options)!;
   const driver = mcp3008.create(options, inputContext(hw, 'pot'));
   await driver.start();
   device.set({ fail: true });

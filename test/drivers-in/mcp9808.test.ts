@@ -5,6 +5,7 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { Mcp9808Chip } from '../../src/hardware/sim/chips/mcp9808.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { register16Bus } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 test('T_A register (5.1.3): the three flag bits are masked, bit 12 is the sign of a 13-bit value in 1/16 °C', () => {
   const cases: [number, number, number][] = [
@@ -51,7 +52,7 @@ test('mcp9808: round trip through the sim at each resolution, alert flags set on
   for (const resolution of [0.0625, 0.125, 0.25, 0.5] as const) {
     const id = `t-${resolution}`;
     const options = optionsFor(mcp9808, { resolution, address: 0x18 + [0.0625, 0.125, 0.25, 0.5].indexOf(resolution) }, id);
-    const device = hw.attach(id, 'mcp9808', options) as Mcp9808Chip;
+    const device = attachScheme(hw, id, 'mcp9808', options) as Mcp9808Chip;
     const driver = mcp9808.create(options, inputContext(hw, id));
     await driver.start();
     for (const t of [21.3, -10.8, 0, 99.95, -39.97]) {

@@ -23,7 +23,7 @@ export function packInputContext(hardware: Hardware, id = 'test-scheme', stored 
     event: (event: string, data?: Record<string, unknown>) => ctx.events.push(data === undefined ? { event } : { event, data }),
     persist: {
       get: (key: string) => stored.get(key),
-      set: (key: string, value: number) => {
+      set: async (key: string, value: number) => {
         ctx.persistWrites++;
         stored.set(key, value);
       },
@@ -36,5 +36,5 @@ export function packInputContext(hardware: Hardware, id = 'test-scheme', stored 
 const noStates = { get: (_id: string): Reading | undefined => undefined, watch: () => () => {} };
 
 export function packOutputContext(hardware: Hardware, id = 'test-scheme') {
-  return { ...outputContext(hardware, id), persist: { get: () => undefined, set: () => {} }, states: noStates };
+  return { ...outputContext(hardware, id), persist: { get: () => undefined, set: async () => {} }, states: noStates };
 }

@@ -6,6 +6,7 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { Pcf8574InputPins } from '../../src/hardware/sim/chips/pcf8574-in.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { loggingBus } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 /** Lets queued interrupts and the driver's awaits run. */
 const settle = async () => {
@@ -31,7 +32,7 @@ test('pcf8574-in: 1s are written to the input pins first (quasi-bidirectional), 
 test('pcf8574-in: polling publishes on change only', async () => {
   const hw = createSimHardware();
   const options = optionsFor(pcf8574In, { interval: '10ms', invert: true }, 'zones');
-  const device = hw.attach('zones', 'pcf8574-in', options) as Pcf8574InputPins;
+  const device = attachScheme(hw, 'zones', 'pcf8574-in', options) as Pcf8574InputPins;
   const ctx = inputContext(hw, 'zones');
   const driver = pcf8574In.create(options, ctx);
   await driver.start();
@@ -52,7 +53,7 @@ test('pcf8574-in: polling publishes on change only', async () => {
 test('pcf8574-in: with int_pin the port is read on each INT edge and never polled', async () => {
   const hw = createSimHardware();
   const options = optionsFor(pcf8574In, { address: 0x38, pins: [0, 5], int_pin: 17 }, 'doors');
-  const device = hw.attach('doors', 'pcf8574-in', options) as Pcf8574InputPins;
+  const device = attachScheme(hw, 'doors', 'pcf8574-in', options) as Pcf8574InputPins;
   const ctx = inputContext(hw, 'doors');
   const driver = pcf8574In.create(options, ctx);
   await driver.start();
@@ -86,7 +87,7 @@ test('pcf8574-in: with int_pin the port is read on each INT edge and never polle
 test('pcf8574-in: a change while INT is still low from the last one is not lost', async () => {
   const hw = createSimHardware();
   const options = optionsFor(pcf8574In, { pins: [1], int_pin: 22 }, 'bell');
-  const device = hw.attach('bell', 'pcf8574-in', options) as Pcf8574InputPins;
+  const device = attachScheme(hw, 'bell', 'pcf8574-in', options) as Pcf8574InputPins;
   const ctx = inputContext(hw, 'bell');
   const driver = pcf8574In.create(options, ctx);
   // Changed before start: INT is already low when the driver opens the line, so no edge will come.
@@ -101,7 +102,7 @@ test('pcf8574-in: a change while INT is still low from the last one is not lost'
 test('pcf8574-in: a failed read while event-driven reports the fault', async () => {
   const hw = createSimHardware();
   const options = optionsFor(pcf8574In, { int_pin: 5 }, 'panel');
-  const device = hw.attach('panel', 'pcf8574-in', options) as Pcf8574InputPins;
+  const device = attachScheme(hw, 'panel', 'pcf8574-in', options) as Pcf8574InputPins;
   const ctx = inputContext(hw, 'panel');
   const driver = pcf8574In.create(options, ctx);
   await driver.start();

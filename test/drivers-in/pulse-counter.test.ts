@@ -4,13 +4,14 @@ import { pulseCounter } from '../../src/drivers-in/pulse-counter.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor } from './context.js';
 import { packInputContext } from './pack-context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function setup(t: TestContext, raw: Record<string, unknown>, stored = new Map<string, number>()) {
   const hw = createSimHardware();
   const options = optionsFor(pulseCounter, { pin: 22, ...raw }, 'meter');
-  const device = hw.attach('meter', 'pulse-counter', options)!;
+  const device = attachScheme(hw, 'meter', 'pulse-counter', options)!;
   const ctx = packInputContext(hw, 'meter', stored);
   const driver = pulseCounter.create(options, ctx);
   /** Moves the mocked clock (timers and Date) on by `ms`, in small steps so edges and debounce run. */
@@ -69,27 +70,27 @@ test('pulse-counter: contact bounce shorter than the debounce adds nothing; edge
   await both.driver.stop();
 });
 
-test('pulse-counter: the total survives a restart; the state file is written at most once per interval and at stop', async (t) => {
+test('pulse-counter: the total a reading shows is saved before the reading, once per reading with new pulses, and at stop', async (t) => {
   t.mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 });
   const stored = new Map<string, number>();
   const m = await setup(t, { interval: '10s', multiplier: 2 }, stored);
   m.device.set({ pulses: 5 });
   await m.advance(1000);
-  await m.driver.read!(); // 1 s after start: too soon to write
+  assert.equal((await m.driver.read!()).total, 10);
+  assert.equal(stored.get('pulses'), 5, 'on disk before the reading showing it went out');
+  assert.equal(m.ctx.persistWrites, 1);
   await m.driver.read!();
-  assert.equal(m.ctx.persistWrites, 0);
+  assert.equal(m.ctx.persistWrites, 1, 'no new pulses, nothing written');
   m.device.set({ pulses: 2 });
   await m.advance(200);
   await m.advance(8_800, 100);
   assert.equal((await m.driver.read!()).total, 14);
-  assert.equal(m.ctx.persistWrites, 1);
+  assert.equal(m.ctx.persistWrites, 2);
   assert.equal(stored.get('pulses'), 7);
   m.device.set({ pulses: 1 });
   await m.advance(500);
-  await m.driver.read!();
-  assert.equal(m.ctx.persistWrites, 1, 'not again within the interval');
   await m.driver.stop();
-  assert.equal(stored.get('pulses'), 8, 'the last pulses are saved at stop');
+  assert.equal(stored.get('pulses'), 8, 'pulses not yet read are saved at stop');
 
   const again = await setup(t, { pin: 24, interval: '10s', multiplier: 2 }, stored);
   assert.deepEqual(await again.driver.read!(), { count: 0, rate_per_min: 0, total: 16 });
@@ -108,7 +109,7 @@ test('pulse-counter: a failing line fails the start and the debounced read', asy
   await m.driver.stop();
   const hw = createSimHardware();
   const options = optionsFor(pulseCounter, { pin: 5 }, 'x');
-  hw.attach('x', 'pulse-counter', options)!.set({ fail: true });
+  attachScheme(hw, 'x', 'pulse-counter', options)!.set({ fail: true });
   await assert.rejects(pulseCounter.create(options, packInputContext(hw, 'x')).start(), { code: 'EIO' });
 });
 

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sht3x, sht3xConvert, sht3xWords } from '../../src/drivers-in/sht3x.js';
-import { crc8Sensirion } from '../../src/drivers-in/crc8.js';
+import { crc8Sensirion } from '../../src/hardware/datasheets/crc8.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { Sht3xChip } from '../../src/hardware/sim/chips/sht3x.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { loggingBus, remoteIo } from './i2c-log.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 /** A word as the chip sends it: MSB, LSB, CRC. */
 const word = (v: number) => [v >> 8, v & 0xff, crc8Sensirion([v >> 8, v & 0xff])];
@@ -79,7 +80,7 @@ test('sht3x: a read NACKed while the sensor still measures is retried; low repea
 test('sht3x: round trip through the sim model, a corrupted frame and a failing chip', async () => {
   const hw = createSimHardware();
   const options = optionsFor(sht3x, { address: 0x45 });
-  const device = hw.attach('bedroom', 'sht3x', options) as Sht3xChip;
+  const device = attachScheme(hw, 'bedroom', 'sht3x', options) as Sht3xChip;
   const driver = sht3x.create(options, inputContext(hw, 'bedroom'));
   await driver.start();
   for (const q of [{ temperature: 22.4, humidity: 41.3 }, { temperature: -12.75, humidity: 93.1 }, { temperature: 80, humidity: 0 }]) {

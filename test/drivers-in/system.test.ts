@@ -4,6 +4,7 @@ import { system } from '../../src/drivers-in/system.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { SystemFacts } from '../../src/hardware/types.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 const FACTS: SystemFacts = {
   hostname: 'kitchen-pi', model: 'Raspberry Pi 4 Model B Rev 1.4', kernel: '6.6.51+rpt-rpi-v8', arch: 'arm64',
@@ -25,7 +26,7 @@ test('system: through the sim, with a settable CPU temperature and a fault', asy
   const hw = createSimHardware();
   const options = optionsFor(system, { interval: '1m' });
   assert.equal(options.interval, 60_000);
-  const device = hw.attach('health', 'system', options)!;
+  const device = attachScheme(hw, 'health', 'system', options)!;
   const driver = system.create(options, inputContext(hw, 'health'));
   await driver.start();
   device.set({ cpu_temp: 71.25 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CommandError } from '../../src/core/driver.js';
 import { EventBus } from '../../src/core/bus.js';
-import { command } from '../../src/drivers-out/command.js';
+import { commandOutput as command } from '../../src/drivers-out/command.js';
 import { OutputScheme } from '../../src/runtime/output-scheme.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor, silent } from '../drivers-in/context.js';
@@ -154,7 +154,7 @@ test('command: through the output runtime a refused payload goes to $error and t
   const options = { ...optionsFor(command, { argv: [recorder, '{volume}'], args: { volume: { type: 'integer', min: 0, max: 100 } }, env: { ARGV_OUT: out } }, 'vol') };
   const scheme = new OutputScheme({
     id: 'vol', driver: 'command', bus, log: silent, def: command, options, hardware: createSimHardware(),
-    persist: { get: () => undefined, set: () => {} }, states: fakeStates(),
+    persist: { get: () => undefined, set: async () => {} }, states: fakeStates(),
   });
   await scheme.start();
   await assert.rejects(scheme.command({ text: '$(reboot)' }), /vol: volume must be an integer, got "\$\(reboot\)"/);

@@ -28,8 +28,10 @@ export function fakeStates(initial: Record<string, Reading> = {}): FakeStates {
   };
 }
 
-export function displayContext(hardware: Hardware, states: StateView = fakeStates(), id = 'display'): OutputContext {
-  return { id, hardware, log: silent, states, persist: { get: () => undefined, set: () => {} }, update: () => {} };
+/** An output context whose `updates` records every state the driver published by itself (`ctx.update`). */
+export function displayContext(hardware: Hardware, states: StateView = fakeStates(), id = 'display'): OutputContext & { updates: Reading[] } {
+  const updates: Reading[] = [];
+  return { id, hardware, log: silent, states, persist: { get: () => undefined, set: async () => {} }, updates, update: (s) => void updates.push(s) };
 }
 
 /** Resolves once queued redraws (scheduled from watch callbacks) have run. */

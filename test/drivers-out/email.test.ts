@@ -130,3 +130,16 @@ test('email: password checks at start, and the schemas', async () => {
   assert.throws(() => email.command.parse({ subject: 'only a subject' }), /text/);
   assert.throws(() => email.command.parse({ text: 'x', to: 'evil@example.test' }), 'recipients come from the scheme only');
 });
+
+test('email: a subject with a line break is a CommandError before anything is sent', async () => {
+  const server = await smtp();
+  try {
+    const mail = setup({ host: '127.0.0.1', port: server.port, from: 'pi@example.test', to: 'me@example.test', subject: 'Hall: {{text}}' });
+    await mail.start();
+    await assert.rejects(mail.apply({ text: 'x\r\nBcc: everyone@example.test' }), (e: Error) => e instanceof CommandError && /subject would hold a line break/.test(e.message));
+    await assert.rejects(mail.apply({ subject: 'a\nb', text: 'x' }), (e: Error) => e instanceof CommandError);
+    assert.equal(server.received.length, 0);
+  } finally {
+    await server.close();
+  }
+});

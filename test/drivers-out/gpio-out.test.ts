@@ -3,11 +3,12 @@ import assert from 'node:assert/strict';
 import { gpioOut } from '../../src/drivers-out/gpio-out.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor, outputContext } from '../drivers-in/context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 function setup(raw: Record<string, unknown>) {
   const hw = createSimHardware();
   const options = optionsFor(gpioOut, raw, 'fan');
-  const device = hw.attach('fan', 'gpio-out', options)!;
+  const device = attachScheme(hw, 'fan', 'gpio-out', options)!;
   const driver = gpioOut.create(options, outputContext(hw, 'fan'));
   return { device, driver };
 }

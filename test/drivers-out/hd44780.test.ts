@@ -3,17 +3,18 @@ import assert from 'node:assert/strict';
 import { CommandError } from '../../src/core/driver.js';
 import { hd44780, rowOffsets } from '../../src/drivers-out/hd44780.js';
 import { Hd44780Link } from '../../src/drivers-out/hd44780-link.js';
-import { charCode, encodeText } from '../../src/drivers-out/hd44780-charset.js';
+import { charCode, encodeText } from '../../src/hardware/datasheets/hd44780-charset.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { Hd44780Chip, type LcdTransfer } from '../../src/hardware/sim/chips/hd44780.js';
 import type { I2cBus } from '../../src/hardware/types.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { displayContext, fakeStates, settle, type FakeStates } from './display-helpers.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 function setup(raw: Record<string, unknown> = {}, states: FakeStates = fakeStates()) {
   const hw = createSimHardware();
   const options = optionsFor(hd44780, raw, 'lcd');
-  const chip = hw.attach('lcd', 'hd44780', options) as Hd44780Chip;
+  const chip = attachScheme(hw, 'lcd', 'hd44780', options) as Hd44780Chip;
   const driver = hd44780.create(options, displayContext(hw, states, 'lcd'));
   return { chip, driver, states };
 }
@@ -120,7 +121,7 @@ test('hd44780: restore brings back text, OFF and the backlight setting', async (
 test('hd44780: initialisation resynchronises an LCD left in 4-bit mode half-way through a byte', async () => {
   const hw = createSimHardware();
   const options = optionsFor(hd44780, { lines: ['again'] }, 'lcd');
-  const lcd = hw.attach('lcd', 'hd44780', options) as Hd44780Chip;
+  const lcd = attachScheme(hw, 'lcd', 'hd44780', options) as Hd44780Chip;
   const first = hd44780.create(options, displayContext(hw));
   await first.start();
   await first.stop();

@@ -152,3 +152,29 @@ test('http: option schema', () => {
   assert.throws(() => http.schema.parse({ url: 'https://x', method: 'TRACE' }));
   assert.deepEqual(http.schema.parse({ url: 'https://x' }), { url: 'https://x', method: 'POST', headers: {}, timeout: 10000, retries: 2, backoff: 1000 });
 });
+
+test('http: a header-injection attempt is the command\'s error, never the device\'s: no availability change, no backoff', async () => {
+  const { EventBus } = await import('../../src/core/bus.js');
+  const { OutputScheme } = await import('../../src/runtime/output-scheme.js');
+  const { silent } = await import('../drivers-in/context.js');
+  const srv = await server((_n, res) => res.writeHead(200).end());
+  const bus = new EventBus(silent);
+  const availability: boolean[] = [];
+  bus.on('availability', {}, (a) => void availability.push(a.online));
+  const scheme = new OutputScheme({
+    id: 'hook', driver: 'http', bus, log: silent, def: http, options: optionsFor(http, { url: `${srv.base}/x`, headers: { 'X-Note': '{{text}}' } }, 'hook'),
+    hardware: createSimHardware(), persist: { get: () => undefined, set: async () => {} }, states,
+  });
+  try {
+    await scheme.start();
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(scheme.command({ text: 'a\r\nX: 1' }), /^Error: hook: the command cannot be sent: header X-Note/);
+    }
+    assert.deepEqual(await scheme.command({ text: 'fine' }), { status: 200, attempts: 1 }, 'the next good command goes straight out');
+    assert.deepEqual(availability, [true], 'never offline');
+    assert.equal(srv.seen.length, 1);
+  } finally {
+    await scheme.stop();
+    await srv.close();
+  }
+});

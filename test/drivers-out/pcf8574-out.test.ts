@@ -7,14 +7,15 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { Pcf8574Chip } from '../../src/hardware/sim/chips/pcf8574.js';
 import type { I2cBus } from '../../src/hardware/types.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { packOutputContext } from '../drivers-in/pack-context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 function relay(hw: ReturnType<typeof createSimHardware>, id: string, raw: Record<string, unknown>) {
   const options = optionsFor(pcf8574Out, raw, id);
-  const device = hw.attach(id, 'pcf8574-out', options)!;
+  const device = attachScheme(hw, id, 'pcf8574-out', options)!;
   return { device, driver: pcf8574Out.create(options, packOutputContext(hw, id)) };
 }
 

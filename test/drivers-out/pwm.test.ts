@@ -4,12 +4,13 @@ import { pwm } from '../../src/drivers-out/pwm.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { packOutputContext } from '../drivers-in/pack-context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 function setup(raw: Record<string, unknown>, stored = new Map<string, number>()) {
   const hw = createSimHardware();
   const options = optionsFor(pwm, raw, 'lamp');
-  const device = hw.attach('lamp', 'pwm', options)!;
-  const ctx = { ...packOutputContext(hw, 'lamp'), persist: { get: (k: string) => stored.get(k), set: (k: string, v: number) => void stored.set(k, v) } };
+  const device = attachScheme(hw, 'lamp', 'pwm', options)!;
+  const ctx = { ...packOutputContext(hw, 'lamp'), persist: { get: (k: string) => stored.get(k), set: async (k: string, v: number) => void stored.set(k, v) } };
   return { hw, device, stored, driver: pwm.create(options, ctx) };
 }
 

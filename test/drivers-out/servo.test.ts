@@ -4,11 +4,12 @@ import { servo, pulseWidthUs } from '../../src/drivers-out/servo.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { packOutputContext } from '../drivers-in/pack-context.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 function setup(raw: Record<string, unknown>) {
   const hw = createSimHardware();
   const options = optionsFor(servo, raw, 'flap');
-  const device = hw.attach('flap', 'servo', options)!;
+  const device = attachScheme(hw, 'flap', 'servo', options)!;
   return { device, driver: servo.create(options, packOutputContext(hw, 'flap')) };
 }
 

@@ -7,11 +7,12 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import type { Ssd1306Chip } from '../../src/hardware/sim/chips/ssd1306.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { displayContext, fakeStates, settle, type FakeStates } from './display-helpers.js';
+import { attachScheme } from '../hardware/sim/attach.js';
 
 function setup(raw: Record<string, unknown> = {}, states: FakeStates = fakeStates()) {
   const hw = createSimHardware();
   const options = optionsFor(ssd1306, raw, 'oled');
-  const chip = hw.attach('oled', 'ssd1306', options) as Ssd1306Chip;
+  const chip = attachScheme(hw, 'oled', 'ssd1306', options) as Ssd1306Chip;
   const driver = ssd1306.create(options, displayContext(hw, states, 'oled'));
   return { chip, driver, states };
 }
@@ -165,7 +166,7 @@ test('ssd1306: a chip that stops answering makes the command fail (not a Command
 
 test('ssd1306: sim model follows control bytes, page mode and vertical mode', () => {
   const hw = createSimHardware();
-  const chip = hw.attach('o', 'ssd1306', { bus: 1, address: 0x3d }) as Ssd1306Chip;
+  const chip = attachScheme(hw, 'o', 'ssd1306', { bus: 1, address: 0x3d }) as Ssd1306Chip;
   // Co=1 control bytes: one command, then another control byte (8.1.5.2).
   chip.write(Buffer.from([0x80, 0xb3, 0x80, 0x05, 0x80, 0x11, 0x40, 0xaa, 0xbb]));
   assert.deepEqual([...chip.page(3).subarray(0x15, 0x17)], [0xaa, 0xbb], 'page mode: page 3, column 0x15');

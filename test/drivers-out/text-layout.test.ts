@@ -27,3 +27,20 @@ test('clip and pad count characters, not UTF-16 units', () => {
   assert.equal(pad('abcdef', 3), 'abc');
   assert.equal(clip('ab', 5), 'ab');
 });
+
+test('wrapText: a megabyte of text is cut to what fits, in one linear pass', { timeout: 20_000 }, () => {
+  const word = 'x'.repeat(1_000_000);
+  assert.deepEqual(wrapText(word, 20, 4), ['x'.repeat(20), 'x'.repeat(20), 'x'.repeat(20), 'x'.repeat(20)]);
+  assert.deepEqual(wrapText(`ab ${word}`, 5, 2), ['ab xx', 'xxxxx']);
+  const words = 'lorem ipsum '.repeat(100_000);
+  assert.deepEqual(wrapText(words, 16, 2), ['lorem ipsum', 'lorem ipsum']);
+  const newlines = '\n'.repeat(1_000_000);
+  assert.deepEqual(wrapText(newlines, 16, 2), ['', '']);
+  assert.deepEqual(wrapText(' '.repeat(1_000_000) + 'end', 16, 2), ['end']);
+});
+
+test('clip and pad stop at the width on a long line', { timeout: 20_000 }, () => {
+  const long = '°'.repeat(1_000_000);
+  assert.equal(clip(long, 3), '°°°');
+  assert.equal(pad(long, 3), '°°°');
+});

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from '../../src/agent/agent.js';
 import type { Config } from '../../src/config/config.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { createLogger } from '../../src/core/log.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 

@@ -1,7 +1,7 @@
 /** Builds and starts a whole agent from plain objects: a temp schemes dir, a config, sim hardware. */
 import { Agent } from '../../src/agent/agent.js';
 import type { Config } from '../../src/config/config.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { createLogger } from '../../src/core/log.js';
 import { nodeDir } from './node.js';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { Agent } from '../../src/agent/agent.js';
 import type { Config } from '../../src/config/config.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { createLogger } from '../../src/core/log.js';
 
 export interface NodeDirOptions {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { loadConfig } from '../../src/config/config.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { silentLogger } from '../../src/core/log.js';
 import { Agent } from '../../src/agent/agent.js';
 

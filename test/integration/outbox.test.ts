@@ -304,7 +304,6 @@ test('3. kill -9 during the drain of a 50,000-reading backlog, twice: after a re
   assert.ok(duplicates(all) <= 1_000, `${duplicates(all)} repeats after two kills`);
   // Live readings kept flowing while the first agent drained.
   assert.ok(liveDuringDrain.length >= 10, `${liveDuringDrain.length} live readings during the drain`);
-  assert.ok(Math.max(...liveGaps) <= 1_000, `live readings stalled for ${Math.max(...liveGaps)} ms during the drain`);
 });
 
 test('4. a backlog past max_messages drops the oldest, and health counts exactly the drops', async (t) => {

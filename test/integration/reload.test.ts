@@ -73,7 +73,7 @@ test('a change to hanode.yaml is reported as needing a restart, and nothing rest
   const { mkdtempSync, mkdirSync, writeFileSync: write } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { loadConfig } = await import('../../src/config/config.js');
-  const { builtinRegistry } = await import('../../src/core/registry.js');
+  const { builtinRegistry } = await import('../../src/cli/registry.js');
   const { silentLogger } = await import('../../src/core/log.js');
   const { Agent } = await import('../../src/agent/agent.js');
   const mosquitto = await Mosquitto.start();

@@ -109,11 +109,12 @@ describe('state across kill -9', () => {
     assert.equal(again.outputs.heater!.level, 0);
 
     // The interval override: readings 700 ms apart, not 200.
+    // However slow the machine, three readings come, and never closer than the saved 700 ms.
     const readings = probe.mark();
-    await sleep(2_400);
+    for (let waited = 0; probe.on(T('climate')).filter((m) => m.seq >= readings).length < 3 && waited < 15_000; waited += 50) await sleep(50);
     const climate = probe.on(T('climate')).filter((m) => m.seq >= readings);
-    assert.ok(climate.length >= 3 && climate.length <= 4, `${climate.length} readings in 2.4 s`);
-    for (const g of gaps(climate)) assert.ok(g > 600 && g < 800, `readings ${g} ms apart`);
+    assert.ok(climate.length >= 3, `${climate.length} readings`);
+    for (const g of gaps(climate)) assert.ok(g > 600, `readings ${g} ms apart`);
 
     // The rule is still disabled: it does not fire, and says so.
     const rules = await ask(probe, N, 'rules');
@@ -171,10 +172,12 @@ describe('state across kill -9', () => {
       const fan = await probe.waitForState(T('fan'), () => true, 3_000, since);
       assert.equal(fan.state, 'OFF');
       assert.equal((second.hardware as SimHardware).device('fan')!.state().level, 0);
+      // Not the 700 ms override of the lost file: of four readings, some come well under 700 ms apart.
       const readings = probe.mark();
-      await sleep(1_100);
+      for (let waited = 0; probe.on(T('climate')).filter((m) => m.seq >= readings).length < 4 && waited < 15_000; waited += 50) await sleep(50);
       const climate = probe.on(T('climate')).filter((m) => m.seq >= readings);
-      assert.ok(climate.length >= 4, `${climate.length} readings in 1.1 s at 200 ms`);
+      assert.ok(climate.length >= 4, `${climate.length} readings`);
+      assert.ok(Math.min(...gaps(climate)) < 500, `readings ${gaps(climate).join(', ')} ms apart at 200 ms`);
 
       // And it runs: commands, rules, and a new state file.
       const cmd = probe.mark();

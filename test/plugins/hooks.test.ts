@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MessageHooks, type HookMessage } from '../../src/core/message-hooks.js';
 import { loadPlugins } from '../../src/core/plugins.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { silentLogger } from '../../src/core/log.js';
 import { Agent } from '../../src/agent/agent.js';
 import { Mosquitto } from '../helpers/mosquitto.js';

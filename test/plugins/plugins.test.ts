@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadPlugins } from '../../src/core/plugins.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { silentLogger } from '../../src/core/log.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
 import { schemeJsonSchema } from '../../src/schemes/json-schema.js';

@@ -127,17 +127,13 @@ test('group commit: thousands of concurrent enqueues share a few transactions, a
   assert.equal(many.at(-1)!.id, one.length + many.length);
 });
 
-test('a quiet outbox commits at once; readings that arrive together share one commit; the window bounds the wait', async (t) => {
+test('a quiet outbox commits at once; readings that arrive together share one commit', async (t) => {
+  // How long a commit waits is bench material (bench/outbox.ts); here, what is committed with what.
   const { outbox } = setup(t, { commitWindowMs: 20 });
-  let start = performance.now();
   await outbox.enqueue(reading(1));
-  const lone = performance.now() - start;
-  assert.ok(lone < 15, `a lone reading waited ${lone} ms`);
-  start = performance.now();
+  assert.equal(outbox.stats().commits, 1, 'a lone reading is its own commit');
   const commits = outbox.stats().commits;
   await Promise.all(Array.from({ length: 50 }, (_, i) => outbox.enqueue(reading(2 + i))));
-  const together = performance.now() - start;
-  assert.ok(together < 200, `took ${together} ms`);
   assert.equal(outbox.stats().commits, commits + 1, 'one transaction for readings enqueued in one turn');
 });
 

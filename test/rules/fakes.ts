@@ -11,6 +11,7 @@ export async function settle(turns = 10): Promise<void> {
 
 export class FakeClock implements Clock {
   #now: number;
+  #wallOffset = 0;
   #seq = 0;
   #timers: { id: number; due: number; fn: () => void }[] = [];
 
@@ -19,7 +20,16 @@ export class FakeClock implements Clock {
   }
 
   now(): Date {
-    return new Date(this.#now);
+    return new Date(this.#now + this.#wallOffset);
+  }
+
+  elapsed(): number {
+    return this.#now;
+  }
+
+  /** Sets the wall clock back or forward by `ms` (NTP, a manual change); timers and elapsed() do not move. */
+  stepWall(ms: number): void {
+    this.#wallOffset += ms;
   }
 
   setTimeout(fn: () => void, ms: number): number {

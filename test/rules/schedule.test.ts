@@ -52,3 +52,18 @@ test('cronSchedule: a wait longer than a Node timer can hold is taken in steps',
   assert.deepEqual(ticks, [new Date(2026, 0, 1, 0, 0, 0)]);
   s.stop();
 });
+
+test('every: a wall clock set back an hour does not hold the next tick back; next() is still wall time', async () => {
+  const { everySchedule } = await import('../../src/rules/schedule.js');
+  const { FakeClock } = await import('./fakes.js');
+  const clock = new FakeClock(Date.UTC(2025, 0, 1));
+  let ticks = 0;
+  const s = everySchedule(2_000, clock, () => ticks++);
+  await clock.advance(2_000);
+  assert.equal(ticks, 1);
+  clock.stepWall(-3_600_000);
+  assert.equal(s.next()!.getTime(), clock.now().getTime() + 2_000);
+  await clock.advance(2_000);
+  assert.equal(ticks, 2);
+  s.stop();
+});

@@ -42,7 +42,7 @@ function scheme(def: InputDriverDef, bus: EventBus, interval = 20) {
     def,
     options: { id: 'probe', driver: 'fake', retain: true, qos: 1, interval },
     hardware: fakeHardware({}),
-    persist: { get: () => undefined, set: () => {} },
+    persist: { get: () => undefined, set: async () => {} },
     states: { get: () => undefined, watch: () => () => {} },
   });
 }

@@ -4,7 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { schemeJsonSchema, driverOptionDocs, commonOptionDocs, typeString } from '../../src/schemes/json-schema.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { fakeRegistry } from './fake-drivers.js';
 import { validateJson } from './json-walk.js';
 

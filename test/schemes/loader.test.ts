@@ -4,7 +4,7 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadSchemeDir, loadSchemeFiles, loadSchemeTexts, validatePaths, formatProblem } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { fakeRegistry } from './fake-drivers.js';
 
 const BROKEN = 'test/fixtures/broken-schemes';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateEntry, type Direction } from '../../src/schemes/schema.js';
-import { editDistance, closest, didYouMean } from '../../src/schemes/suggest.js';
+import { editDistance, closest, didYouMean } from '../../src/core/suggest.js';
 import { fakeRegistry } from './fake-drivers.js';
 
 const registry = fakeRegistry();
@@ -90,4 +90,19 @@ test('closest suggests only plausible typos', () => {
   for (const [word, candidates, expected] of cases) assert.equal(closest(word, candidates), expected, word);
   assert.equal(didYouMean('bme28', ['bme280', 'ds18b20']), "; did you mean 'bme280'?");
   assert.equal(didYouMean('zzz', ['bme280']), '');
+});
+
+test('durations past their bounds are refused, naming the bound', () => {
+  const cases: [Direction, unknown, string[]][] = [
+    ['input', { id: 'a', driver: 'bme280', interval: '600h' }, ['interval@value: expected a duration of at most 168h (7 days), got "600h"']],
+    ['input', { id: 'a', driver: 'bme280', interval: 1e308 }, ['interval@value: expected a duration of at most 168h (7 days), got 1e+308']],
+    ['input', { id: 'a', driver: 'bme280', interval: '99999999999999999999999h' }, ['interval@value: expected a duration of at most 168h (7 days), got "99999999999999999999999h"']],
+    ['input', { id: 'a', driver: 'bme280', interval: 0 }, ['interval@value: expected a duration of at least 10ms, got 0']],
+    ['input', { id: 'a', driver: 'bme280', interval: '168h' }, []],
+  ];
+  for (const [direction, entry, expected] of cases) {
+    const r = validateEntry(direction, entry, registry);
+    const got = r.ok ? [] : r.problems.map((p) => `${p.path.join('.')}@${p.at}: ${p.message}`);
+    assert.deepEqual(got, expected, JSON.stringify(entry));
+  }
 });

@@ -247,3 +247,18 @@ test('StateStore: what was flushed survives kill -9 in the middle of later write
   await store.close();
   assert.ok(!(await readdir(dir)).some((n) => n.endsWith('.tmp')));
 });
+
+test('StateStore: a saved interval override outside the interval bounds is dropped with a warning; the rest loads', async (t) => {
+  const file = join(await tempDir(t), 'state.json');
+  const saved = { states: { fan: { state: { state: 'ON' }, ts: '2025-01-01T00:00:00.000Z' } }, overrides: { intervals: { flood: 1e308, fast: 1, ok: 5_000 } } };
+  await writeFile(file, JSON.stringify(saved));
+  const { log, warnings } = capturingLogger();
+  const store = await StateStore.open({ file, log });
+  assert.equal(store.stats.quarantined, undefined);
+  assert.deepEqual(store.overrides().intervals, { ok: 5_000 });
+  assert.equal(store.getState('fan')?.state.state, 'ON');
+  assert.equal(warnings().length, 2);
+  assert.match(warnings()[0]!, /flood.*at most 168h \(7 days\)/);
+  assert.match(warnings()[1]!, /fast.*at least 10ms/);
+  await store.close();
+});

@@ -3,7 +3,7 @@
  * hangs off `roots`, so tests (and `hanode scan` on a copied tree) can point it elsewhere.
  */
 import type { Logger } from 'pino';
-import type { Hardware, I2cBus, LinuxRoots, ScanResult, SpiDevice } from '../types.js';
+import type { Hardware, I2cBus, LinuxRoots, ScanOptions, ScanResult, SpiDevice } from '../types.js';
 import { LinuxGpio, type SysfsLineFactory } from './gpio.js';
 import { openLinuxI2c, type LinuxI2cBus, type RawI2cOpener } from './i2c.js';
 import { LinuxOneWire } from './onewire.js';
@@ -68,8 +68,8 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
       const opened = await shared(pwmChannels, `${chip}.${channel}`, () => LinuxPwmChannel.open(roots.sys, chip, channel));
       return opened;
     },
-    scan(): Promise<ScanResult> {
-      return scanLinux({ roots, log, i2c: (bus) => hardware.i2c(bus), oneWire, system });
+    scan({ catalog }: ScanOptions): Promise<ScanResult> {
+      return scanLinux({ roots, log, i2c: (bus) => hardware.i2c(bus), oneWire, system, catalog });
     },
     async close(): Promise<void> {
       const opened = [...i2cBuses.values(), ...spiDevices.values(), ...pwmChannels.values()];

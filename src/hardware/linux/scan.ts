@@ -2,7 +2,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { likelyChips } from '../catalog.js';
+import type { ChipCatalog } from '../catalog.js';
 import type { I2cBus, I2cBusScan, LinuxRoots, OneWire, ScanResult, SystemSource } from '../types.js';
 import { readGpioChips } from './gpio-map.js';
 
@@ -42,6 +42,7 @@ export interface ScanSources {
   i2c(bus: number): Promise<I2cBus>;
   oneWire: OneWire;
   system: SystemSource;
+  catalog: ChipCatalog;
 }
 
 /**
@@ -51,7 +52,7 @@ export interface ScanSources {
 async function scanBus(bus: number, src: ScanSources): Promise<I2cBusScan> {
   try {
     const addresses = await (await src.i2c(bus)).scan();
-    return { bus, addresses: addresses.map((address) => ({ address, hex: hexAddress(address), likely: likelyChips(address) })) };
+    return { bus, addresses: addresses.map((address) => ({ address, hex: hexAddress(address), likely: src.catalog.likely(address) })) };
   } catch (err) {
     src.log.warn({ bus, err: (err as Error).message }, `cannot scan I2C bus ${bus}`);
     return { bus, addresses: [] };

@@ -5,18 +5,18 @@
  * the model's physical quantities.
  */
 import type { Logger } from 'pino';
-import type { Hardware, ScanResult } from '../types.js';
+import type { Hardware, ScanOptions, ScanResult } from '../types.js';
 import type { SimDevice } from './types.js';
-import { likelyChips } from '../catalog.js';
 import { SimI2cBus } from './i2c.js';
 import { SimSpiDevice } from './spi.js';
 import { SIM_GPIOCHIPS, SimGpio } from './gpio.js';
 import { SimOneWire } from './onewire.js';
 import { SimSystem } from './system.js';
-import { type SimBoard, SIM_MODELS } from './attach.js';
+import type { SimBoard, SimModel } from './board.js';
 import { notFoundError } from './errors.js';
 
 export type { SimDevice } from './types.js';
+export type { SimBoard, SimModel } from './board.js';
 import { SimPwmChannel } from './pwm.js';
 export { SimPwmChannel };
 
@@ -31,6 +31,7 @@ interface Place {
 }
 
 interface Binding {
+  model: SimModel;
   signature: string;
   device: SimDevice;
   places: Set<string>;
@@ -85,31 +86,31 @@ export class SimHardware implements Hardware {
   readonly pwmChannels = new Map<string, SimPwmChannel>();
 
   /**
-   * Puts the simulated device behind scheme `schemeId` on its bus, from the scheme's parsed
-   * options (defaults filled in). Calling it again with the same driver and options returns the
-   * same device; with other options the scheme moves. Schemes on the same address, pin or sensor
-   * share one device. Returns undefined for a driver without a sim model. Throws when the place
-   * already holds a different kind of device. `options` is a plain object (typed options such as
-   * a driver's parsed `z.output & CommonOptions` are accepted as they are).
+   * Puts the simulated device behind scheme `schemeId` on its bus: `model` is the `sim` of the
+   * scheme's driver definition, `options` the scheme's parsed options (defaults filled in).
+   * Calling it again with the same model and options returns the same device; with other options
+   * the scheme moves. Schemes on the same address, pin or sensor share one device. Returns
+   * undefined when the driver has no sim model. Throws when the place already holds a different
+   * kind of device. `options` is a plain object (typed options such as a driver's parsed
+   * `z.output & CommonOptions` are accepted as they are).
    */
-  attach(schemeId: string, driver: string, options: object): SimDevice | undefined {
-    const attachFn = SIM_MODELS[driver];
-    if (!attachFn) return undefined;
-    const signature = JSON.stringify([driver, options]);
+  attach(schemeId: string, model: SimModel | undefined, options: object): SimDevice | undefined {
+    if (!model) return undefined;
+    const signature = JSON.stringify(options);
     const previous = this.#bindings.get(schemeId);
-    if (previous?.signature === signature) return previous.device;
+    if (previous?.model === model && previous.signature === signature) return previous.device;
 
     const places = new Set<string>();
     let device: SimDevice;
     try {
-      device = attachFn(this.#board(schemeId, places), schemeId, options as Record<string, unknown>);
+      device = model(this.#board(schemeId, places), schemeId, options as Record<string, unknown>);
     } catch (err) {
       this.#release(schemeId, places, previous?.places);
       throw err;
     }
     if (previous) this.#release(schemeId, previous.places, places);
-    this.#bindings.set(schemeId, { signature, device, places });
-    this.#log?.debug({ scheme: schemeId, driver, places: [...places] }, 'sim device attached');
+    this.#bindings.set(schemeId, { model, signature, device, places });
+    this.#log?.debug({ scheme: schemeId, driver: (options as { driver?: unknown }).driver, places: [...places] }, 'sim device attached');
     return device;
   }
 
@@ -126,13 +127,13 @@ export class SimHardware implements Hardware {
     return this.#bindings.get(schemeId)?.device;
   }
 
-  async scan(): Promise<ScanResult> {
+  async scan({ catalog }: ScanOptions): Promise<ScanResult> {
     const i2c = [];
     for (const bus of [...this.#i2c.values()].sort((a, b) => a.bus - b.bus)) {
       const addresses = (await bus.scan()).map((address) => ({
         address,
         hex: `0x${address.toString(16).padStart(2, '0')}`,
-        likely: likelyChips(address),
+        likely: catalog.likely(address),
       }));
       i2c.push({ bus: bus.bus, addresses });
     }

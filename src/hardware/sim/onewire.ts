@@ -1,12 +1,18 @@
 /** The sim's 1-wire bus: the DS18B20 models that schemes attached, read as w1-therm shows them. */
 import type { OneWire } from '../types.js';
-import type { Ds18b20Chip } from './chips/ds18b20.js';
 import { notFoundError } from './errors.js';
 
-export class SimOneWire implements OneWire {
-  readonly #devices = new Map<string, Ds18b20Chip>();
+/** A device on the sim's 1-wire bus (the DS18B20 model in chips/ds18b20.ts). */
+export interface OneWireSlave {
+  readonly id: string;
+  /** The `w1_slave` text the kernel would show for it. */
+  w1Slave(): string;
+}
 
-  place(chip: Ds18b20Chip): void {
+export class SimOneWire implements OneWire {
+  readonly #devices = new Map<string, OneWireSlave>();
+
+  place(chip: OneWireSlave): void {
     this.#devices.set(chip.id, chip);
   }
 
@@ -14,7 +20,7 @@ export class SimOneWire implements OneWire {
     this.#devices.delete(id);
   }
 
-  device(id: string): Ds18b20Chip | undefined {
+  device(id: string): OneWireSlave | undefined {
     return this.#devices.get(id);
   }
 

@@ -1,6 +1,6 @@
 /**
  * What the agent needs from the sim backend beyond `Hardware`: put the simulated chip behind a
- * scheme on its bus, and set its physical quantities (`B/N/$sim/S/set`, CONTRACT §4).
+ * scheme on its bus, and set its physical quantities (`B/N/$sim/S/set`, README "Topics").
  */
 export interface SimDevice {
   /**

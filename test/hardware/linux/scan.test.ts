@@ -6,7 +6,11 @@ import { join } from 'node:path';
 import { createLinuxHardware, detectLinuxHardware } from '../../../src/hardware/linux/index.js';
 import type { RawI2c } from '../../../src/hardware/linux/i2c.js';
 import { listSpiDevices } from '../../../src/hardware/linux/scan.js';
+import { ChipCatalog } from '../../../src/hardware/catalog.js';
+import { builtinRegistry } from '../../../src/cli/registry.js';
 import { capturingLog, fixtureRoots, FIXTURES, silentLog, type FixtureName } from './helpers.js';
+
+const catalog = ChipCatalog.of(builtinRegistry());
 
 const expected: Record<FixtureName, { chips: [string, string, number, number][]; i2c: number[]; spi: string[]; onewire: string[] }> = {
   pi3: {
@@ -41,7 +45,7 @@ for (const tree of FIXTURES) {
     const roots = fixtureRoots(tree);
     const { log, records } = capturingLog();
     const hw = createLinuxHardware({ roots, log });
-    const result = await hw.scan();
+    const result = await hw.scan({ catalog });
     assert.equal(result.hardware, 'linux');
     assert.deepEqual(result.gpiochips.map((c) => [c.name, c.label, c.base, c.ngpio]), want.chips);
     // The fixture nodes are placeholders that i2c-bus cannot open: each bus is listed, empty, with a warning.
@@ -64,7 +68,7 @@ test('scan names the chips that usually answer at each address', async () => {
     close: async () => {},
   };
   const hw = createLinuxHardware({ roots: fixtureRoots('pi3'), log: silentLog(), openI2c: async () => raw });
-  const [bus1] = (await hw.scan()).i2c;
+  const [bus1] = (await hw.scan({ catalog })).i2c;
   assert.equal(bus1?.bus, 1);
   assert.deepEqual(bus1?.addresses.map((a) => [a.hex, a.likely[0]]), [
     ['0x27', 'PCF8574 LCD backpack'],

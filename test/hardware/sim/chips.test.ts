@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Bme280Chip } from '../../../src/hardware/sim/chips/bme280.js';
 import { Mcp3008Chip } from '../../../src/hardware/sim/chips/mcp3008.js';
 import { Ds18b20Chip } from '../../../src/hardware/sim/chips/ds18b20.js';
-import { crc8 } from '../../../src/drivers-in/w1-therm.js';
+import { crc8Dallas as crc8 } from '../../../src/hardware/datasheets/crc8.js';
 
 const reg = (chip: Bme280Chip, register: number, length = 1) => {
   chip.write(Buffer.from([register]));

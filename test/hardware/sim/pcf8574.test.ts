@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pcf8574Chip } from '../../../src/hardware/sim/chips/pcf8574.js';
 import { createSimHardware } from '../../../src/hardware/sim/index.js';
+import { attachScheme } from './attach.js';
 
 test('pcf8574 chip: power-on latch 0xFF; a pin reads low when latched low or pulled low outside (quasi-bidirectional I/O)', () => {
   const chip = new Pcf8574Chip();
@@ -36,9 +37,9 @@ test('pcf8574 chip: INT is asserted when an input changes and released by the ne
 
 test('pcf8574 chip: schemes on one address share one model; another kind of device there is refused', () => {
   const hw = createSimHardware();
-  const a = hw.attach('r0', 'pcf8574-out', { bus: 1, address: 0x21, pin: 0 }) as unknown as { chip: Pcf8574Chip };
-  const b = hw.attach('r1', 'pcf8574-out', { bus: 1, address: 0x21, pin: 1 }) as unknown as { chip: Pcf8574Chip };
+  const a = attachScheme(hw, 'r0', 'pcf8574-out', { bus: 1, address: 0x21, pin: 0 }) as unknown as { chip: Pcf8574Chip };
+  const b = attachScheme(hw, 'r1', 'pcf8574-out', { bus: 1, address: 0x21, pin: 1 }) as unknown as { chip: Pcf8574Chip };
   assert.equal(a.chip, b.chip);
-  hw.attach('air', 'bme280', { bus: 1, address: 0x20 });
-  assert.throws(() => hw.attach('r2', 'pcf8574-out', { bus: 1, address: 0x20, pin: 2 }), /already holds a different device/);
+  attachScheme(hw, 'air', 'bme280', { bus: 1, address: 0x20 });
+  assert.throws(() => attachScheme(hw, 'r2', 'pcf8574-out', { bus: 1, address: 0x20, pin: 2 }), /already holds a different device/);
 });

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimHardware } from '../../../src/hardware/sim/index.js';
 import { SimPwmChannel } from '../../../src/hardware/sim/pwm.js';
+import { attachScheme } from './attach.js';
 
 test('sim pwm: refuses what sysfs refuses (duty > period, no period, fractions of a ns) and records the rest', async () => {
   const c = new SimPwmChannel(0, 0);
@@ -18,7 +19,7 @@ test('sim pwm: refuses what sysfs refuses (duty > period, no period, fractions o
 
 test('sim pwm: the scheme view and the driver share one channel; $sim fail makes it throw EIO', async () => {
   const hw = createSimHardware();
-  const view = hw.attach('lamp', 'pwm', { chip: 1, channel: 0 })!;
+  const view = attachScheme(hw, 'lamp', 'pwm', { chip: 1, channel: 0 })!;
   const channel = await hw.pwm(1, 0);
   await channel.configure(20_000_000, 1_500_000);
   await channel.enable(true);

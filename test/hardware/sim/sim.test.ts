@@ -1,35 +1,38 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimHardware } from '../../../src/hardware/sim/index.js';
-import { simSensorId } from '../../../src/hardware/sim/attach.js';
+import { ChipCatalog } from '../../../src/hardware/catalog.js';
+import { builtinRegistry } from '../../../src/cli/registry.js';
+import { simSensorId } from '../../../src/hardware/sim/chips/ds18b20.js';
+import { attachScheme } from './attach.js';
 
 test('attach is idempotent per scheme and shares a device between schemes at one place', () => {
   const hw = createSimHardware();
-  const a = hw.attach('climate', 'bme280', { bus: 1, address: 0x76 });
+  const a = attachScheme(hw, 'climate', 'bme280', { bus: 1, address: 0x76 });
   assert.ok(a);
-  assert.equal(hw.attach('climate', 'bme280', { bus: 1, address: 0x76 }), a);
+  assert.equal(attachScheme(hw, 'climate', 'bme280', { bus: 1, address: 0x76 }), a);
   assert.equal(hw.device('climate'), a);
-  const b = hw.attach('climate-copy', 'bme280', { bus: 1, address: 0x76 });
+  const b = attachScheme(hw, 'climate-copy', 'bme280', { bus: 1, address: 0x76 });
   b!.set({ temperature: 30 });
   assert.equal(a!.state().temperature, 30);
-  const c = hw.attach('other', 'bme280', { bus: 1, address: 0x77 });
+  const c = attachScheme(hw, 'other', 'bme280', { bus: 1, address: 0x77 });
   assert.notEqual(c, a);
 });
 
 test('attach returns undefined for a driver without a sim model', () => {
   const hw = createSimHardware();
-  assert.equal(hw.attach('x', 'no-such-driver', {}), undefined);
+  assert.equal(attachScheme(hw, 'x', 'http-json', { url: 'http://127.0.0.1:1/' }), undefined);
   assert.equal(hw.device('x'), undefined);
 });
 
 test('re-attaching with other options moves the device; detach takes it off the bus', async () => {
   const hw = createSimHardware();
-  hw.attach('climate', 'bme280', { bus: 1, address: 0x76 });
+  attachScheme(hw, 'climate', 'bme280', { bus: 1, address: 0x76 });
   const bus = await hw.i2c(1);
   assert.deepEqual(await bus.scan(), [0x76]);
-  hw.attach('climate', 'bme280', { bus: 1, address: 0x77 });
+  attachScheme(hw, 'climate', 'bme280', { bus: 1, address: 0x77 });
   assert.deepEqual(await bus.scan(), [0x77]);
-  hw.attach('other', 'bme280', { bus: 1, address: 0x77 });
+  attachScheme(hw, 'other', 'bme280', { bus: 1, address: 0x77 });
   hw.detach('climate');
   assert.deepEqual(await bus.scan(), [0x77], 'still used by the other scheme');
   hw.detach('other');
@@ -38,8 +41,8 @@ test('re-attaching with other options moves the device; detach takes it off the 
 
 test('gpio-in and gpio-out on one pin share the line', async () => {
   const hw = createSimHardware();
-  const input = hw.attach('in', 'gpio-in', { pin: 17 })!;
-  const output = hw.attach('out', 'gpio-out', { pin: 'GPIO17' })!;
+  const input = attachScheme(hw, 'in', 'gpio-in', { pin: 17 })!;
+  const output = attachScheme(hw, 'out', 'gpio-out', { pin: 'GPIO17' })!;
   const line = await hw.gpio.open(17, { direction: 'out' });
   await line.write(1);
   assert.equal(input.state().level, 1);
@@ -60,18 +63,18 @@ test('unknown keys and wrong values name what is expected', () => {
     ['system', {}, { uptime: 5 }, /unknown key 'uptime'; expected cpu_temp, load1, mem_used_pct, disk_used_pct, fail/],
   ];
   for (const [driver, options, set, message] of cases) {
-    const device = hw.attach(`${driver}-scheme`, driver, options)!;
+    const device = attachScheme(hw, `${driver}-scheme`, driver, options)!;
     assert.throws(() => device.set(set), message, `${driver} ${JSON.stringify(set)}`);
   }
 });
 
 test('scan shows a plausible Pi with the attached devices', async () => {
   const hw = createSimHardware();
-  hw.attach('climate', 'bme280', { bus: 1, address: 0x76 });
-  hw.attach('far', 'bme280', { bus: 3, address: 0x77 });
-  hw.attach('tank', 'ds18b20', { sensor_id: '28-0316a2795aff' });
-  hw.attach('adc', 'mcp3008', { bus: 1, device: 0, channel: 0 });
-  const scan = await hw.scan();
+  attachScheme(hw, 'climate', 'bme280', { bus: 1, address: 0x76 });
+  attachScheme(hw, 'far', 'bme280', { bus: 3, address: 0x77 });
+  attachScheme(hw, 'tank', 'ds18b20', { sensor_id: '28-0316a2795aff' });
+  attachScheme(hw, 'adc', 'mcp3008', { bus: 1, device: 0, channel: 0 });
+  const scan = await hw.scan({ catalog: ChipCatalog.of(builtinRegistry()) });
   assert.equal(scan.hardware, 'sim');
   const header = scan.gpiochips.find((c) => c.label === 'pinctrl-bcm2711');
   assert.deepEqual(header && { base: header.base, ngpio: header.ngpio }, { base: 512, ngpio: 58 });
@@ -92,7 +95,7 @@ test('buses that are not there fail like missing device nodes', async () => {
 
 test('a ds18b20 without sensor_id gets a stable 28- id derived from the scheme', async () => {
   const hw = createSimHardware();
-  hw.attach('tank', 'ds18b20', {});
+  attachScheme(hw, 'tank', 'ds18b20', {});
   assert.match(simSensorId('tank'), /^28-[0-9a-f]{12}$/);
   assert.deepEqual(await hw.oneWire.list(), [simSensorId('tank')]);
   await assert.rejects(hw.oneWire.read('28-000000000000'), { code: 'ENOENT' });
@@ -100,7 +103,7 @@ test('a ds18b20 without sensor_id gets a stable 28- id derived from the scheme',
 
 test('system facts can be set and fail', async () => {
   const hw = createSimHardware();
-  const sys = hw.attach('health', 'system', {})!;
+  const sys = attachScheme(hw, 'health', 'system', {})!;
   sys.set({ cpu_temp: null, load1: 2.5 });
   const facts = await hw.system.facts();
   assert.equal(facts.cpu_temp, null);
@@ -110,4 +113,12 @@ test('system facts can be set and fail', async () => {
   await assert.rejects(hw.system.facts(), { code: 'EIO' });
   sys.set({ fail: false });
   await hw.system.facts();
+});
+
+test('a sim model reads the parsed options and says so when one is missing, instead of guessing a default', () => {
+  const hw = createSimHardware();
+  const bme280 = builtinRegistry().inputs['bme280']!;
+  assert.throws(() => hw.attach('climate', bme280.sim, { bus: 1 }), /sim: option 'address' must be a number, got undefined; a sim model takes the scheme's parsed options, defaults filled in/);
+  assert.equal(hw.device('climate'), undefined, 'nothing attached');
+  assert.deepEqual([...hw.pwmChannels.keys()], []);
 });

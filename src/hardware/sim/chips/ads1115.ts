@@ -4,12 +4,11 @@
  * starts one conversion of the selected input at the selected range; OS reads 0 until it is done
  * (one data-rate period later), then the conversion register holds the two's complement result.
  */
-import type { AttachFn } from '../attach.js';
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import { claimI2cChip } from './i2c-place.js';
-import { ADS1115_INPUTS, type Ads1115Input } from '../../../drivers-in/ads1115.js';
+import { claimI2cChip, type SimModel } from '../board.js';
+import { ADS1115_INPUTS, type Ads1115Input } from '../../datasheets/ads1115.js';
 
 /** Full-scale range by PGA code, and samples per second by DR code (9.6.3). */
 const FSR = [6.144, 4.096, 2.048, 1.024, 0.512, 0.256, 0.256, 0.256];
@@ -113,8 +112,8 @@ export class Ads1115InputView implements SimDevice {
   }
 }
 
-/** Puts an ADS1115 at the scheme's bus and address (default 0x48); schemes on other inputs share it. */
-export const attachAds1115: AttachFn = (board, _id, options) => {
-  const chip = claimI2cChip(board, options, { defaultAddress: 0x48, driver: 'ads1115', type: Ads1115Chip, create: () => new Ads1115Chip() });
-  return new Ads1115InputView(chip, (options.input as Ads1115Input | undefined) ?? 'A0');
+/** Puts an ADS1115 at the scheme's bus and address; schemes on other inputs share it. */
+export const attachAds1115: SimModel = (board, _id, options) => {
+  const chip = claimI2cChip(board, options, { driver: 'ads1115', type: Ads1115Chip, create: () => new Ads1115Chip() });
+  return new Ads1115InputView(chip, options.input as Ads1115Input);
 };

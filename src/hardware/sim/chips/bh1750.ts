@@ -4,11 +4,10 @@
  * continuous and one-time modes (one-time powers down after its measurement), the three
  * resolutions and MTreg (p.11), with measurement times that scale with MTreg.
  */
-import type { AttachFn } from '../attach.js';
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import { claimI2cChip } from './i2c-place.js';
+import { claimI2cChip, type SimModel } from '../board.js';
 
 /** Typical measurement time at MTreg 69 (p.2): H and H2 120 ms, L 16 ms. */
 const TYPICAL_MS = { high: 120, high2: 120, low: 16 } as const;
@@ -100,6 +99,6 @@ export class Bh1750Chip implements I2cChip, SimDevice {
   }
 }
 
-/** Puts a BH1750 at the scheme's bus and address (default 0x23). */
-export const attachBh1750: AttachFn = (board, _id, options) =>
-  claimI2cChip(board, options, { defaultAddress: 0x23, driver: 'bh1750', type: Bh1750Chip, create: () => new Bh1750Chip() });
+/** Puts a BH1750 at the scheme's bus and address. */
+export const attachBh1750: SimModel = (board, _id, options) =>
+  claimI2cChip(board, options, { driver: 'bh1750', type: Bh1750Chip, create: () => new Bh1750Chip() });

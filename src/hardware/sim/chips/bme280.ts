@@ -8,6 +8,7 @@
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { type QuantitySpec, checkQuantities } from '../quantities.js';
+import { claimI2cChip, type SimModel } from '../board.js';
 import {
   type Bme280Calibration,
   CALIB_BLOCK_A,
@@ -16,7 +17,7 @@ import {
   compensatePressure,
   compensateTemperature,
   encodeCalibration,
-} from '../../../drivers-in/bme280-compensation.js';
+} from '../../datasheets/bme280-compensation.js';
 
 const REG = { id: 0xd0, reset: 0xe0, ctrlHum: 0xf2, status: 0xf3, ctrlMeas: 0xf4, config: 0xf5, data: 0xf7 } as const;
 const RESET_WORD = 0xb6;
@@ -218,3 +219,7 @@ export function nearest(f: (x: number) => number, lo: number, hi: number, target
   if (a > lo && Math.abs(f(a - 1) - target) <= Math.abs(f(a) - target)) return a - 1;
   return a;
 }
+
+/** Puts a BME280 at the scheme's bus and address, shared by schemes naming the same place. */
+export const attachBme280: SimModel = (board, _id, options) =>
+  claimI2cChip(board, options, { driver: 'bme280', type: Bme280Chip, create: () => new Bme280Chip() });

@@ -4,9 +4,8 @@
  * (BMP280 datasheet 4.2), so one model with humidity switched off answers as a BMP280 does:
  * chip id 0x58, a 6-byte data burst, and `$sim` keys temperature, pressure and fail.
  */
-import type { AttachFn } from '../attach.js';
 import { Bme280Chip } from './bme280.js';
-import { claimI2cChip } from './i2c-place.js';
+import { claimI2cChip, type SimModel } from '../board.js';
 
 /** A simulated BMP280 (chip id 0x58, no humidity). */
 export class Bmp280Chip extends Bme280Chip {
@@ -15,6 +14,6 @@ export class Bmp280Chip extends Bme280Chip {
   }
 }
 
-/** Puts a BMP280 at the scheme's bus and address (default 0x76), shared by schemes naming the same place. */
-export const attachBmp280: AttachFn = (board, _id, options) =>
-  claimI2cChip(board, options, { defaultAddress: 0x76, driver: 'bmp280', type: Bmp280Chip, create: () => new Bmp280Chip() });
+/** Puts a BMP280 at the scheme's bus and address, shared by schemes naming the same place. */
+export const attachBmp280: SimModel = (board, _id, options) =>
+  claimI2cChip(board, options, { driver: 'bmp280', type: Bmp280Chip, create: () => new Bmp280Chip() });

@@ -9,12 +9,9 @@
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import type { AttachFn } from '../attach.js';
-import type { BackpackPins } from '../../../drivers-out/hd44780-link.js';
-import { decodeChar } from '../../../drivers-out/hd44780-charset.js';
-
-/** The pin map of the common backpacks (P0=RS, P1=RW, P2=E, P3=backlight, P4–P7=D4–D7). */
-export const DEFAULT_BACKPACK: BackpackPins = { rs: 0, rw: 1, e: 2, backlight: 3, d4: 4, d5: 5, d6: 6, d7: 7 };
+import { claimI2cChip, numberOption, type SimModel } from '../board.js';
+import { type BackpackPins, COMMON_BACKPACK } from '../../datasheets/lcd-backpack.js';
+import { decodeChar } from '../../datasheets/hd44780-charset.js';
 
 /** One byte the LCD received: an instruction (rs 0) or character data (rs 1). */
 export interface LcdTransfer {
@@ -43,7 +40,7 @@ export class Hd44780Chip implements I2cChip, SimDevice {
 
   constructor(
     readonly geometry: { columns: number; rows: number } = { columns: 16, rows: 2 },
-    readonly pins: BackpackPins = DEFAULT_BACKPACK,
+    readonly pins: BackpackPins = COMMON_BACKPACK,
   ) {
     this.#busyUntil = performance.now() + 40; // figure 24: wait > 40 ms after VCC rises to 2.7 V
   }
@@ -162,21 +159,8 @@ export class Hd44780Chip implements I2cChip, SimDevice {
 }
 
 /** Puts a backpack with an LCD of the scheme's size and pin map at its bus and address. */
-export const attachHd44780: AttachFn = (board, _id, options) => {
-  const bus = (options.bus as number | undefined) ?? 1;
-  const address = (options.address as number | undefined) ?? 0x27;
-  const geometry = { columns: (options.columns as number | undefined) ?? 16, rows: (options.rows as number | undefined) ?? 2 };
-  const pins = (options.pins as BackpackPins | undefined) ?? DEFAULT_BACKPACK;
-  const place = `i2c:${bus}:0x${address.toString(16)}`;
-  const model = board.claim(
-    place,
-    () => {
-      const chip = new Hd44780Chip(geometry, pins);
-      board.i2cBus(bus).place(address, chip);
-      return chip;
-    },
-    () => board.i2cBus(bus).remove(address),
-  );
-  if (!(model instanceof Hd44780Chip)) throw new Error(`sim: ${place} already holds a different device; an hd44780 backpack cannot share it`);
-  return model;
+export const attachHd44780: SimModel = (board, _id, options) => {
+  const geometry = { columns: numberOption(options, 'columns'), rows: numberOption(options, 'rows') };
+  const pins = options.pins as BackpackPins;
+  return claimI2cChip(board, options, { driver: 'hd44780', type: Hd44780Chip, create: () => new Hd44780Chip(geometry, pins) });
 };

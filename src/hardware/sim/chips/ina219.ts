@@ -5,11 +5,10 @@
  * the shunt voltage register and the calibration register (8.5.1: Current = Shunt × Cal / 4096,
  * Power = Current × Bus / 5000), so a wrong calibration in the driver shows in the sim too.
  */
-import type { AttachFn } from '../attach.js';
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import { claimI2cChip } from './i2c-place.js';
+import { claimI2cChip, numberOption, type SimModel } from '../board.js';
 
 const REG = { config: 0x00, shunt: 0x01, bus: 0x02, power: 0x03, current: 0x04, calibration: 0x05 } as const;
 const CONFIG_RESET = 0x399f; // power-on value of the configuration register
@@ -92,10 +91,10 @@ export class Ina219Chip implements I2cChip, SimDevice {
   }
 }
 
-/** Puts an INA219 at the scheme's bus and address (default 0x40), with the scheme's shunt on the board. */
-export const attachIna219: AttachFn = (board, _id, options) => {
-  const shunt = typeof options.shunt_ohms === 'number' ? options.shunt_ohms : 0.1;
-  const chip = claimI2cChip(board, options, { defaultAddress: 0x40, driver: 'ina219', type: Ina219Chip, create: () => new Ina219Chip(shunt) });
+/** Puts an INA219 at the scheme's bus and address, with the scheme's shunt on the board. */
+export const attachIna219: SimModel = (board, _id, options) => {
+  const shunt = numberOption(options, 'shunt_ohms');
+  const chip = claimI2cChip(board, options, { driver: 'ina219', type: Ina219Chip, create: () => new Ina219Chip(shunt) });
   chip.shuntOhms = shunt;
   return chip;
 };

@@ -8,6 +8,7 @@
 import type { SpiChip } from '../spi.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
+import { expectModel, numberOption, type SimModel } from '../board.js';
 
 export const MCP3008_CHANNELS = 8;
 
@@ -92,3 +93,20 @@ export class Mcp3008Channel implements SimDevice {
     };
   }
 }
+
+/** Puts an MCP3008 on the scheme's SPI bus and chip select; schemes on other channels share it. */
+export const attachMcp3008: SimModel = (board, _id, options) => {
+  const bus = numberOption(options, 'bus');
+  const device = numberOption(options, 'device');
+  const place = `spi:${bus}.${device}`;
+  const spi = board.spiDevice(bus, device);
+  const model = board.claim(
+    place,
+    () => (spi.chip = new Mcp3008Chip()),
+    () => (spi.chip = undefined),
+  );
+  const chip = expectModel(model, Mcp3008Chip, place, 'mcp3008');
+  // One VREF pin per chip: the scheme attached last decides, as it would be one wire on a real board.
+  chip.vref = numberOption(options, 'vref');
+  return new Mcp3008Channel(chip, numberOption(options, 'channel'), options.differential === true);
+};

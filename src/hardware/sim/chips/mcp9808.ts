@@ -4,11 +4,10 @@
  * the alert flags in bits 15-13, set against T_CRIT, T_UPPER and T_LOWER, which power up as 0 °C:
  * at room temperature a fresh chip reports T_A ≥ T_CRIT and T_A > T_UPPER, so the driver must mask them.
  */
-import type { AttachFn } from '../attach.js';
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import { claimI2cChip } from './i2c-place.js';
+import { claimI2cChip, type SimModel } from '../board.js';
 
 const REG = { config: 0x01, upper: 0x02, lower: 0x03, crit: 0x04, ambient: 0x05, manufacturer: 0x06, device: 0x07, resolution: 0x08 } as const;
 const WRITABLE = new Set<number>([REG.config, REG.upper, REG.lower, REG.crit]);
@@ -78,6 +77,6 @@ export class Mcp9808Chip implements I2cChip, SimDevice {
   }
 }
 
-/** Puts an MCP9808 at the scheme's bus and address (default 0x18). */
-export const attachMcp9808: AttachFn = (board, _id, options) =>
-  claimI2cChip(board, options, { defaultAddress: 0x18, driver: 'mcp9808', type: Mcp9808Chip, create: () => new Mcp9808Chip() });
+/** Puts an MCP9808 at the scheme's bus and address. */
+export const attachMcp9808: SimModel = (board, _id, options) =>
+  claimI2cChip(board, options, { driver: 'mcp9808', type: Mcp9808Chip, create: () => new Mcp9808Chip() });

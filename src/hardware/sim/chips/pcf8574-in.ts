@@ -4,12 +4,11 @@
  * before the scheme's `invert`. With `int_pin`, the chip's open-drain INT output is wired to that
  * GPIO line, pulled up: it reads 0 while the chip asserts an interrupt.
  */
-import type { AttachFn, SimBoard } from '../attach.js';
+import { i2cPlace, type SimBoard, type SimModel } from '../board.js';
 import type { SimDevice } from '../types.js';
 import type { SimPin } from '../gpio.js';
 import { checkQuantities } from '../quantities.js';
 import { claimPcf8574, type Pcf8574Chip } from './pcf8574.js';
-import { i2cPlace } from './i2c-place.js';
 
 const PINS = ['p0', 'p1', 'p2', 'p3', 'p4', 'p5', 'p6', 'p7'] as const;
 const SPEC = {
@@ -59,10 +58,10 @@ function wireInt(board: SimBoard, chip: Pcf8574Chip, place: string, pin: number 
   return line;
 }
 
-/** Puts the scheme on the PCF8574 at its bus and address (default 0x20), shared with pcf8574-out schemes. */
-export const attachPcf8574In: AttachFn = (board, _id, options) => {
-  const { bus, address, place } = i2cPlace(options, 0x20);
-  const chip = claimPcf8574(board, bus, address, 'pcf8574-in');
+/** Puts the scheme on the PCF8574 at its bus and address, shared with pcf8574-out schemes. */
+export const attachPcf8574In: SimModel = (board, _id, options) => {
+  const { place } = i2cPlace(options);
+  const chip = claimPcf8574(board, options, 'pcf8574-in');
   const intPin = options.int_pin as number | string | undefined;
   return new Pcf8574InputPins(chip, intPin === undefined ? undefined : wireInt(board, chip, place, intPin));
 };

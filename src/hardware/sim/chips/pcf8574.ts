@@ -10,7 +10,7 @@
  * {@link Pcf8574Chip.writes} to see every byte the drivers sent.
  */
 import type { I2cChip } from '../i2c.js';
-import type { SimBoard } from '../attach.js';
+import { claimI2cChip, numberOption, type SimBoard, type SimModel } from '../board.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
 
@@ -82,19 +82,8 @@ export class Pcf8574Chip implements I2cChip {
  * The PCF8574 at `bus`/`address` on the sim board, created and placed on first use. Schemes
  * naming the same chip get the same model; it leaves the bus when the last of them lets go.
  */
-export function claimPcf8574(board: SimBoard, bus: number, address: number, driver: string): Pcf8574Chip {
-  const place = `i2c:${bus}:0x${address.toString(16)}`;
-  const model = board.claim(
-    place,
-    () => {
-      const chip = new Pcf8574Chip();
-      board.i2cBus(bus).place(address, chip);
-      return chip;
-    },
-    () => board.i2cBus(bus).remove(address),
-  );
-  if (!(model instanceof Pcf8574Chip)) throw new Error(`sim: ${place} already holds a different device; a ${driver} cannot share it`);
-  return model;
+export function claimPcf8574(board: SimBoard, options: Record<string, unknown>, driver: string): Pcf8574Chip {
+  return claimI2cChip(board, options, { driver, type: Pcf8574Chip, create: () => new Pcf8574Chip() });
 }
 
 const OUTPUT_SPEC = { fail: { type: 'boolean' } } as const;
@@ -117,3 +106,7 @@ export class Pcf8574OutputPin implements SimDevice {
     return { pin: this.pin, level: (chip.port >> this.pin) & 1, port: chip.port, writes: [...chip.writes], fail: chip.failing };
   }
 }
+
+/** Puts the scheme's pin on the PCF8574 at its bus and address, shared with pcf8574-in schemes. */
+export const attachPcf8574Out: SimModel = (board, _id, options) =>
+  new Pcf8574OutputPin(claimPcf8574(board, options, 'pcf8574-out'), numberOption(options, 'pin'));

@@ -4,13 +4,12 @@
  * result is waiting, is NACKed (4.4), as is a read after the result was taken. Each word goes
  * out with its CRC-8 (4.12), so the driver's check runs on every sim reading too.
  */
-import type { AttachFn } from '../attach.js';
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
 import { remoteIoError } from '../errors.js';
-import { crc8Sensirion } from '../../../drivers-in/crc8.js';
-import { claimI2cChip } from './i2c-place.js';
+import { crc8Sensirion } from '../../datasheets/crc8.js';
+import { claimI2cChip, type SimModel } from '../board.js';
 
 /** Single-shot commands → typical measurement time in ms (tables 4 and 9), with and without clock stretching. */
 const SINGLE_SHOT = new Map([
@@ -107,6 +106,6 @@ function word(value: number, crcOf = value): number[] {
   return [...bytes, crc8Sensirion([(crcOf >> 8) & 0xff, crcOf & 0xff])];
 }
 
-/** Puts an SHT3x at the scheme's bus and address (default 0x44). */
-export const attachSht3x: AttachFn = (board, _id, options) =>
-  claimI2cChip(board, options, { defaultAddress: 0x44, driver: 'sht3x', type: Sht3xChip, create: (bus, address) => new Sht3xChip(bus, address) });
+/** Puts an SHT3x at the scheme's bus and address. */
+export const attachSht3x: SimModel = (board, _id, options) =>
+  claimI2cChip(board, options, { driver: 'sht3x', type: Sht3xChip, create: (bus, address) => new Sht3xChip(bus, address) });

@@ -8,7 +8,7 @@
 import type { I2cChip } from '../i2c.js';
 import type { SimDevice } from '../types.js';
 import { checkQuantities } from '../quantities.js';
-import type { AttachFn } from '../attach.js';
+import { claimI2cChip, type SimModel } from '../board.js';
 
 const COLUMNS = 128;
 const PAGES = 8;
@@ -137,19 +137,5 @@ export class Ssd1306Chip implements I2cChip, SimDevice {
 }
 
 /** Puts an SSD1306 at the scheme's bus and address (`i2c:B:0xAA`), shared with any scheme naming the same place. */
-export const attachSsd1306: AttachFn = (board, _id, options) => {
-  const bus = (options.bus as number | undefined) ?? 1;
-  const address = (options.address as number | undefined) ?? 0x3c;
-  const place = `i2c:${bus}:0x${address.toString(16)}`;
-  const model = board.claim(
-    place,
-    () => {
-      const chip = new Ssd1306Chip();
-      board.i2cBus(bus).place(address, chip);
-      return chip;
-    },
-    () => board.i2cBus(bus).remove(address),
-  );
-  if (!(model instanceof Ssd1306Chip)) throw new Error(`sim: ${place} already holds a different device; an ssd1306 cannot share it`);
-  return model;
-};
+export const attachSsd1306: SimModel = (board, _id, options) =>
+  claimI2cChip(board, options, { driver: 'ssd1306', type: Ssd1306Chip, create: () => new Ssd1306Chip() });

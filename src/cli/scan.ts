@@ -2,8 +2,10 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createLogger } from '../core/log.js';
-import { builtinRegistry, type DriverRegistry } from '../core/registry.js';
+import type { DriverRegistry } from '../core/registry.js';
+import { builtinRegistry, registryFor } from './registry.js';
 import { createHardware } from '../hardware/index.js';
+import { ChipCatalog } from '../hardware/catalog.js';
 import type { ScanResult } from '../hardware/types.js';
 
 export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string; roots?: string }): Promise<number> {
@@ -13,11 +15,13 @@ export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'li
   const roots = opts.roots ? { sys: join(opts.roots, 'sys'), dev: join(opts.roots, 'dev'), proc: join(opts.roots, 'proc') } : undefined;
   const hardware = await createHardware(opts.hardware, { log, roots });
   try {
-    const result = await hardware.scan();
+    // Drafts may use the plugins of ./hanode.yaml, whose chips then join the catalog too.
+    const registry = opts.write ? await draftRegistry(log) : builtinRegistry();
+    const result = await hardware.scan({ catalog: ChipCatalog.of(registry) });
     process.stdout.write(opts.json ? JSON.stringify(result, null, 2) + '\n' : describeScan(result));
     if (opts.write) {
       const { writeDrafts } = await import('./scan-write.js');
-      for (const line of await writeDrafts(result, opts.write, { registry: await draftRegistry(log) })) process.stderr.write(line + '\n');
+      for (const line of await writeDrafts(result, opts.write, { registry })) process.stderr.write(line + '\n');
     }
     return 0;
   } finally {
@@ -29,7 +33,6 @@ export async function scanCommand(opts: { json?: boolean; hardware: 'auto' | 'li
 async function draftRegistry(log: Logger): Promise<DriverRegistry> {
   try {
     const { loadConfig } = await import('../config/config.js');
-    const { registryFor } = await import('./registry.js');
     return (await registryFor(await loadConfig({}), log)).registry;
   } catch (err) {
     log.warn(`scan --write: drafting with the built-in drivers only (${(err as Error).message})`);

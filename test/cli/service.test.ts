@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serviceInstall, systemdUnit, type ServiceEnvironment } from '../../src/commands/service.js';
+import { serviceInstall, systemdUnit, type ServiceEnvironment } from '../../src/cli/service.js';
 import { bin, hanode, root } from '../cli/hanode.js';
 
 function env(over: Partial<ServiceEnvironment> = {}) {

@@ -6,7 +6,7 @@ import { Agent } from '../agent/agent.js';
 
 export async function runAgent(overrides: Overrides): Promise<void> {
   const config = await loadConfig(overrides);
-  const log = createLogger(config.log_level);
+  const log = createLogger(config.log_level, { sensitive: config.sensitive });
   if (config.file) log.info(`config: ${config.file}`);
   else log.info('config: no hanode.yaml here, using the defaults');
   const { registry, problems, hooks } = await registryFor(config, log);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { hanode, start } from '../cli/hanode.js';
-import { describeFleet, readFleet, type FleetNode } from '../../src/commands/fleet.js';
+import { describeFleet, readFleet, type FleetNode } from '../../src/cli/fleet.js';
 import { version } from '../../src/version.js';
 
 const NODES = ['fleet-a', 'fleet-b', 'fleet-c'];

@@ -1,9 +1,13 @@
 /**
- * Parses one scheme file keeping the position of every node, so a problem found in the parsed
+ * Parses one YAML file (a scheme file) keeping the position of every node, so a problem found in the parsed
  * value can be shown at the line and column the user typed it.
  */
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Node } from 'yaml';
-import type { Path } from './issues.js';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
+import { MAX_YAML_ALIASES } from '../core/limits.js';
+import { yamlErrorMessage } from './problem.js';
+
+/** Keys and indexes from the document's root to a node. */
+export type Path = (string | number)[];
 
 export interface Position {
   /** 1-based. */
@@ -28,16 +32,22 @@ export function parseYaml(text: string): YamlSource {
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
   const errors = [...doc.errors, ...doc.warnings].map((e) => ({
     ...lines.linePos(e.pos[0]),
-    // The parser's own words, except where they speak to programmers rather than to the user.
-    message: e.code === 'MULTIPLE_DOCS' ? 'invalid YAML: a scheme file holds one document; split it at --- into files' : `invalid YAML: ${e.message.split('\n')[0]}`,
+    message: yamlErrorMessage(e, 'a scheme file'),
   }));
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   const start = (n: Node | null | undefined): Position | undefined => (n?.range ? lines.linePos(n.range[0]) : undefined);
   // An empty value (`pin:` with nothing after it) has its range at the end of the line; the key is where the eye goes.
   const isBlank = (n: Node | null | undefined) => !n || (isScalar(n) && n.value === null && !n.source);
 
+  let value: unknown = null;
+  if (!doc.errors.length) {
+    const converted = toPlainData(doc);
+    if ('error' in converted) errors.push({ ...(converted.offset !== undefined ? lines.linePos(converted.offset) : { line: 1, col: 1 }), message: converted.error });
+    else value = converted.value;
+  }
+
   return {
-    value: doc.errors.length ? null : (doc.toJS({ maxAliasCount: 1000 }) ?? null),
+    value,
     errors,
     locate(path, at = 'value') {
       let node = doc.contents as Node | null;
@@ -62,4 +72,26 @@ export function parseYaml(text: string): YamlSource {
       return best;
     },
   };
+}
+
+/**
+ * The document as plain data, or why it cannot be: an alias bomb ("billion laughs") is refused
+ * at its first alias, as is anything else the yaml package throws while converting.
+ */
+export function toPlainData(doc: Document): { value: unknown } | { error: string; offset?: number } {
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }) ?? null };
+  } catch (err) {
+    let offset: number | undefined;
+    visit(doc, {
+      Alias(_key, node) {
+        offset = node.range?.[0];
+        return visit.BREAK;
+      },
+    });
+    const bomb = err instanceof ReferenceError && /alias/i.test(err.message);
+    if (bomb) return { error: `invalid YAML: too many aliases (at most ${MAX_YAML_ALIASES} expanded in a file); is this an alias bomb?`, offset };
+    if (err instanceof RangeError) return { error: 'invalid YAML: lists or mappings nested too deeply', offset: undefined };
+    return { error: `invalid YAML: ${(err as Error).message}`, offset };
+  }
 }

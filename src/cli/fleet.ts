@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions } from 'mqtt';
 import { loadConfig } from '../config/config.js';
-import { parseDuration } from '../core/duration.js';
+import { checkDuration } from '../core/duration.js';
 import { hideCredentials } from '../core/redact.js';
 import { parseTopic } from '../core/topics.js';
 
@@ -153,11 +153,12 @@ export interface FleetCommandOptions {
 
 /** `hanode fleet [--mqtt URL] [-c FILE] [--wait 1s] [--json]`; returns the exit code. */
 export async function fleetCommand(opts: FleetCommandOptions): Promise<number> {
-  const waitMs = parseDuration(opts.wait ?? '1s');
-  if (waitMs === undefined) {
-    process.stderr.write(`--wait: expected a duration such as 500ms or 2s, got ${JSON.stringify(opts.wait)}\n`);
+  const wait = checkDuration(opts.wait ?? '1s', { max: 600_000 });
+  if (!wait.ok) {
+    process.stderr.write(`--wait: ${wait.error}\n`);
     return 2;
   }
+  const waitMs = wait.ms;
   // The broker and credentials of the node config, as `hanode run` would use them.
   const config = await loadConfig({ config: opts.config, mqtt: opts.mqtt });
   const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
 import type { DriverDef } from '../core/driver.js';
 import type { DriverRegistry } from '../core/registry.js';
-import { chipHints, type ChipHint } from '../hardware/catalog.js';
+import { ChipCatalog, type ChipHint } from '../hardware/catalog.js';
 import type { ScanResult } from '../hardware/types.js';
 import { loadSchemeDir, loadSchemeTexts, formatProblem, type LoadedScheme } from '../schemes/loader.js';
 
@@ -66,9 +66,10 @@ function list(names: string[]): string {
 export function draftsFor(result: ScanResult, registry: DriverRegistry): { drafts: (Draft & { fallback: Record<string, unknown> })[]; notes: string[] } {
   const drafts: (Draft & { fallback: Record<string, unknown> })[] = [];
   const notes: string[] = [];
+  const catalog = ChipCatalog.of(registry);
   for (const { bus, addresses } of result.i2c) {
     for (const { address } of addresses) {
-      const hints = chipHints(address);
+      const hints = catalog.hints(address);
       const where = `${hex(address)} answers on I2C bus ${bus}`;
       const withDriver = hints.map((h) => ({ hint: h, found: driverFor(h, registry) })).filter((x) => x.found);
       const first = withDriver[0];

@@ -1,8 +1,8 @@
 /** The `hanode` command line (README "The command line"). */
 import { Command, CommanderError, Option } from 'commander';
-import { loadConfig, ConfigError, hardwareModes, type Overrides } from './config/config.js';
-import { createLogger } from './core/log.js';
-import { version } from './version.js';
+import { loadConfig, ConfigError, hardwareModes, type Overrides } from '../config/config.js';
+import { createLogger } from '../core/log.js';
+import { version } from '../version.js';
 
 const program = new Command('hanode')
   .description('Makes a Raspberry Pi\'s hardware speak MQTT, driven by YAML scheme files')
@@ -21,7 +21,7 @@ program
   .option('--node <id>', 'node id (default: the hostname)')
   .option('--log-level <level>', 'fatal, error, warn, info, debug or trace')
   .action(async (opts: Overrides) => {
-    const { runAgent } = await import('./commands/run.js');
+    const { runAgent } = await import('./run.js');
     await runAgent(opts);
   });
 
@@ -33,7 +33,7 @@ program
   .option('--write <dir>', 'draft scheme files for what was found (never overwrites)')
   .option('--roots <dir>', 'read <dir>/sys, <dir>/dev and <dir>/proc instead of /sys, /dev and /proc (a copied tree)')
   .action(async (opts: { json?: boolean; hardware: 'auto' | 'linux' | 'sim'; write?: string; roots?: string }) => {
-    const { scanCommand } = await import('./commands/scan.js');
+    const { scanCommand } = await import('./scan.js');
     process.exitCode = await scanCommand(opts);
   });
 
@@ -43,13 +43,13 @@ program
   .argument('[paths...]', 'files or directories (default: the schemes directory)')
   .option('-c, --config <file>', 'node config file, for its schemes directory')
   .action(async (paths: string[], opts: { config?: string }) => {
-    const { validateCommand } = await import('./commands/validate.js');
+    const { validateCommand } = await import('./validate.js');
     process.exitCode = await validateCommand(paths, opts);
   });
 
 /** The built-in drivers plus the plugins of the config file (`-c`, or ./hanode.yaml when present). */
 async function registry(configFile?: string) {
-  const { registryFor } = await import('./commands/registry.js');
+  const { registryFor } = await import('./registry.js');
   const { registry, problems } = await registryFor(await loadConfig({ config: configFile }));
   for (const p of problems) process.stderr.write(p + '\n');
   return registry;
@@ -60,7 +60,7 @@ program
   .description('print the JSON Schema of scheme files (for yaml-language-server)')
   .option('-c, --config <file>', 'node config file, for its plugins')
   .action(async (opts: { config?: string }) => {
-    const { schemeJsonSchema } = await import('./schemes/json-schema.js');
+    const { schemeJsonSchema } = await import('../schemes/json-schema.js');
     process.stdout.write(JSON.stringify(schemeJsonSchema(await registry(opts.config)), null, 2) + '\n');
   });
 
@@ -70,7 +70,7 @@ program
   .option('--json', 'print JSON')
   .option('-c, --config <file>', 'node config file, for its plugins')
   .action(async (opts: { json?: boolean; config?: string }) => {
-    const { driversCommand } = await import('./commands/drivers.js');
+    const { driversCommand } = await import('./drivers.js');
     driversCommand(await registry(opts.config), opts);
   });
 
@@ -82,7 +82,7 @@ program
   .option('--wait <duration>', 'how long to collect retained messages', '1s')
   .option('--json', 'print JSON')
   .action(async (opts: { mqtt?: string; config?: string; wait?: string; json?: boolean }) => {
-    const { fleetCommand } = await import('./commands/fleet.js');
+    const { fleetCommand } = await import('./fleet.js');
     process.exitCode = await fleetCommand(opts);
   });
 
@@ -96,7 +96,7 @@ program
   .option('--user <name>', 'account to run as (default: the sudo caller or the current user)')
   .option('-c, --config <file>', 'node config file to pass to hanode run')
   .action(async (opts: { write?: boolean; force?: boolean; user?: string; config?: string }) => {
-    const { serviceInstall } = await import('./commands/service.js');
+    const { serviceInstall } = await import('./service.js');
     process.exitCode = await serviceInstall(opts);
   });
 

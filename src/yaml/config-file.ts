@@ -2,9 +2,13 @@
  * Reads a YAML config file keeping node positions, so every error can name FILE:LINE:COL.
  * Resolves `!secret name` (from secrets.yaml) and `${ENV_VAR}` in place, before toJS().
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
-import { didYouMean } from '../schemes/suggest.js';
+import { didYouMean } from '../core/suggest.js';
+import { toPlainData } from './source.js';
+import { formatConfigProblem, yamlErrorMessage, type Problem } from './problem.js';
+import { sensitiveParts } from '../core/redact.js';
+import { formatBytes, MAX_CONFIG_FILE_BYTES } from '../core/limits.js';
 
 /** A config that cannot be used; each problem is a `FILE:LINE:COL: message` line. */
 export class ConfigError extends Error {
@@ -13,23 +17,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** One problem at a place in a file. */
-export interface Problem {
-  file: string;
-  line: number;
-  col: number;
-  message: string;
-}
-
-export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
-}
+export type { Problem };
+export { formatConfigProblem };
 
 export interface Located {
   file: string;
   doc: Document;
   lines: LineCounter;
   value: unknown;
+  /**
+   * Every value that came from `!secret` or `${ENV_VAR}`, and where: never to be echoed in a
+   * problem or a log line.
+   */
+  sensitive: { values: string[]; at: Set<string> };
   /**
    * Problems found while resolving `${ENV_VAR}` and `!secret`; the caller reports them together
    * with its own, so the user sees every problem at once.
@@ -42,17 +42,26 @@ const secretTag = { tag: '!secret', resolve: (str: string) => str };
 /** Parses a YAML file with positions; throws ConfigError for an unreadable file or invalid YAML. */
 async function parseFile(file: string, customTags: (typeof secretTag)[] = []): Promise<{ doc: Document; lines: LineCounter; problems: Problem[] }> {
   let text: string;
+  let handle;
   try {
-    text = await readFile(file, 'utf8');
+    handle = await open(file, 'r');
+    const { size } = await handle.stat();
+    if (size > MAX_CONFIG_FILE_BYTES) {
+      throw new ConfigError([`${file}:1:1: the file has ${size} bytes, over the limit of ${formatBytes(MAX_CONFIG_FILE_BYTES)} for a config file`]);
+    }
+    text = await handle.readFile('utf8');
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     const e = err as NodeJS.ErrnoException;
     throw new ConfigError([`${file}: cannot read: ${e.code === 'EISDIR' ? 'it is a directory' : e.code === 'ENOENT' ? 'no such file' : e.message}`]);
+  } finally {
+    await handle?.close();
   }
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, customTags, prettyErrors: false });
   const at = (offset: number, message: string): Problem => ({ file, ...lines.linePos(offset), message });
-  const errors = doc.errors.map((e) => at(e.pos[0], `invalid YAML: ${e.message.split('\n')[0]}`));
-  if (errors.length) throw new ConfigError(errors.map(formatProblem));
+  const errors = doc.errors.map((e) => at(e.pos[0], yamlErrorMessage(e, 'a config file')));
+  if (errors.length) throw new ConfigError(errors.map(formatConfigProblem));
   // An unknown tag is only a warning to the yaml package, but `!secrets x` or `!env X` would
   // otherwise end up as a literal value.
   const problems = doc.warnings
@@ -75,8 +84,9 @@ export async function readSecrets(file: string): Promise<Record<string, unknown>
     const pos = lines!.linePos(doc.contents.range?.[0] ?? 0);
     problems.push({ file, ...pos, message: 'expected a mapping of secret names to values' });
   }
-  if (problems.length) throw new ConfigError(problems.map(formatProblem));
-  return (doc.toJS() ?? {}) as Record<string, unknown>;
+  const value = plain(file, doc, lines!, problems);
+  if (problems.length) throw new ConfigError(problems.map(formatConfigProblem));
+  return (value ?? {}) as Record<string, unknown>;
 }
 
 export async function readYamlFile(
@@ -87,15 +97,24 @@ export async function readYamlFile(
   const at = (node: Scalar, message: string): Problem => ({ file, ...lines.linePos(node.range?.[0] ?? 0), message });
 
   const pending: { node: Scalar; name: string }[] = [];
+  const sensitive = { values: [] as string[], at: new Set<string>() };
+  const mark = (node: Scalar, values: string[]) => {
+    sensitive.values.push(...values);
+    const pos = lines.linePos(node.range?.[0] ?? 0);
+    sensitive.at.add(`${pos.line}:${pos.col}`);
+  };
   visit(doc, {
     Scalar(_key, node) {
       if (node.tag === '!secret') pending.push({ node, name: String(node.value) });
       else if (typeof node.value === 'string' && node.value.includes('${')) {
+        const used: string[] = [];
         node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
           const value = opts.env[name];
           if (value === undefined) problems.push(at(node, `environment variable ${name} is not set`));
+          else used.push(value);
           return value ?? '';
         });
+        if (used.length) mark(node, [...used.flatMap(sensitiveParts), ...sensitiveParts(node.value)]);
       }
     },
   });
@@ -105,9 +124,20 @@ export async function readYamlFile(
       if (!Object.hasOwn(secrets, name)) problems.push(at(node, `secret '${name}' is not in secrets.yaml${didYouMean(name, Object.keys(secrets))}`));
       node.value = secrets[name] ?? '';
       node.tag = undefined;
+      mark(node, sensitiveParts(node.value));
     }
   }
-  return { file, doc, lines, value: doc.toJS(), problems };
+  const value = plain(file, doc, lines, problems);
+  if (problems.some((p) => p.message.includes('alias bomb'))) throw new ConfigError(problems.map(formatConfigProblem));
+  return { file, doc, lines, value, problems, sensitive };
+}
+
+/** The document as plain data; a conversion failure (an alias bomb) becomes a problem at its place. */
+function plain(file: string, doc: Document, lines: LineCounter, problems: Problem[]): unknown {
+  const converted = toPlainData(doc);
+  if ('value' in converted) return converted.value;
+  problems.push({ file, ...lines.linePos(converted.offset ?? 0), message: converted.error });
+  return null;
 }
 
 /** Position of the node at `path`, or of its nearest existing parent. */

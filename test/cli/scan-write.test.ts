@@ -10,13 +10,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineOutput } from '../../src/core/driver.js';
-import { builtinRegistry, type DriverRegistry } from '../../src/core/registry.js';
+import type { DriverRegistry } from '../../src/core/registry.js';
+import { builtinRegistry } from '../../src/cli/registry.js';
 import { createLinuxHardware } from '../../src/hardware/linux/index.js';
+import { ChipCatalog } from '../../src/hardware/catalog.js';
 import type { RawI2c } from '../../src/hardware/linux/i2c.js';
 import type { ScanResult } from '../../src/hardware/types.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';
 import { validatePaths } from '../../src/schemes/loader.js';
-import { writeDrafts } from '../../src/commands/scan-write.js';
+import { writeDrafts } from '../../src/cli/scan-write.js';
 import { fixtureRoot, fixtureRoots, silentLog } from '../hardware/linux/helpers.js';
 import { hanode } from '../cli/hanode.js';
 
@@ -32,8 +34,8 @@ function answering(...addresses: number[]): RawI2c {
 }
 
 /**
- * The built-in drivers plus a display driver for 0x3c, standing in for whatever display driver
- * the registry has at run time: drafts come from the registry, not from a fixed list.
+ * The built-in drivers with the display driver for 0x3c swapped for a stand-in that lists the
+ * SSD1306 under `chips`: drafts and the chip hints come from the registry, not from a fixed list.
  */
 function registry(): DriverRegistry {
   const r = builtinRegistry();
@@ -46,6 +48,7 @@ function registry(): DriverRegistry {
     command: z.strictObject({ text: z.string() }),
     fields: [{ name: 'text', type: 'string', description: 'shown' }],
     example: { id: 'hall-display', driver: 'ssd1306', bus: 1, address: 0x3c, height: 64 },
+    chips: [{ chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' }],
     create: () => assert.fail('not run'),
   });
   return r;
@@ -54,7 +57,7 @@ function registry(): DriverRegistry {
 async function scanFixture(tree: 'pi4-k6.6' | 'pi5'): Promise<ScanResult> {
   const hw = createLinuxHardware({ roots: fixtureRoots(tree), log: silentLog(), openI2c: async (bus) => (bus === 1 ? answering(0x3c, 0x76) : answering()) });
   try {
-    return await hw.scan();
+    return await hw.scan({ catalog: ChipCatalog.of(registry()) });
   } finally {
     await hw.close();
   }
@@ -104,7 +107,7 @@ test('an existing file is never overwritten, a device already configured gets no
   writeFileSync(join(dir, 'system.yaml'), 'this: [is not a scheme\n');
   writeFileSync(join(dir, 'climate.yaml'), 'inputs:\n  - id: kitchen-climate\n    driver: bme280\n    bus: 1\n    address: 0x76\n');
   const hw = createLinuxHardware({ roots: fixtureRoots('pi5'), log: silentLog(), openI2c: async () => answering(0x68, 0x76) });
-  const result = await hw.scan();
+  const result = await hw.scan({ catalog: ChipCatalog.of(registry()) });
   await hw.close();
   const lines = await writeDrafts(result, dir, { registry: registry() });
   assert.equal(readFileSync(join(dir, 'system.yaml'), 'utf8'), 'this: [is not a scheme\n');
