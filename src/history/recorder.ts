@@ -11,6 +11,10 @@ import type { MqttLink } from '../mqtt/link.js';
 import type { HistoryConfig } from './schema.js';
 import { HistoryStore } from './store.js';
 import { Retention } from './retention.js';
+import { sizeError } from '../core/limits.js';
+
+/** The largest payload recorded: 1 MiB. A bigger one is left out, logged and counted. */
+export const MAX_RECORD_BYTES = 1024 * 1024;
 
 export interface HistoryServiceContext {
   config: HistoryConfig;
@@ -28,6 +32,8 @@ export class HistoryService implements Service {
   #store?: HistoryStore;
   #retention?: Retention;
   #recorded = 0;
+  #skipped = 0;
+  #lastSkipWarn = 0;
   readonly #handler = (topic: string, payload: Buffer, packet: IPublishPacket) => this.#record(topic, payload, packet);
 
   constructor(private readonly ctx: HistoryServiceContext) {}
@@ -42,8 +48,8 @@ export class HistoryService implements Service {
     return this.ctx.config.topics ?? [`${this.ctx.base}/+/+`];
   }
 
-  stats(): { recorded: number; retentionDeleted: number } & ReturnType<HistoryStore['stats']> {
-    return { recorded: this.#recorded, retentionDeleted: this.#retention?.deleted ?? 0, ...this.store.stats() };
+  stats(): { recorded: number; skipped: number; retentionDeleted: number } & ReturnType<HistoryStore['stats']> {
+    return { recorded: this.#recorded, skipped: this.#skipped, retentionDeleted: this.#retention?.deleted ?? 0, ...this.store.stats() };
   }
 
   async start(): Promise<void> {
@@ -75,6 +81,14 @@ export class HistoryService implements Service {
     if (!store) return;
     // The broker replays retained messages on every (re)subscribe: the same state is not news.
     if (packet.retain && store.latestPayload(topic)?.equals(payload)) return;
+    if (payload.length > MAX_RECORD_BYTES) {
+      this.#skipped++;
+      if (Date.now() - this.#lastSkipWarn >= 60_000) {
+        this.#lastSkipWarn = Date.now();
+        this.ctx.log.warn(`history: not recording ${topic}: ${sizeError(payload.length, MAX_RECORD_BYTES)} (${this.#skipped} left out so far)`);
+      }
+      return;
+    }
     this.#recorded++;
     store.record({ topic, payload, ts: Date.now() });
   }

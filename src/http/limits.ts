@@ -1,7 +1,9 @@
 /** The HTTP API's bounds (README "HTTP API and history"): each has a test at its edge. */
+import { MAX_PAYLOAD_BYTES } from '../core/limits.js';
+
 export const LIMITS = {
-  /** Request body, bytes. */
-  bodyBytes: 64 * 1024,
+  /** Request body, bytes: as much as a `/set` payload may be. */
+  bodyBytes: MAX_PAYLOAD_BYTES,
   /** D2/D3 `limit`. */
   maxLimit: 10_000,
   defaultLimit: 100,

@@ -61,6 +61,7 @@ export class NodeMetrics implements Service {
       gauge('hanode_history_rows', 'Records in the history store', () => history.stats().rows);
       gauge('hanode_history_bytes', 'Topic and payload bytes in the history store', () => history.stats().bytes);
       counter('hanode_history_recorded_total', 'Messages recorded since start', () => history.stats().recorded);
+      counter('hanode_history_skipped_total', 'Messages over the 1 MiB record limit, left out', () => history.stats().skipped);
       counter('hanode_history_failed_total', 'Messages that could not be recorded', () => history.stats().failed);
       counter('hanode_history_retention_deleted_total', 'Records deleted by retention since start', () => history.stats().retentionDeleted);
     }

@@ -12,6 +12,7 @@ import type { SimHardware } from '../../src/hardware/sim/index.js';
 import { historySchema } from '../../src/history/schema.js';
 import { httpSchema } from '../../src/http/schema.js';
 import { LIMITS } from '../../src/http/limits.js';
+import { MAX_RECORD_BYTES } from '../../src/history/recorder.js';
 import { api, eventually, recorderConfig } from './helpers.js';
 
 const SCHEMES = (sensor: string) => ({
@@ -133,6 +134,19 @@ describe('history and the HTTP API', () => {
     const text = await call('/api/records', { method: 'POST', body: { topic: 'test/text', payload: 'hello' } });
     assert.equal(text.body.payload, 'hello');
     assert.equal(text.body.encoding, undefined);
+  });
+
+  test('a message over 1 MiB is left out of the history and counted; one of exactly 1 MiB is kept', async () => {
+    await probe.client.publishAsync('test/size/at', Buffer.alloc(MAX_RECORD_BYTES, 0x61), { qos: 1 });
+    await probe.client.publishAsync('test/size/over', Buffer.alloc(MAX_RECORD_BYTES + 1, 0x61), { qos: 1 });
+    await probe.publish('test/size/after', 'x');
+    await eventually(async () => assert.equal((await call('/api/records?topic=test/size/after')).body.records.length, 1));
+    const at = (await call('/api/records?topic=test/size/at')).body.records;
+    assert.equal(at.length, 1);
+    assert.equal(at[0].payload.length, MAX_RECORD_BYTES);
+    assert.equal((await call('/api/records?topic=test/size/over')).body.records.length, 0);
+    const metrics = (await call('/metrics')).body as string;
+    assert.match(metrics, /^hanode_history_skipped_total 1$/m);
   });
 
   test('D4 201, D1 the record or 404, D5 deletes one or 404', async () => {
