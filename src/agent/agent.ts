@@ -139,7 +139,7 @@ export class Agent {
       onChange: () => schemes.reload(),
       configFile: config.file,
       onConfigChange: () => {
-        const error = `${config.file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant) take effect after a restart of hanode`;
+        const error = `${config.file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant, history, http, time) take effect after a restart of hanode`;
         log.warn(error);
         bus.emit('error', { topic: config.file!, error });
       },

@@ -122,7 +122,8 @@ export class CallbackService implements Service {
   #saving = Promise.resolve();
 
   constructor(private readonly ctx: CallbackServiceContext) {
-    this.#file = new AtomicJsonFile(join(ctx.dataDir, 'callbacks.json'), (raw) => defsSchema.parse(raw));
+    // The callbacks' secrets are in it: readable by hanode's user only.
+    this.#file = new AtomicJsonFile(join(ctx.dataDir, 'callbacks.json'), (raw) => defsSchema.parse(raw), 0o600);
   }
 
   async start(): Promise<void> {

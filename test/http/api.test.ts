@@ -39,6 +39,7 @@ describe('history and the HTTP API', () => {
     mosquitto = await Mosquitto.start();
     probe = await Probe.connect(mosquitto.url, ['han/#', 'test/#']);
     rConfig = recorderConfig(mosquitto.url, { history: { topics: ['han/+/+', 'test/#'] } });
+    rConfig.time = { publish_every: 1_000 };
     r = await startNode(rConfig);
     url = r.http!.url!;
     a = await startNode(nodeDir({ url: mosquitto.url, node: 'a-node', schemes: SCHEMES('28-00000a1b2c3d') }));
@@ -189,7 +190,8 @@ describe('history and the HTTP API', () => {
     const pub = await call('/api/time/publish', { method: 'POST' });
     assert.equal(pub.status, 200);
     assert.equal(Date.parse(pub.body.ts), pub.body.epoch_ms);
-    const seen = await probe.waitFor('han/$time', () => true, 5_000, since);
+    // time.publish_every publishes there too: look for this one.
+    const seen = await probe.waitFor('han/$time', (p) => JSON.parse(p).epoch_ms === pub.body.epoch_ms, 5_000, since);
     assert.deepEqual(JSON.parse(seen.payload), pub.body);
     const time = (await call('/api/time')).body;
     assert.ok(Math.abs(time.epoch_ms - Date.now()) < 60_000);
@@ -205,6 +207,16 @@ describe('history and the HTTP API', () => {
     for (let i = 0; i < 3; i++) uuids.add((await call('/api/uuid')).body.uuid);
     assert.equal(uuids.size, 3);
     for (const u of uuids) assert.match(u, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  test('time.publish_every publishes the time on B/$time on its own', async () => {
+    const since = probe.mark();
+    const first = await probe.waitFor('han/$time', () => true, 5_000, since);
+    const second = await probe.waitFor('han/$time', () => true, 5_000, first.seq + 1);
+    const [a, b] = [JSON.parse(first.payload), JSON.parse(second.payload)];
+    assert.ok(b.epoch_ms > a.epoch_ms);
+    assert.equal(new Date(b.epoch_ms).toISOString(), b.ts);
+    assert.equal(second.retain, false);
   });
 
   test('M5/M6: POST /api/outputs/:id commands an output as /set does', async () => {

@@ -6,6 +6,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
 import { Mosquitto, freePort } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { startNode } from '../helpers/node.js';
@@ -62,6 +64,7 @@ describe('callbacks', () => {
       assert.match(made.body.id, /^[0-9a-f]{12}$/);
       assert.equal(made.body.topic, 'cb/signed/+');
       assert.equal(made.body.secret, undefined, 'the secret is never shown');
+      assert.equal(statSync(join(config.data, 'callbacks.json')).mode & 0o777, 0o600, 'the file with the secrets is private');
       const listed = (await call('/api/callbacks')).body.callbacks;
       assert.deepEqual(listed.map((c: any) => [c.id, c.signed]), [[made.body.id, true]]);
       await probe.publish('cb/signed/a', '{"temperature":21.5}');
