@@ -8,9 +8,17 @@
 import { createWriteStream, existsSync } from 'node:fs';
 
 const file = process.env.HANODE_CSV_LOG || 'messages.csv';
-const fresh = !existsSync(file);
-const out = createWriteStream(file, { flags: 'a' });
-if (fresh) out.write('ts,direction,topic,payload,encoding\n');
+let out;
+
+/** Opened on the first message, so `hanode validate` or `hanode drivers` loading the plugin writes nothing. */
+function stream() {
+  if (out) return out;
+  const fresh = !existsSync(file);
+  out = createWriteStream(file, { flags: 'a' });
+  out.on('error', (err) => console.error(`csv-log: cannot write ${file}: ${err.message}`));
+  if (fresh) out.write('ts,direction,topic,payload,encoding\n');
+  return out;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -28,7 +36,7 @@ function line(direction, { topic, payload, ts }) {
     text = Buffer.from(payload).toString('base64');
     encoding = 'base64';
   }
-  out.write(`${new Date(ts).toISOString()},${direction},${field(topic)},${field(text)},${encoding}\n`);
+  stream().write(`${new Date(ts).toISOString()},${direction},${field(topic)},${field(text)},${encoding}\n`);
 }
 
 export function onMessageReceived(msg) {
