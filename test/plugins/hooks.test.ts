@@ -15,6 +15,7 @@ import { Agent } from '../../src/agent/agent.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { nodeDir, recordingLogger } from '../helpers/node.js';
+import { MqttLink } from '../../src/mqtt/link.js';
 import { eventually } from '../http/helpers.js';
 
 const busy = (ms: number) => {
@@ -95,5 +96,30 @@ test('the CSV example logs what the node receives and publishes; a throwing plug
     await probe.close();
     await mosquitto.stop();
     delete process.env.HANODE_CSV_LOG;
+  }
+});
+
+test('with overlapping subscriptions the hooks see each message once, while each handler gets it', async () => {
+  const mosquitto = await Mosquitto.start();
+  const link = new MqttLink({ clientId: 'hooks-overlap', will: { topic: 'o/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger });
+  const received: string[] = [];
+  const sent: string[] = [];
+  link.setHooks({ received: (t, p) => void received.push(`${t}=${p}`), sent: (t, p) => void sent.push(`${t}=${p}`) });
+  const wide: string[] = [];
+  const narrow: string[] = [];
+  try {
+    await link.start({ url: mosquitto.url });
+    link.subscribe('o/#', (t) => void wide.push(t));
+    link.subscribe('o/+', (t) => void narrow.push(t));
+    await new Promise((r) => setTimeout(r, 200));
+    await link.publish('o/a', 'one', { qos: 1, retain: false });
+    await link.publish('o/b/c', 'two', { qos: 1, retain: false });
+    await eventually(() => assert.deepEqual([wide, narrow], [['o/a', 'o/b/c'], ['o/a']]));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(received, ['o/a=one', 'o/b/c=two']);
+    assert.deepEqual(sent, ['o/a=one', 'o/b/c=two']);
+  } finally {
+    await link.stop();
+    await mosquitto.stop();
   }
 });
