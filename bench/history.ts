@@ -171,9 +171,9 @@ export async function benchHistory(brokerUrl: string): Promise<HistoryBench> {
     const q = encodeURIComponent(TOPIC);
     await get(`/api/records?topic=${q}&limit=100`);
     const last100Http = await time(50, () => get(`/api/records?topic=${q}&limit=100`));
-    const last100Store = await time(50, () => store.find({ topic: TOPIC }, 100, 'desc'));
+    const last100Store = await time(50, () => store.query({ topic: TOPIC }, 100, 'desc'));
     let dayRows = 0;
-    const dayStore = await time(5, () => (dayRows = store.find({ topic: TOPIC, from: t0, to: t0 + DAY * 1_000 }, DAY, 'asc').length));
+    const dayStore = await time(5, async () => (dayRows = (await store.query({ topic: TOPIC, from: t0, to: t0 + DAY * 1_000 }, DAY, 'asc')).length));
     // Over HTTP a day is 9 pages of the 10,000-row limit.
     let pages = 0;
     const dayHttp = await time(3, async () => {

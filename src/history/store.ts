@@ -19,6 +19,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { GroupCommit } from './group-commit.js';
 import { Checkpointer } from './checkpointer.js';
+import { Reader } from './reader.js';
 import { buildQuery, type RecordFilter } from './query.js';
 import { topicMatches } from '../mqtt/topic-match.js';
 
@@ -74,6 +75,12 @@ const SCHEMA = `
   COMMIT;
 `;
 
+function selectSql(filter: RecordFilter, limit: number, order: 'asc' | 'desc'): { sql: string; params: unknown[] } {
+  const { where, params } = buildQuery(filter);
+  const dir = order === 'asc' ? 'ASC' : 'DESC';
+  return { sql: `SELECT id, topic, payload, ts FROM records ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ?`, params: [...params, limit] };
+}
+
 type Append = { topic: string; payload: Buffer | string; ts: number };
 
 export class HistoryStore {
@@ -84,11 +91,14 @@ export class HistoryStore {
   #bytes: number;
   #closed = false;
   readonly #checkpointer: Checkpointer;
+  readonly #reader: Reader;
 
   private constructor(db: Database.Database, opts: HistoryStoreOptions) {
     this.#db = db;
     this.#checkpointer = new Checkpointer({ file: opts.file, log: opts.log, onFailure: () => !this.#closed && db.pragma('wal_autocheckpoint = 1000') });
     this.#checkpointer.start();
+    this.#reader = new Reader({ file: opts.file, log: opts.log });
+    this.#reader.start();
     this.#sql = {
       insert: db.prepare('INSERT INTO records (topic, payload, ts) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT id, topic, payload, ts FROM records WHERE id = ?'),
@@ -173,11 +183,18 @@ export class HistoryStore {
     return p === undefined ? undefined : payloadBytes(p);
   }
 
-  /** Records matching `filter`, at most `limit`, ordered by time. */
+  /** Records matching `filter`, at most `limit`, ordered by time; runs on the query thread, so the agent never waits for it. */
+  async query(filter: RecordFilter, limit: number, order: 'asc' | 'desc'): Promise<StoredRecord[]> {
+    if (this.#closed) throw new Error('history store is closed');
+    if (!this.#reader.running) return this.find(filter, limit, order);
+    const { sql, params } = selectSql(filter, limit, order);
+    return (await this.#reader.all(sql, params)) as unknown as StoredRecord[];
+  }
+
+  /** {@link query} on this thread: blocks the event loop for as long as SQLite takes. */
   find(filter: RecordFilter, limit: number, order: 'asc' | 'desc'): StoredRecord[] {
-    const { where, params } = buildQuery(filter);
-    const dir = order === 'asc' ? 'ASC' : 'DESC';
-    return this.#db.prepare(`SELECT id, topic, payload, ts FROM records ${where} ORDER BY ts ${dir}, id ${dir} LIMIT ?`).all(...params, limit) as StoredRecord[];
+    const { sql, params } = selectSql(filter, limit, order);
+    return this.#db.prepare(sql).all(...params) as StoredRecord[];
   }
 
   /** Deletes one record; false when there is none. */
@@ -234,6 +251,7 @@ export class HistoryStore {
     if (this.#closed) return;
     this.#commit.close();
     this.#closed = true;
+    await this.#reader.stop();
     await this.#checkpointer.stop();
     this.#db.close();
   }

@@ -76,7 +76,7 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
     },
     async (req) => {
       const q = req.query;
-      return { records: store().find(filterOf(q), q.limit ?? LIMITS.defaultLimit, q.order ?? 'desc').map(recordJson) };
+      return { records: (await store().query(filterOf(q), q.limit ?? LIMITS.defaultLimit, q.order ?? 'desc')).map(recordJson) };
     },
   );
 

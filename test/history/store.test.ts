@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { HistoryStore } from '../../src/history/store.js';
 import { Retention } from '../../src/history/retention.js';
 import { silentLogger } from '../../src/core/log.js';
+import { topicMatchSource } from '../../src/history/reader.js';
+import { topicMatches } from '../../src/mqtt/topic-match.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'hanode-history-')), 'history.sqlite');
 const rec = (topic: string, payload: string | Buffer, ts: number) => ({ topic, payload: Buffer.from(payload), ts });
@@ -64,4 +66,35 @@ test('retention deletes by age, then the oldest past max_rows and max_bytes, a b
   } finally {
     await store.close();
   }
+});
+
+test('queries on the query thread give what the store gives on its own connection', async () => {
+  const store = HistoryStore.open({ file: file(), log: silentLogger });
+  try {
+    const bin = Buffer.from([0xc3, 0x28, 1]);
+    for (let i = 0; i < 50; i++) await store.append(rec(`q/n${i % 5}/t`, i === 7 ? bin : `{"v":${i},"s":"x${i}"}`, 5_000 + i));
+    const cases = [
+      [{ topic: 'q/+/t' }, 100, 'asc'],
+      [{ topic: 'q/n3/t', from: 5_010 }, 3, 'desc'],
+      [{ topic: 'q/#', field: 'v', op: 'lt', value: '9' }, 100, 'asc'],
+      [{ field: 's', op: 'contains', value: '4' }, 100, 'desc'],
+    ] as const;
+    for (const [filter, limit, order] of cases) {
+      const threaded = await store.query(filter, limit, order);
+      assert.deepEqual(threaded, store.find(filter, limit, order), JSON.stringify(filter));
+      assert.ok(threaded.length > 0, JSON.stringify(filter));
+    }
+    const blob = (await store.query({ topic: 'q/n2/t', to: 5_007, from: 5_007 }, 1, 'asc'))[0];
+    assert.ok(Buffer.isBuffer(blob.payload));
+    assert.deepEqual(blob.payload, bin);
+  } finally {
+    await store.close();
+  }
+});
+
+test("the query thread's topic matching is the link's", () => {
+  const workerMatch = new Function(`${topicMatchSource()}; return topicMatches;`)() as typeof topicMatches;
+  const filters = ['#', '+', 'a/#', 'a/+', 'a/+/c', '+/b/#', 'a/b', '$SYS/#', '+/+', 'a/b/#'];
+  const topics = ['a', 'a/b', 'a/b/c', 'a/x/c', 'b/b/c', '$SYS/x', 'a/', '/a', 'a/b/c/d'];
+  for (const f of filters) for (const t of topics) assert.equal(workerMatch(f, t), topicMatches(f, t), `${f} vs ${t}`);
 });
