@@ -32,7 +32,7 @@ export interface HistoryBench {
   rows: number;
   last100: { httpP50Ms: number; httpP99Ms: number; storeP50Ms: number };
   day: { rows: number; storeP50Ms: number; storeP99Ms: number; httpPagesP50Ms: number; pages: number };
-  d3: { httpP50Ms: number; matched: number; topicHttpP50Ms: number };
+  d3: { httpP50Ms: number; matched: number; topicHttpP50Ms: number; maxLoopDelayMs: number };
   bytesPerReading: number;
   state: { reqPerSec: number; errors: number };
   bare: { reqPerSec: number; errors: number };
@@ -187,7 +187,11 @@ export async function benchHistory(brokerUrl: string): Promise<HistoryBench> {
       }
     });
     let matched = 0;
+    // The agent must keep answering while a long query runs: the worst event-loop delay meanwhile.
+    const loop = monitorEventLoopDelay({ resolution: 5 });
+    loop.enable();
     const d3 = await time(3, async () => (matched = (await get('/api/records?field=temperature&op=gt&value=29.8&limit=10000')).records.length));
+    loop.disable();
     const d3Topic = await time(5, () => get(`/api/records?topic=${q}&field=humidity&op=eq&value=45&limit=100`));
 
     const bare = Fastify();
@@ -211,7 +215,7 @@ export async function benchHistory(brokerUrl: string): Promise<HistoryBench> {
       rows: store.stats().rows,
       last100: { httpP50Ms: last100Http.p50, httpP99Ms: last100Http.p99, storeP50Ms: last100Store.p50 },
       day: { rows: dayRows, storeP50Ms: dayStore.p50, storeP99Ms: dayStore.p99, httpPagesP50Ms: dayHttp.p50, pages },
-      d3: { httpP50Ms: d3.p50, matched, topicHttpP50Ms: d3Topic.p50 },
+      d3: { httpP50Ms: d3.p50, matched, topicHttpP50Ms: d3Topic.p50, maxLoopDelayMs: loop.max / 1e6 },
       bytesPerReading: bytes / TOTAL,
       state: stateLoad,
       bare: bareLoad,
@@ -233,10 +237,10 @@ export function printHistory(b: HistoryBench): void {
   console.log(`  the same stream into a handler that only counts (baseline): event loop delay p99 ${fmt(b.mqttBaseline.p99LoopDelayMs)} ms, max ${fmt(b.mqttBaseline.maxLoopDelayMs)} ms`);
   console.log(`  D2 last 100 rows of one topic: HTTP p50 ${fmt(b.last100.httpP50Ms)} ms, p99 ${fmt(b.last100.httpP99Ms)} ms (store ${fmt(b.last100.storeP50Ms)} ms)  [${pass(b.last100.httpP50Ms < 5)}: < 5 ms]`);
   console.log(
-    `  D2 a day at 1 Hz (${b.day.rows} rows): store p50 ${fmt(b.day.storeP50Ms)} ms, p99 ${fmt(b.day.storeP99Ms)} ms  [${pass(b.day.storeP50Ms < 100)}: < 100 ms]; ` +
+    `  D2 a day at 1 Hz (${b.day.rows} rows): store query on its thread, p50 ${fmt(b.day.storeP50Ms)} ms, p99 ${fmt(b.day.storeP99Ms)} ms  [${pass(b.day.storeP50Ms < 100)}: < 100 ms]; ` +
       `over HTTP in ${b.day.pages} pages of 10,000: ${fmt(b.day.httpPagesP50Ms)} ms`,
   );
-  console.log(`  D3 field=temperature op=gt over ${b.rows} rows, no topic: HTTP p50 ${fmt(b.d3.httpP50Ms)} ms (${b.d3.matched} matched); with a topic, limit 100: ${fmt(b.d3.topicHttpP50Ms)} ms`);
+  console.log(`  D3 field=temperature op=gt over ${b.rows} rows, no topic: HTTP p50 ${fmt(b.d3.httpP50Ms)} ms (${b.d3.matched} matched; event loop delay meanwhile at most ${fmt(b.d3.maxLoopDelayMs)} ms); with a topic, limit 100: ${fmt(b.d3.topicHttpP50Ms)} ms`);
   console.log(`  disk: ${fmt(b.bytesPerReading, 1)} bytes per reading (db + WAL, indexes included)`);
   const ratio = b.state.reqPerSec / b.bare.reqPerSec;
   console.log(
