@@ -20,6 +20,8 @@ export interface RecordFilter {
   field?: string;
   op?: Op;
   value?: string;
+  /** Only ids in this range, inclusive: lets a delete walk a big table a slice at a time. */
+  ids?: [number, number];
 }
 
 const SQL_OP: Record<Exclude<Op, 'contains'>, string> = { eq: '=', ne: '!=', gt: '>', gte: '>=', lt: '<', lte: '<=' };
@@ -67,6 +69,10 @@ export function buildQuery(f: RecordFilter): { where: string; params: unknown[] 
   if (f.before !== undefined) {
     parts.push('ts < ?');
     params.push(f.before);
+  }
+  if (f.ids) {
+    parts.push('id BETWEEN ? AND ?');
+    params.push(f.ids[0], f.ids[1]);
   }
   if (f.field !== undefined && f.op !== undefined && f.value !== undefined) {
     // Only text payloads can be JSON (a blob would be read as SQLite's binary JSON); json_extract

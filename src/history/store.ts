@@ -107,6 +107,7 @@ export class HistoryStore {
       addTotals: db.prepare("UPDATE totals SET value = value + ? WHERE key = ?"),
       totals: db.prepare('SELECT key, value FROM totals'),
       oldestTs: db.prepare('SELECT min(ts) FROM records').pluck(),
+      idRange: db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM records'),
     };
     const totals = Object.fromEntries((this.#sql.totals.all() as { key: string; value: number }[]).map((r) => [r.key, r.value]));
     this.#rows = totals.rows ?? 0;
@@ -228,6 +229,12 @@ export class HistoryStore {
     this.#rows -= n;
     this.#bytes -= bytes;
     return n;
+  }
+
+  /** The lowest and highest id stored, or undefined when empty. */
+  idRange(): [number, number] | undefined {
+    const r = this.#sql.idRange.get() as { lo: number | null; hi: number | null };
+    return r.lo === null || r.hi === null ? undefined : [r.lo, r.hi];
   }
 
   /** Deletes the `n` oldest records; returns how many went. */

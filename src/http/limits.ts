@@ -19,4 +19,6 @@ export const LIMITS = {
   randomMax: 256,
   /** D6 deletes in batches of this many rows. */
   deleteBatch: 1_000,
+  /** D6 by a payload condition alone reads the table this many ids at a time. */
+  deleteSlice: 20_000,
 } as const;

@@ -126,7 +126,22 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
     async (req) => {
       const f = filterOf(req.query);
       if (!hasCondition(f)) throw new ApiError(400, 'no filter', 'DELETE /api/records deletes nothing without a filter: give topic, before, or field/op/value');
+      // A condition on the payload without a topic or time reads every row: walk the table a slice
+      // of ids at a time, with a turn of the event loop between slices, so the agent never stalls.
+      const scan = f.topic === undefined && f.before === undefined;
+      const range = scan ? store().idRange() : undefined;
       let deleted = 0;
+      if (scan) {
+        for (let lo = range?.[0] ?? 1; range && lo <= range[1]; lo += LIMITS.deleteSlice) {
+          for (;;) {
+            const n = store().removeMatching({ ...f, ids: [lo, lo + LIMITS.deleteSlice - 1] }, LIMITS.deleteBatch);
+            deleted += n;
+            await new Promise((r) => setImmediate(r));
+            if (n < LIMITS.deleteBatch) break;
+          }
+        }
+        return { deleted };
+      }
       for (;;) {
         const n = store().removeMatching(f, LIMITS.deleteBatch);
         deleted += n;

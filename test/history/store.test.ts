@@ -98,3 +98,17 @@ test("the query thread's topic matching is the link's", () => {
   const topics = ['a', 'a/b', 'a/b/c', 'a/x/c', 'b/b/c', '$SYS/x', 'a/', '/a', 'a/b/c/d'];
   for (const f of filters) for (const t of topics) assert.equal(workerMatch(f, t), topicMatches(f, t), `${f} vs ${t}`);
 });
+
+test('a delete limited to an id range leaves matches outside it', async () => {
+  const store = HistoryStore.open({ file: file(), log: silentLogger });
+  try {
+    for (let i = 0; i < 30; i++) await store.append(rec('r/s', `{"k":${i % 2}}`, i));
+    assert.deepEqual(store.idRange(), [1, 30]);
+    assert.equal(store.removeMatching({ field: 'k', op: 'eq', value: '1', ids: [1, 10] }, 100), 5);
+    assert.equal(store.removeMatching({ field: 'k', op: 'eq', value: '1', ids: [11, 30] }, 3), 3);
+    assert.equal(store.find({ field: 'k', op: 'eq', value: '1' }, 100, 'asc').length, 7);
+    assert.equal(store.stats().rows, 22);
+  } finally {
+    await store.close();
+  }
+});

@@ -183,6 +183,12 @@ describe('history and the HTTP API', () => {
     const left = (await call('/api/records?topic=test/del')).body.records;
     assert.deepEqual(left.map((x: any) => x.payload.i), [1]);
     assert.deepEqual((await call('/api/records?topic=test/del', { method: 'DELETE' })).body, { deleted: 1 });
+    // A payload condition alone: the table is read a slice at a time, and only matches go.
+    for (let i = 0; i < 3; i++) await call('/api/records', { method: 'POST', body: { topic: `test/cond-only/${i}`, payload: { marker: 'd6-only', i } } });
+    const byCondOnly = await call('/api/records?field=marker&op=eq&value=d6-only', { method: 'DELETE' });
+    assert.deepEqual(byCondOnly.body, { deleted: 3 });
+    assert.equal((await call('/api/records?topic=test/cond-only/%2B')).body.records.length, 0);
+    assert.ok((await call('/api/records?topic=han/%2B/temp&limit=1')).body.records.length > 0, 'other records stay');
   });
 
   test('M1 publishes the time on B/$time; M2 time; M3 random; M4 uuid', async () => {
