@@ -1,9 +1,16 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=1
 // Runs the compiled code in dist/, which `npm install` builds (the `prepare` script). When dist/
 // is missing or older than src/, it says so in one line and runs src/ through tsx instead (a
 // development checkout has it), rather than running stale code. HANODE_FROM_SOURCE=1
 // (`npm run dev`) always runs src/.
 import { distState } from './dist-state.js';
+import { tooOld } from './node-version.js';
+
+const old = tooOld(process.version);
+if (old) {
+  console.error(old);
+  process.exit(1);
+}
 
 const fromSource = process.env.HANODE_FROM_SOURCE === '1';
 const state = fromSource ? 'source' : distState();

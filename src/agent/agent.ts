@@ -4,6 +4,7 @@
  * write a class with `name`, `start()` and `stop()` (see `Service`) and put it in the list.
  */
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
 import type { DriverRegistry } from '../core/registry.js';
@@ -126,24 +127,14 @@ export class Agent {
       topics,
       registry,
       log,
-      schemes: () => schemes.all().map(({ scheme: s }) => ({ id: s.id, driver: s.driver, direction: s.direction, options: s.options })),
+      schemes: () => schemes.all().map(({ scheme }) => scheme),
       nodeInfo: { version },
       model: async () => (await hardware.hardware.system.facts()).model ?? undefined,
       enabled: config.homeassistant?.discovery ?? true,
       prefix: config.homeassistant?.prefix,
       republishStates: () => schemes.republish(),
     });
-    const watcher = new SchemeWatcher({
-      dir: config.schemes,
-      log,
-      onChange: () => schemes.reload(),
-      configFile: config.file,
-      onConfigChange: () => {
-        const error = `${config.file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant, history, http, time) take effect after a restart of hanode`;
-        log.warn(error);
-        bus.emit('error', { topic: config.file!, error });
-      },
-    });
+    const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, bus, log, onChange: () => schemes.reload() });
     const history = config.history
       ? new HistoryService({ config: config.history, base: config.base_topic, dataDir: config.data, link, log: log.child({ service: 'history' }) })
       : undefined;
@@ -216,16 +207,21 @@ export class Agent {
   async start(): Promise<void> {
     const { config, log } = this.opts;
     log.info(`hanode ${version} starting as node '${config.node.id}' (base topic '${config.base_topic}')`);
+    const began = performance.now();
+    const took: string[] = [];
     this.#starting = (async () => {
       for (const service of this.services) {
         // A stop that came in meanwhile (Ctrl-C during start-up) ends the start here.
         if (this.#stopping) return;
         log.debug(`starting ${service.name}`);
+        const at = performance.now();
         await service.start();
+        took.push(`${service.name} ${Math.round(performance.now() - at)}`);
         this.#started.push(service);
       }
     })();
     await this.#starting;
+    if (!this.#stopping) log.info(`started in ${Math.round(performance.now() - began)} ms (ms per service: ${took.join(', ')})`);
   }
 
   async stop(): Promise<void> {

@@ -6,6 +6,7 @@
  * Credentials may be a function: it is asked again before every connection attempt, which is
  * how a SAS token stays fresh. `renew()` reconnects on purpose to pick up new credentials.
  */
+import { NO_NUMBER_CACHE } from '../mqtt/link.js';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -87,6 +88,7 @@ export class RemoteMqtt {
       reconnectPeriod: min,
       reconnectOnConnackError: true,
       connectTimeout: 10_000,
+      writeCache: NO_NUMBER_CACHE,
     };
     const client = connect(this.opts.url, options);
     this.#client = client;

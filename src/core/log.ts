@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger, type Level } from 'pino';
-import pretty from 'pino-pretty';
 import { redactValues } from './redact.js';
 
 export type LogLevel = Level | 'silent';
@@ -10,6 +10,8 @@ export function createLogger(level: LogLevel = 'info', opts: { pretty?: boolean;
   const usePretty = opts.pretty ?? Boolean(out.isTTY);
   const hooks = hidingHooks(opts.sensitive ?? []);
   if (!usePretty) return pino({ level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime, hooks }, pino.destination({ fd: opts.stderr ? 2 : 1, sync: true }));
+  // Loaded only for a terminal: under systemd the JSON lines need no pretty-printer in memory.
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return pino(
     { level, base: undefined, hooks },
     pretty({ sync: true, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', destination: opts.stderr ? 2 : 1 }),

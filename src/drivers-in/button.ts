@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { Level } from '../hardware/types.js';
 import { DebouncedInput } from './debounced-input.js';
-import { duration, pin } from '../schemes/pieces.js';
+import { duration, pin, pull } from '../schemes/pieces.js';
 import { attachGpioInput } from '../hardware/sim/models.js';
 
 export const button = defineInput({
@@ -23,11 +23,7 @@ export const button = defineInput({
   bus: 'gpio',
   schema: z.object({
     pin,
-    pull: z
-      .enum(['none', 'up', 'down'])
-      .default('up')
-      .describe('The pull resistor the circuit needs. Documentation only: sysfs GPIO cannot set pulls, so set it in config.txt (e.g. gpio=17=pu) or wire one')
-      .meta({ examples: ['up'] }),
+    pull: pull('up', ' (a button to ground needs up)'),
     invert: z.boolean().default(true).describe('Pressed is a low level (the usual button to ground with a pull-up); false for a button to 3V3').meta({ examples: [true] }),
     debounce: duration('How long a new level must hold before it counts').prefault('20ms').meta({ examples: ['20ms'] }),
     long_press: duration('Held this long is a long_press; 0 turns long presses off').prefault('1s').meta({ examples: ['1s'] }),
@@ -80,6 +76,7 @@ export const button = defineInput({
       driver: 'button',
       pin: options.pin,
       debounce: options.debounce,
+      pull: options.pull,
       settled(level) {
         const now = isPressed(level);
         if (now === pressed) return;

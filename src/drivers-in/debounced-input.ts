@@ -11,6 +11,8 @@ export interface DebouncedInputOptions {
   pin: number | string;
   /** How long a level must hold before it counts, in ms. */
   debounce: number;
+  /** The line's bias (`pull:` of the scheme); the linux backend sets it through the GPIO character device. */
+  pull?: 'up' | 'down' | 'none';
   /**
    * Called with the level read once an edge has been followed by `debounce` ms of quiet. It may
    * equal the level before (a bounce that came back): the driver compares with what it last saw.
@@ -32,7 +34,7 @@ export class DebouncedInput {
 
   /** Opens the line, starts watching and returns its level now. If the first read fails, the line is closed again and the error thrown. */
   async open(): Promise<Level> {
-    const line = await this.gpio.open(this.opts.pin, { direction: 'in', edge: 'both' });
+    const line = await this.gpio.open(this.opts.pin, { direction: 'in', edge: 'both', pull: this.opts.pull });
     this.#line = line;
     this.#unwatch = line.watch(() => {
       clearTimeout(this.#timer);

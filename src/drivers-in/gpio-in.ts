@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { Level } from '../hardware/types.js';
 import { DebouncedInput } from './debounced-input.js';
-import { duration, pin } from '../schemes/pieces.js';
+import { duration, pin, pull } from '../schemes/pieces.js';
 import { attachGpioInput } from '../hardware/sim/models.js';
 
 export const gpioIn = defineInput({
@@ -17,14 +17,7 @@ export const gpioIn = defineInput({
   bus: 'gpio',
   schema: z.object({
     pin,
-    pull: z
-      .enum(['none', 'up', 'down'])
-      .default('none')
-      .describe(
-        'The pull resistor the circuit needs. Documentation only: the sysfs GPIO interface cannot set pulls, ' +
-          'so wire a resistor or set it in config.txt (e.g. gpio=17=pu)',
-      )
-      .meta({ examples: ['up'] }),
+    pull: pull('none'),
     invert: z.boolean().default(false).describe('Publish ON for a low level (active-low inputs such as a button to ground)').meta({ examples: [true] }),
     debounce: duration('How long a new level must hold before it counts (ms, s, m or h)').prefault('20ms').meta({ examples: ['20ms'] }),
   }),
@@ -40,6 +33,7 @@ export const gpioIn = defineInput({
       driver: 'gpio-in',
       pin: options.pin,
       debounce: options.debounce,
+      pull: options.pull,
       settled(level) {
         const state = toState(level);
         if (state === last) return;

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { Level } from '../hardware/types.js';
 import { DebouncedInput } from './debounced-input.js';
-import { duration, pin, polled } from '../schemes/pieces.js';
+import { duration, pin, polled, pull } from '../schemes/pieces.js';
 import { attachPulseInput } from '../hardware/sim/models.js';
 
 /** Rounds away binary noise such as 3 × 0.1 = 0.30000000000000004 without losing real digits. */
@@ -27,11 +27,7 @@ export const pulseCounter = defineInput({
     pin,
     ...polled('60s'),
     edge: z.enum(['rising', 'falling', 'both']).default('rising').describe('Which debounced edges count as pulses').meta({ examples: ['falling'] }),
-    pull: z
-      .enum(['none', 'up', 'down'])
-      .default('none')
-      .describe('The pull resistor the circuit needs (a reed switch or an open-collector S0 output to ground needs up). Documentation only: set it in config.txt, e.g. gpio=17=pu')
-      .meta({ examples: ['up'] }),
+    pull: pull('none', ' (a reed switch or an open-collector S0 output to ground needs up)'),
     debounce: duration('How long a new level must hold before it counts; keep it below half the shortest pulse').prefault('10ms').meta({ examples: ['10ms'] }),
     multiplier: z.number().positive().default(1).describe('What one pulse is worth in the unit of total (e.g. 0.5 L, or 0.001 kWh at 1000 imp/kWh)').meta({ examples: [0.5] }),
     offset: z.number().default(0).describe('Added to total, e.g. the meter reading when counting began').meta({ examples: [1234.5] }),
@@ -60,6 +56,7 @@ export const pulseCounter = defineInput({
       driver: 'pulse-counter',
       pin: options.pin,
       debounce: options.debounce,
+      pull: options.pull,
       settled(now) {
         if (now === level) return;
         if (level !== undefined && counts(now)) pulses++;

@@ -3,7 +3,7 @@
  * in the scheme, so a payload can choose what is said but never to whom. The text and subject
  * are templates like the displays': `{{kitchen-climate.temperature}}` shows another scheme's value.
  */
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { CommandError, defineOutput, fromPayload } from '../core/driver.js';
 import { duration } from '../schemes/pieces.js';
@@ -75,6 +75,8 @@ export const email = defineOutput({
       async start() {
         const pass = password();
         if (options.user !== undefined && pass === undefined) throw new Error('user is set but neither password nor password_env');
+        // Loaded here: a node without an email output never pays for nodemailer.
+        const { default: nodemailer } = await import('nodemailer');
         transport = nodemailer.createTransport({
           host: options.host,
           port: options.port,

@@ -14,6 +14,8 @@ export interface GpioLineOptions {
   edge?: Edge;
   /** Initial level for outputs, written before the line is driven. */
   initial?: Level;
+  /** Bias for inputs; `up` or `down` is set through the GPIO character device (linux/gpio-cdev.ts). */
+  pull?: 'none' | 'up' | 'down';
 }
 
 /** One GPIO line, addressed by BCM number on the Pi's main gpiochip. */

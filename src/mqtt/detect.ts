@@ -7,6 +7,8 @@ export async function brokerAnswers(host: string, port: number, timeoutMs = 1_50
       clientId: `hanode-probe-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
       reconnectPeriod: 0,
       connectTimeout: timeoutMs,
+      // See NO_NUMBER_CACHE in link.ts: the first client made decides for the whole process.
+      writeCache: false,
     });
     const done = (ok: boolean) => {
       clearTimeout(timer);

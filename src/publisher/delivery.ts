@@ -122,7 +122,7 @@ export class Delivery {
    * Keeps `msg` durably, then sends it on the right lane. Resolves once it is on disk, or, while
    * the outbox cannot write, once it waits in memory.
    */
-  async send(msg: Omit<OutboxMessage, 'id'>): Promise<void> {
+  async send(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<void> {
     if (this.#diskError !== undefined) {
       if (this.#diskRetrying || monotonicNow() < this.#diskRetryAt) return this.#memory.push(msg);
       return this.#diskAgain(msg);
@@ -130,7 +130,7 @@ export class Delivery {
     this.#storing++;
     let row: OutboxMessage;
     try {
-      row = await this.opts.outbox.enqueue(msg);
+      row = await this.opts.outbox.enqueue(msg, opts);
     } catch (err) {
       if (!this.#running) throw err; // shutting down: the outbox is closed, not the disk full
       this.#toMemory(err as Error);

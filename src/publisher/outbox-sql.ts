@@ -47,8 +47,22 @@ export interface OpenedOutboxDb {
   durable: boolean;
 }
 
-/** How to report a recovery; the same shape as `OutboxOptions.onCorrupt`. */
-export type CorruptHandler = (info: { file: string; movedTo: string; error: string }) => void;
+/**
+ * How to report a recovery; the same shape as `OutboxOptions.onCorrupt`. `movedTo` is where an
+ * unusable file went; it is absent when nothing was moved (a file that could not be opened at all,
+ * in a read-only or full directory, is left where it is and the outbox lives in memory).
+ */
+export type CorruptHandler = (info: { file: string; movedTo?: string; error: string }) => void;
+
+/** Errors that say the place cannot be written, not that the file is damaged: such a file is never moved aside. */
+const UNWRITABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'ENOTDIR', 'EEXIST', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_FULL', 'SQLITE_PERM', 'SQLITE_IOERR']);
+
+function inMemory(file: string, error: string, log: Logger, onCorrupt?: CorruptHandler): OpenedOutboxDb {
+  log.error({ file, error }, `outbox ${file} cannot be opened or written (${error}); keeping the outbox in memory, so readings will not survive a restart`);
+  report(onCorrupt, { file, error }, log);
+  const db = openChecked(':memory:');
+  return { db, recovered: false, durable: false };
+}
 
 /**
  * Opens (or creates) the outbox db in WAL mode with `synchronous = FULL`. If the file is not
@@ -62,6 +76,8 @@ export function openOutboxDb(file: string, log: Logger, onCorrupt?: CorruptHandl
     return { db: openChecked(file), recovered: false, durable: true };
   } catch (err) {
     error = (err as Error).message;
+    const code = String((err as NodeJS.ErrnoException).code ?? '');
+    if (UNWRITABLE.has(code) || code.startsWith('SQLITE_IOERR')) return inMemory(file, error, log, onCorrupt);
   }
 
   const movedTo = `${file}.corrupt-${new Date().toISOString()}`;
@@ -75,12 +91,7 @@ export function openOutboxDb(file: string, log: Logger, onCorrupt?: CorruptHandl
     return { db, recovered: true, durable: true };
   } catch (err) {
     // Nothing writable at all (read-only or full file system): keep the agent running, loudly.
-    const second = (err as Error).message;
-    log.error({ file, error, second }, `outbox ${file} is unusable (${error}) and no fresh file could be made (${second}); keeping the outbox in memory, so readings will not survive a restart`);
-    report(onCorrupt, { file, movedTo: ':memory:', error: `${error}; then ${second}` }, log);
-    const db = openChecked(':memory:');
-    db.prepare("UPDATE meta SET value = value + 1 WHERE key = 'corrupt_recoveries'").run();
-    return { db, recovered: true, durable: false };
+    return inMemory(file, `${error}; then ${(err as Error).message}`, log, onCorrupt);
   }
 }
 

@@ -32,7 +32,7 @@ export interface OutboxOptions {
   commitWindowMs?: number;
   log: Logger;
   /** Called once when a corrupt or unusable file was moved aside, so the agent can publish `$error`. */
-  onCorrupt?: (info: { file: string; movedTo: string; error: string }) => void;
+  onCorrupt?: (info: { file: string; movedTo?: string; error: string }) => void;
 }
 
 /** What `Outbox.stats()` reports; `depth` and `bytes` already leave out acknowledged messages. */
@@ -129,14 +129,18 @@ export class Outbox {
     return new Outbox(db, { maxMessages, maxBytes, commitWindowMs, log: opts.log });
   }
 
-  /** Adds a message; resolves with its id once its transaction is on disk. Ids follow call order. */
-  enqueue(msg: Omit<OutboxMessage, 'id'>): Promise<OutboxMessage> {
+  /**
+   * Adds a message; resolves with its id once its transaction is on disk. Ids follow call order.
+   * `now` (an output's new state, which someone is waiting to see) commits on the next turn
+   * instead of waiting for the disk to rest after the last commit; everything pending rides along.
+   */
+  enqueue(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<OutboxMessage> {
     if (this.#closed) return Promise.reject(new Error('outbox is closed'));
     const stored: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
     const size = Buffer.byteLength(msg.topic) + msg.payload.length;
     return new Promise((resolve, reject) => {
       this.#pending.push({ msg: stored, size, acked: false, resolve, reject });
-      this.#schedule(true);
+      this.#schedule(true, opts.now);
     });
   }
 
@@ -225,10 +229,10 @@ export class Outbox {
    * for its own fsync, while under load everything that arrived during one commit shares the next.
    * The window bounds the wait. Acks alone are never urgent: they ride the next commit.
    */
-  #schedule(urgent = false): void {
+  #schedule(urgent = false, now = false): void {
     const sinceLast = performance.now() - this.#lastCommitAt;
     const rest = Math.min(this.#windowMs, this.#lastCommitTook);
-    if (this.#pending.length + this.#acks.size >= MAX_BATCH || (urgent && sinceLast >= rest)) {
+    if (now || this.#pending.length + this.#acks.size >= MAX_BATCH || (urgent && sinceLast >= rest)) {
       if (this.#immediate) return;
       clearTimeout(this.#timer);
       this.#timer = undefined;

@@ -65,7 +65,12 @@ export class Publisher implements Service {
       maxBytes: this.ctx.outbox.maxBytes,
       log,
       onCorrupt: ({ file, movedTo, error }) =>
-        problems.push({ topic: file, error: `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one` }),
+        problems.push({
+          topic: file,
+          error: movedTo
+            ? `the outbox was unreadable (${error}); moved it to ${movedTo} and started an empty one`
+            : `cannot open or write the outbox (${error}); it is kept in memory, so readings taken now will not survive a restart`,
+        }),
     });
     const file = join(this.ctx.outbox.dir, 'outbox.sqlite');
     const delivery = new Delivery({
@@ -81,10 +86,12 @@ export class Publisher implements Service {
       },
     });
     this.#delivery = delivery;
-    bus.on('state', this, ({ id, state, ts, delivery: how = DEFAULT_DELIVERY }) => {
+    bus.on('state', this, ({ id, direction, state, ts, delivery: how = DEFAULT_DELIVERY }) => {
       const payload = JSON.stringify({ ...state, ts: ts.toISOString() });
       if (how.durable || how.qos > 0) {
-        delivery.send({ topic: topics.state(id), payload: Buffer.from(payload), qos: how.qos, retain: how.retain, ts: ts.getTime() }).catch((err) => {
+        // An output's new state answers a command someone waits on: it never waits for a group commit.
+        const now = direction === 'output';
+        delivery.send({ topic: topics.state(id), payload: Buffer.from(payload), qos: how.qos, retain: how.retain, ts: ts.getTime() }, { now }).catch((err) => {
           this.#failed++;
           log.error(`outbox: could not keep a reading of ${id}: ${(err as Error).message}`);
         });

@@ -73,6 +73,21 @@ export const pin = z
   .describe('BCM GPIO number, or a line name such as "GPIO27"')
   .meta({ examples: [17, 'GPIO27'] });
 
+/**
+ * `pull` of a GPIO input: the bias the circuit needs. `circuit` says which circuits need which,
+ * for the driver's documentation.
+ */
+export function pull(defaultPull: 'none' | 'up' | 'down', circuit = '') {
+  return z
+    .enum(['none', 'up', 'down'])
+    .default(defaultPull)
+    .describe(
+      `The pull resistor the circuit needs${circuit}. up or down sets the line's bias through the GPIO character device ` +
+        "(libgpiod's tools, package gpiod; without them the bias is left as it is, with a warning); none leaves the line as it is and uses the sysfs interface",
+    )
+    .meta({ examples: ['up'] });
+}
+
 /** `interval` of a polled driver. */
 export function polled(defaultInterval: string) {
   return {

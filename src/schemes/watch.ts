@@ -6,6 +6,7 @@
 import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from 'pino';
 import type { Service } from '../core/service.js';
+import type { EventBus } from '../core/bus.js';
 
 const SCHEME_FILE = /\.ya?ml$/i;
 
@@ -21,9 +22,9 @@ export class SchemeWatcher implements Service {
       log: Logger;
       debounceMs?: number;
       onChange: (files: string[]) => Promise<unknown>;
-      /** hanode.yaml: its options need a restart, so a change to it is only reported. */
+      /** hanode.yaml: its options need a restart, so a change to it is only reported (log and `$error`). */
       configFile?: string;
-      onConfigChange?: () => void;
+      bus?: EventBus;
     },
   ) {}
 
@@ -46,11 +47,18 @@ export class SchemeWatcher implements Service {
     watcher.on('add', note('added')).on('change', note('changed')).on('unlink', note('removed'));
     if (this.opts.configFile) {
       watcher.add(this.opts.configFile);
-      watcher.on('change', (path) => path === this.opts.configFile && this.opts.onConfigChange?.());
+      watcher.on('change', (path) => path === this.opts.configFile && this.#configChanged(path));
     }
     watcher.on('error', (err) => log.warn(`schemes: watching ${dir} failed: ${(err as Error).message}`));
     await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     log.info(`schemes: watching ${dir} for changes`);
+  }
+
+  #configChanged(file: string): void {
+    const error = `${file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant, history, http, time) take effect after a restart of hanode`;
+    // On the bus it reaches the log and `$error` through the publisher.
+    if (this.opts.bus) this.opts.bus.emit('error', { topic: file, error });
+    else this.opts.log.warn(error);
   }
 
   async stop(): Promise<void> {

@@ -29,6 +29,8 @@ export interface StateStoreOptions {
   flushMs?: number;
   /** Longest an override change waits before it is written, in ms. */
   overrideFlushMs?: number;
+  /** First wait before writing again after a failed write, in ms; it doubles up to a minute. Default 1000. */
+  retryMs?: number;
   /** Record every `state` event on this bus (see {@link StateStore.attach}). */
   bus?: EventBus;
 }
@@ -41,6 +43,8 @@ export interface StateStoreStats {
   /** True while changes wait to be written. */
   dirty: boolean;
   lastError?: string;
+  /** Failed writes in a row. */
+  failures: number;
   /** Where a corrupt file was moved at open, if one was. */
   quarantined?: string;
 }
@@ -59,6 +63,9 @@ export class StateStore implements Service {
   #due?: number;
   #writing?: Promise<Error | undefined>;
   #lastError?: string;
+  /** What kind of failure was last logged (an error code, not a message: a message names a new temp file each time). */
+  #lastKind?: string;
+  #failures = 0;
   #quarantined?: string;
   #bus?: EventBus;
 
@@ -103,7 +110,7 @@ export class StateStore implements Service {
   }
 
   get stats(): StateStoreStats {
-    return { writes: this.#file.writes, dirty: this.#dirty, lastError: this.#lastError, quarantined: this.#quarantined };
+    return { writes: this.#file.writes, dirty: this.#dirty, lastError: this.#lastError, failures: this.#failures, quarantined: this.#quarantined };
   }
 
   /** The last saved state of a scheme, e.g. for an output with `restore: true`. */
@@ -236,12 +243,18 @@ export class StateStore implements Service {
   async #writeOnce(): Promise<Error | undefined> {
     try {
       await this.#db.write();
+      if (this.#failures > 0) this.#log.info(`state: writing ${this.#file.file} again`);
       this.#lastError = undefined;
+      this.#lastKind = undefined;
+      this.#failures = 0;
       return undefined;
     } catch (err) {
-      const error = err as Error;
+      const error = err as NodeJS.ErrnoException;
       this.#dirty = true;
-      if (this.#lastError !== error.message) this.#log.warn(`state: cannot write ${this.#file.file}: ${error.message}; retrying`);
+      this.#failures++;
+      const kind = error.code ?? error.message;
+      if (this.#lastKind !== kind) this.#log.warn(`state: cannot write ${this.#file.file}: ${error.message}; retrying, less and less often`);
+      this.#lastKind = kind;
       this.#lastError = error.message;
       if (!this.#closed) this.#retryLater();
       return error;
@@ -252,9 +265,11 @@ export class StateStore implements Service {
 
   #retryLater(): void {
     // Not through #changed: a write that keeps failing must not be retried every override delay.
+    const base = this.#opts.retryMs ?? Math.max(this.#flushMs, 1_000);
+    const wait = Math.min(60_000, base * 2 ** Math.min(this.#failures - 1, 16));
     setTimeout(() => {
       if (this.#dirty && !this.#closed && !this.#timer) this.#changed(0);
-    }, Math.max(this.#flushMs, 1_000)).unref();
+    }, wait).unref();
   }
 }
 

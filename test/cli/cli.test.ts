@@ -323,3 +323,17 @@ test('validate reports a bridge that hanode.yaml would leave out, and exits 1', 
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stdout, /hanode\.yaml:2:20: bridge 'x': unknown bridge type 'pigeon'/);
 });
+
+test('an old Node.js gets one clear line naming the minimum, which package.json engines states too', async () => {
+  const { tooOld, MINIMUM } = await import('../../bin/node-version.js');
+  assert.equal(tooOld(process.version), undefined, 'this Node.js is new enough');
+  assert.equal(tooOld('v20.19.0'), undefined);
+  assert.equal(tooOld('v22.1.0'), undefined);
+  for (const version of ['v18.19.1', 'v20.18.3', 'v16.20.2']) {
+    const line = tooOld(version)!;
+    assert.match(line, /^hanode needs Node\.js 20\.19\.0 or newer, and this is v\d+\.\d+\.\d+: install/);
+    assert.ok(!line.includes('\n'));
+  }
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+  assert.equal(pkg.engines.node, `>=${MINIMUM.join('.')}`);
+});

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Outbox } from '../../src/publisher/outbox.js';
 import { captureLog, reading, tempDir } from './outbox-helpers.js';
 
-type Info = { file: string; movedTo: string; error: string };
+type Info = { file: string; movedTo?: string; error: string };
 
 /** Opens over whatever `spoil` left at the file and checks the whole recovery. */
 async function expectRecovery(t: { after: (fn: () => void) => void }, spoil: (file: string) => void | Promise<void>, error: RegExp) {
@@ -21,7 +21,7 @@ async function expectRecovery(t: { after: (fn: () => void) => void }, spoil: (fi
   const outbox = Outbox.open({ file: tmp.file, log, commitWindowMs: 1, onCorrupt: (i) => reports.push(i) });
   try {
     assert.equal(reports.length, 1, 'onCorrupt is called once');
-    const [info] = reports;
+    const info = { ...reports[0]!, movedTo: reports[0]!.movedTo ?? '(nothing was moved)' };
     assert.equal(info.file, tmp.file);
     assert.match(info.error, error);
     assert.match(info.movedTo, /outbox\.sqlite\.corrupt-\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -115,4 +115,26 @@ test('an empty file is a valid new outbox, not a corrupt one', async (t) => {
   assert.equal(outbox.stats().corruptRecoveries, 0);
   outbox.close();
   assert.deepEqual(readdirSync(dirname(tmp.file)).filter((f) => f.includes('corrupt')), []);
+});
+
+test('a place that cannot be written is not corruption: nothing is moved, the report says so, the outbox lives in memory', async (t) => {
+  const tmp = tempDir();
+  t.after(tmp.cleanup);
+  // A file where the data directory should be: no process, root included, can create anything under it.
+  mkdirSync(dirname(dirname(tmp.file)), { recursive: true });
+  writeFileSync(dirname(tmp.file), 'not a directory');
+  const { log, lines } = captureLog();
+  const reports: Info[] = [];
+  const outbox = Outbox.open({ file: tmp.file, log, onCorrupt: (i) => reports.push(i) });
+  try {
+    assert.equal(reports.length, 1);
+    assert.equal(reports[0]!.movedTo, undefined, 'nothing was moved');
+    assert.match(reports[0]!.error, /ENOTDIR|EEXIST|not a directory|exists/i);
+    assert.ok(!lines.some((l) => /moved it aside/.test(l.msg)), JSON.stringify(lines));
+    assert.ok(lines.some((l) => l.level === 50 && /kept in memory|keeping the outbox in memory/.test(l.msg)));
+    const m = await outbox.enqueue(reading(1));
+    assert.deepEqual(outbox.peek(10).map((x) => x.id), [m.id], 'the in-memory outbox works');
+  } finally {
+    outbox.close();
+  }
 });

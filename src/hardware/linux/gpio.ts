@@ -6,6 +6,7 @@
 import type { Logger } from 'pino';
 import type { Edge, Gpio, GpioLine, GpioLineOptions, Level } from '../types.js';
 import { readGpioChips, resolvePin } from './gpio-map.js';
+import { cdevChipByLabel, openPulledInput } from './gpio-cdev.js';
 
 export { HEADER_CHIP_LABELS, parsePin, pickHeaderChip, readGpioChips, resolvePin } from './gpio-map.js';
 export type { HeaderChip, ResolvedPin } from './gpio-map.js';
@@ -59,6 +60,21 @@ export class LinuxGpio implements Gpio {
     const resolved = resolvePin(pin, await readGpioChips(this.#sysRoot));
     if (!resolved.byLabel) {
       this.#log.warn({ chip: resolved.chip }, `no Raspberry Pi GPIO chip label found; using ${resolved.chip.name} (${resolved.chip.label}, base ${resolved.chip.base})`);
+    }
+    if (options.direction === 'in' && (options.pull === 'up' || options.pull === 'down')) {
+      // sysfs cannot set a bias: a pulled input goes through the character device instead. Without
+      // libgpiod's tools it still works as before through sysfs, with the bias left as it is: a
+      // button that worked with a pull set in config.txt must not stop working on an upgrade.
+      const chip = await cdevChipByLabel(resolved.chip.label).catch((err: Error) => {
+        this.#log.warn(`GPIO ${pin}: pull: ${options.pull} is not set (${err.message}); the line is read through sysfs with its bias as it is (set it in config.txt, e.g. gpio=${resolved.offset}=${options.pull === 'up' ? 'pu' : 'pd'})`);
+        return undefined;
+      });
+      if (chip) {
+        const pulled = await openPulledInput(chip, resolved.offset, options.pull, { log: this.#log });
+        const line: GpioLine = { ...pulled, close: async () => (this.#open.delete(line), pulled.close()) };
+        this.#open.add(line);
+        return line;
+      }
     }
     const direction =
       options.direction === 'in' ? 'in' : options.initial === 1 ? 'high' : options.initial === 0 ? 'low' : 'out';

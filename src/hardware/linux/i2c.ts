@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { I2cBus } from '../types.js';
 import { assertDeviceNode, assertRealDevRoot } from './device.js';
 import { BusLock } from './lock.js';
+import { withSmbusFallback } from './smbus.js';
 
 /** The part of i2c-bus's `PromisifiedBus` this backend uses. */
 export interface RawI2c {
@@ -37,7 +38,7 @@ export async function openLinuxI2c(bus: number, options: OpenI2cOptions): Promis
     (async (n: number) => {
       assertRealDevRoot(options.devRoot, 'i2c-bus', path);
       const i2c = (await import('i2c-bus')).default;
-      return i2c.openPromisified(n);
+      return withSmbusFallback(n, await i2c.openPromisified(n));
     });
   return new LinuxI2cBus(bus, await open(bus));
 }
