@@ -7,6 +7,7 @@ import { benchRules, printRules } from './rules.js';
 import { benchBridgeOutage, printBridgeOutage } from './bridge.js';
 import { benchGateway, printGateway } from './gateway.js';
 import { benchAbuse, printAbuse } from './abuse.js';
+import { benchHistory, printHistory } from './history.js';
 
 const only = process.argv.slice(2);
 const want = (name: string) => only.length === 0 || only.includes(name);
@@ -22,6 +23,7 @@ try {
   if (want('abuse')) printAbuse(await benchAbuse(broker.url));
   // Starts its own local broker and TLS "cloud" broker, so the outage touches nothing else.
   if (want('bridge')) printBridgeOutage(await benchBridgeOutage());
+  if (want('history')) printHistory(await benchHistory(broker.url));
 } finally {
   await broker.stop();
 }

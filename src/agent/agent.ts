@@ -29,6 +29,10 @@ import { NodeStatus } from './status.js';
 import { GatewayService } from '../gateway/service.js';
 import { runOperation } from './requests.js';
 import { version } from '../version.js';
+import { MessageHooks, type PluginHooks } from '../core/message-hooks.js';
+import { Metrics } from '../http/metrics.js';
+import type { HttpService } from '../http/server.js';
+import { httpServices } from '../http/services.js';
 
 export interface AgentOptions {
   config: Config;
@@ -42,6 +46,8 @@ export interface AgentOptions {
   watch?: boolean;
   /** Problems found before the agent started (a plugin that did not load), published on `$error`. */
   startupProblems?: { topic: string; error: string }[];
+  /** Plugins' message hooks, called for every message received and published. */
+  hooks?: PluginHooks[];
 }
 
 export class Agent {
@@ -50,6 +56,10 @@ export class Agent {
   /** The running schemes. */
   readonly schemes: SchemeRuntime;
   readonly services: readonly Service[];
+  /** `GET /metrics`; a service adds its own figures with `metrics.register`. */
+  readonly metrics = new Metrics();
+  /** The HTTP API, when hanode.yaml has `http:`. */
+  readonly http?: HttpService;
   readonly #hardware: HardwareService;
   readonly #mqtt: MqttService;
   readonly #started: Service[] = [];
@@ -63,16 +73,12 @@ export class Agent {
     const hardware = (this.#hardware = new HardwareService({ mode: config.hardware, log, given: opts.hardware }));
     const mqtt = (this.#mqtt = new MqttService({ config, topics, bus, log }));
     const { link } = mqtt;
+    const hooks = opts.hooks?.length ? new MessageHooks(opts.hooks, log.child({ service: 'hooks' })) : undefined;
+    if (hooks) link.setHooks(hooks);
     const state = new StateStore({ file: join(config.data, 'state.json'), log, bus });
-    const publisher = new Publisher({
-      link,
-      bus,
-      topics,
-      log,
-      outbox: { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate },
-      sensitive: config.sensitive,
-      problems: [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))],
-    });
+    const outbox = { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate };
+    const problems = [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))];
+    const publisher = new Publisher({ link, bus, topics, log, outbox, sensitive: config.sensitive, problems });
     // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.
     const bridges = config.bridges.length
       ? new BridgeService({ bridges: config.bridges, node: config.node.id, base: config.base_topic, localLink: link, bus, log: log.child({ service: 'bridges' }), dataDir: config.data })
@@ -101,15 +107,8 @@ export class Agent {
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
     const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway });
-    const mediator = new Mediator({
-      link,
-      bus,
-      topics,
-      log,
-      outputs: schemes,
-      request: (op, args) => runOperation({ schemes, rules, status, bus, gateway }, op, args),
-      simulator: () => (isSim(hardware.hardware) ? schemes : undefined),
-    });
+    const request = (op: string, args: Record<string, unknown>) => runOperation({ schemes, rules, status, bus, gateway }, op, args);
+    const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined) });
     const discovery = new Discovery({
       link,
       bus,
@@ -124,6 +123,8 @@ export class Agent {
       republishStates: () => schemes.republish(),
     });
     const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, bus, log, onChange: () => schemes.reload() });
+    const web = httpServices({ config, link, bus, log, metrics: this.metrics, publisher, schemes, bridges, hooks, health: () => status.health() });
+    this.http = web.http;
 
     this.services = [
       hardware,
@@ -131,6 +132,8 @@ export class Agent {
       mqtt,
       publisher,
       ...(bridges ? [bridges] : []),
+      // Recording starts before any scheme does, so it sees every first state.
+      ...web.recording,
       // The rules (and the gateway's `expose`) listen before any scheme starts, so they see every first state.
       rules,
       ...(gateway ? [gateway] : []),
@@ -138,6 +141,7 @@ export class Agent {
       mediator,
       discovery,
       status,
+      ...web.serving,
       ...(opts.watch ?? true ? [watcher] : []),
     ];
   }

@@ -23,6 +23,8 @@ export interface BridgeContext {
   base: string;
   log: Logger;
   dataDir: string;
+  /** The backlog file; `<dataDir>/bridge-<id>.sqlite` when not given. */
+  backlogFile?: string;
   clock: Clock;
   /** Publishes on the local broker (receive mappings). */
   publishLocal(topic: string, payload: string | Buffer, opts: { qos: 0 | 1 | 2; retain: boolean }): Promise<void>;
@@ -111,7 +113,7 @@ export abstract class Bridge<C extends BridgeConfig = BridgeConfig> {
   async start(): Promise<void> {
     const { dataDir, clock, log } = this.ctx;
     this.outbox = Outbox.open({
-      file: join(dataDir, `bridge-${this.id}.sqlite`),
+      file: this.ctx.backlogFile ?? join(dataDir, `bridge-${this.id}.sqlite`),
       maxMessages: this.config.backlog.max_messages,
       maxBytes: this.config.backlog.max_bytes,
       commitWindowMs: 10,

@@ -8,6 +8,7 @@ import type { Config } from '../config/config.js';
 import type { DriverRegistry } from '../core/registry.js';
 import { loadPlugins } from '../core/plugins.js';
 import { silentLogger } from '../core/log.js';
+import type { PluginHooks } from '../core/message-hooks.js';
 import { inputDrivers } from '../drivers-in/index.js';
 import { outputDrivers } from '../drivers-out/index.js';
 
@@ -16,7 +17,7 @@ export function builtinRegistry(): DriverRegistry {
   return { inputs: { ...inputDrivers }, outputs: { ...outputDrivers } };
 }
 
-export async function registryFor(config: Config, log: Logger = silentLogger): Promise<{ registry: DriverRegistry; problems: string[] }> {
-  if (config.plugins.length === 0) return { registry: builtinRegistry(), problems: [] };
+export async function registryFor(config: Config, log: Logger = silentLogger): Promise<{ registry: DriverRegistry; problems: string[]; hooks: PluginHooks[] }> {
+  if (config.plugins.length === 0) return { registry: builtinRegistry(), problems: [], hooks: [] };
   return loadPlugins(config.plugins, config.dir, builtinRegistry(), log);
 }

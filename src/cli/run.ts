@@ -9,8 +9,8 @@ export async function runAgent(overrides: Overrides): Promise<void> {
   const log = createLogger(config.log_level, { sensitive: config.sensitive });
   if (config.file) log.info(`config: ${config.file}`);
   else log.info('config: no hanode.yaml here, using the defaults');
-  const { registry, problems } = await registryFor(config, log);
-  const agent = new Agent({ config, registry, log, startupProblems: problems.map((error) => ({ topic: config.file ?? 'plugins', error })) });
+  const { registry, problems, hooks } = await registryFor(config, log);
+  const agent = new Agent({ config, registry, log, hooks, startupProblems: problems.map((error) => ({ topic: config.file ?? 'plugins', error })) });
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;

@@ -15,6 +15,8 @@ import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatConfigProbl
 import { checkBridgeSection } from '../bridge/config-section.js';
 import type { BridgeConfig } from '../bridge/schema.js';
 import { gatewayKeys, gatewaySchema } from '../gateway/config.js';
+import { historySchema } from '../history/schema.js';
+import { httpSchema, timeSchema } from '../http/schema.js';
 
 export { ConfigError };
 
@@ -131,6 +133,10 @@ const configSchema = z
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
     homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
     gateway: gatewaySchema.optional(),
+    // Off unless present (README "HTTP API and history").
+    history: historySchema.optional(),
+    http: httpSchema.optional(),
+    time: timeSchema.optional(),
   })
   .strict();
 
@@ -143,6 +149,9 @@ const knownKeys: Record<string, string[]> = {
   outbox: Object.keys(outboxSchema.shape),
   homeassistant: Object.keys(homeassistantSchema.shape),
   ...gatewayKeys,
+  history: Object.keys(historySchema.shape),
+  http: Object.keys(httpSchema.shape),
+  time: Object.keys(timeSchema.shape),
 };
 
 export type FileConfig = z.output<typeof configSchema>;
@@ -336,13 +345,15 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, source: Located | 
     const [op, bound] = issue.code === 'too_big' ? [issue.inclusive ? '<=' : '<', issue.maximum] : [issue.inclusive ? '>=' : '>', issue.minimum];
     return [where(at, `${label}expected a number ${op} ${bound}, got ${got}`)];
   }
-  if (issue.code === 'too_small' && issue.origin === 'string') return [where(at, `${label}expected a non-empty value`)];
+  if (issue.code === 'too_small' && issue.origin === 'string') {
+    return [where(at, `${label}${Number(issue.minimum) > 1 ? `expected at least ${issue.minimum} characters` : 'expected a non-empty value'}`)];
+  }
   return [where(at, `${label}${issue.message}`)];
 }
 
 /** A value for a message; a password is never shown. */
 function describeValue(value: unknown, path: (string | number)[]): string {
-  if (path.includes('password')) return 'a hidden value';
+  if (path.includes('password') || path.includes('token')) return 'a hidden value';
   if (value === null || value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';

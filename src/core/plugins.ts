@@ -4,12 +4,14 @@
  * and `command` for outputs). They join the same registry, so they get schema validation,
  * `hanode drivers` and `hanode schema` like any other driver. They are the only modules hanode
  * imports by path, and only from the paths listed under `plugins:` in hanode.yaml.
+ * A module may also (or only) export message hooks, `onMessageReceived` and `onMessageSent`.
  */
 import { pathToFileURL } from 'node:url';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { DriverDef } from './driver.js';
 import type { DriverRegistry } from './registry.js';
+import type { PluginHooks } from './message-hooks.js';
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 
@@ -40,9 +42,10 @@ export async function loadPlugins(
   baseDir: string,
   registry: DriverRegistry,
   log: Logger,
-): Promise<{ registry: DriverRegistry; problems: string[] }> {
+): Promise<{ registry: DriverRegistry; problems: string[]; hooks: PluginHooks[] }> {
   const out: DriverRegistry = { inputs: { ...registry.inputs }, outputs: { ...registry.outputs } };
   const problems: string[] = [];
+  const hooks: PluginHooks[] = [];
   for (const path of paths) {
     const file = resolve(baseDir, path);
     let mod: Record<string, unknown>;
@@ -53,7 +56,17 @@ export async function loadPlugins(
       continue;
     }
     const defs = Object.entries(mod).filter(([, v]) => v && typeof v === 'object' && 'direction' in (v as object));
-    if (defs.length === 0) problems.push(`${file}: exports no driver definition (an object with name, direction, schema, fields, create)`);
+    const hook = (name: 'onMessageReceived' | 'onMessageSent') => {
+      if (mod[name] !== undefined && typeof mod[name] !== 'function') problems.push(`${file}: export '${name}': expected a function ({topic, payload, ts}) => void`);
+      return typeof mod[name] === 'function' ? (mod[name] as PluginHooks[typeof name]) : undefined;
+    };
+    const own: PluginHooks = { source: file, onMessageReceived: hook('onMessageReceived'), onMessageSent: hook('onMessageSent') };
+    if (own.onMessageReceived || own.onMessageSent) {
+      hooks.push(own);
+      log.info(`plugin: message hooks from ${file}`);
+    }
+    if (defs.length === 0 && !own.onMessageReceived && !own.onMessageSent)
+      problems.push(`${file}: exports no driver definition (an object with name, direction, schema, fields, create) and no message hook (onMessageReceived, onMessageSent)`);
     for (const [exported, value] of defs) {
       const def = value as DriverDef;
       const found = driverDefProblems(def);
@@ -71,5 +84,5 @@ export async function loadPlugins(
     }
   }
   for (const p of problems) log.error(p);
-  return { registry: out, problems };
+  return { registry: out, problems, hooks };
 }

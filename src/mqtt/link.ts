@@ -30,6 +30,12 @@ export interface LinkOptions extends Partial<LinkEndpoint> {
   backoff?: { min: number; max: number };
 }
 
+/** Called for every message received and every message the broker has taken; must not throw. */
+export interface LinkHooks {
+  received(topic: string, payload: Buffer): void;
+  sent(topic: string, payload: Buffer): void;
+}
+
 export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
 
 export interface LinkStats {
@@ -78,8 +84,14 @@ export class MqttLink {
   #shortLived = 0;
   #takeoverStreak = 0;
   #takenOver = false;
+  #hooks?: LinkHooks;
 
   constructor(private opts: LinkOptions) {}
+
+  /** Sets the message hooks (plugins' onMessageReceived / onMessageSent). */
+  setHooks(hooks: LinkHooks | undefined): void {
+    this.#hooks = hooks;
+  }
 
   /** The broker URL in use, once known. */
   get url(): string | undefined {
@@ -195,7 +207,11 @@ export class MqttLink {
     const client = this.#client;
     if (!client) return Promise.reject(new Error('MQTT link not started'));
     return new Promise((resolve, reject) => {
-      client.publish(topic, payload, opts, (err) => (err ? reject(err) : resolve()));
+      client.publish(topic, payload, opts, (err) => {
+        if (err) return reject(err);
+        resolve();
+        this.#hooks?.sent(topic, typeof payload === 'string' ? Buffer.from(payload) : payload);
+      });
     });
   }
 
@@ -274,9 +290,18 @@ export class MqttLink {
     client.subscribe(h.filter, { qos: h.qos, rap: h.rap, ...(properties ? { properties } : {}) });
   }
 
+  /** With overlapping filters the broker sends a copy per subscription: the hooks see only the one for the lowest identifier. */
+  #firstCopy(topic: string, ids: Set<number> | undefined): boolean {
+    if (!ids) return true;
+    let first = Infinity;
+    for (const [filter, id] of this.#subscriptionIds) if (id < first && topicMatches(filter, topic) && this.#handlers.some((h) => h.filter === filter)) first = id;
+    return first === Infinity || ids.has(first);
+  }
+
   #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const tagged = packet.properties?.subscriptionIdentifier;
     const ids = tagged === undefined ? undefined : new Set(Array.isArray(tagged) ? tagged : [tagged]);
+    if (this.#hooks && this.#firstCopy(topic, ids)) this.#hooks.received(topic, payload);
     for (const h of this.#handlers) {
       if (ids && !ids.has(this.#subscriptionIds.get(h.filter)!)) continue;
       if (!topicMatches(h.filter, topic)) continue;

@@ -55,7 +55,7 @@ export class SchemeWatcher implements Service {
   }
 
   #configChanged(file: string): void {
-    const error = `${file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant) take effect after a restart of hanode`;
+    const error = `${file} changed: its options (node, mqtt, broker, bridges, plugins, outbox, homeassistant, history, http, time) take effect after a restart of hanode`;
     // On the bus it reaches the log and `$error` through the publisher.
     if (this.opts.bus) this.opts.bus.emit('error', { topic: file, error });
     else this.opts.log.warn(error);

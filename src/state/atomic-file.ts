@@ -16,10 +16,12 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   /**
    * @param file the JSON file
    * @param parse turns the parsed JSON into `T`, throwing when the shape is wrong
+   * @param mode the file's permissions (0o600 for a file holding secrets)
    */
   constructor(
     readonly file: string,
     private readonly parse: (raw: unknown) => T,
+    private readonly mode = 0o644,
   ) {}
 
   /** How many times the file has been replaced since this adapter was made. */
@@ -44,7 +46,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
     const text = `${JSON.stringify(data, null, 2)}\n`;
     const tmp = `${this.file}.${process.pid}.${++sequence}.tmp`;
     try {
-      const handle = await open(tmp, 'w', 0o644);
+      const handle = await open(tmp, 'w', this.mode);
       try {
         await handle.writeFile(text, 'utf8');
         await handle.sync();

@@ -1,0 +1,74 @@
+/**
+ * The services behind `history:`, `http:` and `time:` in hanode.yaml, built together because they
+ * share their parts: the recorder feeds the API, the metrics collect from every other service.
+ * `recording` starts before any scheme (it sees every first state); `serving` after the node is up.
+ */
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { EventBus } from '../core/bus.js';
+import type { MessageHooks } from '../core/message-hooks.js';
+import type { Service } from '../core/service.js';
+import type { MqttLink } from '../mqtt/link.js';
+import type { Publisher } from '../publisher/publisher.js';
+import type { SchemeRuntime } from '../runtime/schemes.js';
+import type { BridgeStatus } from '../bridge/base.js';
+import { HistoryService } from '../history/recorder.js';
+import { CallbackService } from './callbacks.js';
+import type { Metrics } from './metrics.js';
+import { NodeMetrics } from './node-metrics.js';
+import { HttpService } from './server.js';
+import { TimePublisher } from './time.js';
+
+export interface HttpServicesContext {
+  config: Pick<Config, 'history' | 'http' | 'time' | 'base_topic' | 'data'>;
+  link: MqttLink;
+  bus: EventBus;
+  log: Logger;
+  metrics: Metrics;
+  publisher: Publisher;
+  schemes: SchemeRuntime;
+  health: () => Record<string, unknown>;
+  bridges?: { status(): BridgeStatus[] };
+  hooks?: MessageHooks;
+}
+
+export function httpServices(ctx: HttpServicesContext): { recording: Service[]; serving: Service[]; http?: HttpService } {
+  const { config, link, bus, log, metrics, publisher, schemes, bridges, hooks } = ctx;
+  const history = config.history
+    ? new HistoryService({ config: config.history, base: config.base_topic, dataDir: config.data, link, log: log.child({ service: 'history' }) })
+    : undefined;
+  const time = new TimePublisher({ base: config.base_topic, link, log, everyMs: config.time?.publish_every });
+  const callbacks = config.http ? new CallbackService({ dataDir: config.data, link, log: log.child({ service: 'callbacks' }), max: config.http.max_callbacks }) : undefined;
+  const nodeMetrics = new NodeMetrics({
+    metrics,
+    bus,
+    outbox: () => publisher.outboxStats(),
+    published: () => publisher.stats,
+    bridges: bridges && (() => bridges.status()),
+    callbacks,
+    history,
+    hooks,
+    mqtt: () => link.stats,
+  });
+  const http = config.http
+    ? new HttpService({
+        config: config.http,
+        base: config.base_topic,
+        link,
+        bus,
+        log: log.child({ service: 'http' }),
+        metrics,
+        history,
+        callbacks: callbacks!,
+        outputs: schemes,
+        published: () => publisher.settled(),
+        health: ctx.health,
+        publishTime: () => time.publish(),
+      })
+    : undefined;
+  return {
+    recording: history ? [history] : [],
+    serving: [nodeMetrics, ...(config.time?.publish_every ? [time] : []), ...(callbacks ? [callbacks] : []), ...(http ? [http] : [])],
+    http,
+  };
+}
