@@ -4,7 +4,8 @@
  * `recording` starts before any scheme (it sees every first state); `serving` after the node is up.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../config/config.js';
+import type { HistoryConfig } from '../history/schema.js';
+import type { HttpConfig, TimeConfig } from './schema.js';
 import type { EventBus } from '../core/bus.js';
 import type { MessageHooks } from '../core/message-hooks.js';
 import type { Service } from '../core/service.js';
@@ -20,7 +21,8 @@ import { HttpService } from './server.js';
 import { TimePublisher } from './time.js';
 
 export interface HttpServicesContext {
-  config: Pick<Config, 'history' | 'http' | 'time' | 'base_topic' | 'data'>;
+  /** The `history:`, `http:` and `time:` sections of hanode.yaml, each absent when it is. */
+  config: { history?: HistoryConfig; http?: HttpConfig; time?: TimeConfig; base_topic: string; data: string };
   link: MqttLink;
   bus: EventBus;
   log: Logger;

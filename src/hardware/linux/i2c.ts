@@ -6,16 +6,10 @@ import { join } from 'node:path';
 import type { I2cBus } from '../types.js';
 import { assertDeviceNode, assertRealDevRoot } from './device.js';
 import { BusLock } from './lock.js';
-import { withSmbusFallback } from './smbus.js';
+import { withSmbusFallback, type RawI2c } from './smbus.js';
 
 /** The part of i2c-bus's `PromisifiedBus` this backend uses. */
-export interface RawI2c {
-  i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
-  i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
-  readI2cBlock(address: number, command: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
-  scan(): Promise<number[]>;
-  close(): Promise<void>;
-}
+export type { RawI2c };
 
 export type RawI2cOpener = (bus: number) => Promise<RawI2c>;
 

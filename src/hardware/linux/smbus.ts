@@ -5,9 +5,17 @@
  * 1-byte read the same as "receive byte", so those are sent that way. Anything else has no SMBus
  * form and fails with an error that says so, instead of the kernel's bare EOPNOTSUPP.
  */
-import type { RawI2c } from './i2c.js';
 
 /** The SMBus calls of i2c-bus's `PromisifiedBus` the translation needs. */
+/** What the linux I2C backend needs of an open bus (i2c-bus's promisified bus has it). */
+export interface RawI2c {
+  i2cRead(address: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
+  i2cWrite(address: number, length: number, buffer: Buffer): Promise<{ bytesWritten: number; buffer: Buffer }>;
+  readI2cBlock(address: number, command: number, length: number, buffer: Buffer): Promise<{ bytesRead: number; buffer: Buffer }>;
+  scan(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
 export interface RawSmbus extends RawI2c {
   i2cFuncs(): Promise<{ i2c: boolean; smbusSendByte: boolean; smbusWriteByte: boolean; smbusWriteI2cBlock: boolean; smbusReceiveByte: boolean }>;
   sendByte(address: number, byte: number): Promise<void>;
