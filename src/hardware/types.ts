@@ -104,6 +104,23 @@ export interface Iio {
   read(device: string, attribute: string): Promise<string>;
 }
 
+/** One open serial port. Bytes come in as the OS delivers them: framing is the driver's business. */
+export interface SerialConnection {
+  readonly path: string;
+  /** Calls `listener` with each chunk read; returns the function that stops it. */
+  onData(listener: (chunk: Buffer) => void): () => void;
+  /** Calls `listener` when the port fails or goes away (a USB adapter unplugged); returns the function that stops it. */
+  onError(listener: (err: Error) => void): () => void;
+  /** Writes `data`; resolves once the OS has taken it all. */
+  write(data: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Serial ports (`/dev/ttyAMA0`, `/dev/ttyUSB0`, `/dev/serial/by-id/…`), opened 8N1 without flow control. */
+export interface SerialPorts {
+  open(path: string, baudRate: number): Promise<SerialConnection>;
+}
+
 export interface SystemFacts {
   hostname: string;
   model: string | null;
@@ -155,6 +172,7 @@ export interface Hardware {
   pwm(chip: number, channel: number): Promise<PwmChannel>;
   readonly oneWire: OneWire;
   readonly iio: Iio;
+  readonly serial: SerialPorts;
   readonly system: SystemSource;
   /** What the OS shows: gpiochips, I2C answers (with the catalog's likely chips), SPI, 1-wire, IIO, system. */
   scan(opts: ScanOptions): Promise<ScanResult>;

@@ -8,6 +8,7 @@ import { LinuxGpio, type SysfsLineFactory } from './gpio.js';
 import { openLinuxI2c, type LinuxI2cBus, type RawI2cOpener } from './i2c.js';
 import { LinuxOneWire } from './onewire.js';
 import { LinuxIio } from './iio.js';
+import { LinuxSerialPorts } from './serial.js';
 import { scanLinux } from './scan.js';
 import { LinuxPwmChannel } from './pwm.js';
 import { openLinuxSpi, type LinuxSpiDevice, type RawSpiOpener } from './spi.js';
@@ -60,6 +61,7 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
     gpio,
     oneWire,
     iio,
+    serial: new LinuxSerialPorts(),
     system,
     i2c(bus: number): Promise<I2cBus> {
       return shared(i2cBuses, bus, () => openLinuxI2c(bus, { devRoot: roots.dev, open: options.openI2c }));

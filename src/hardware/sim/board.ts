@@ -11,6 +11,7 @@ import type { SimGpio } from './gpio.js';
 import type { SimPwmChannel } from './pwm.js';
 import type { SimOneWire } from './onewire.js';
 import type { SimIio } from './iio.js';
+import type { SimSerialPorts } from './serial.js';
 import type { SimSystem } from './system.js';
 
 /** The parts of the sim a model can be put on. */
@@ -22,6 +23,7 @@ export interface SimBoard {
   pwm(chip: number, channel: number): SimPwmChannel;
   readonly oneWire: SimOneWire;
   readonly iio: SimIio;
+  readonly serial: SimSerialPorts;
   readonly system: SimSystem;
   /**
    * The model at `place` (e.g. `i2c:1:0x76`), made by `create` if nothing is there yet. Schemes

@@ -12,6 +12,7 @@ import { SimSpiDevice } from './spi.js';
 import { SIM_GPIOCHIPS, SimGpio } from './gpio.js';
 import { SimOneWire } from './onewire.js';
 import { SimIio } from './iio.js';
+import { SimSerialPorts } from './serial.js';
 import { SimSystem } from './system.js';
 import type { SimBoard, SimModel } from './board.js';
 import { notFoundError } from './errors.js';
@@ -43,6 +44,7 @@ export class SimHardware implements Hardware {
   readonly gpio = new SimGpio();
   readonly oneWire = new SimOneWire();
   readonly iio = new SimIio();
+  readonly serial = new SimSerialPorts();
   readonly system = new SimSystem();
   // A Pi has /dev/i2c-1 and spidev0.0/0.1 when the interfaces are enabled; other buses appear
   // once a scheme puts a chip on them.
@@ -174,6 +176,7 @@ export class SimHardware implements Hardware {
       pwm: (chip, channel) => this.pwmChannel(chip, channel),
       oneWire: this.oneWire,
       iio: this.iio,
+      serial: this.serial,
       system: this.system,
       claim: <T>(place: string, create: () => T, drop?: () => void): T => {
         let p = this.#places.get(place);
