@@ -21,5 +21,6 @@ import { scd4x } from './scd4x.js';
 import { mcp23017In } from './mcp23017-in.js';
 import { dht22 } from './dht22.js';
 import { pms5003 } from './pms5003.js';
+import { serialLine } from './serial-line.js';
 
-export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandInput, bmp280, sht3x, bh1750, ads1115, mcp9808, ina219, 'pcf8574-in': pcf8574In, aht20, scd4x, 'mcp23017-in': mcp23017In, dht22, pms5003 } satisfies Record<string, InputDriverDef<any>>;
+export const inputDrivers = { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system, button, 'pulse-counter': pulseCounter, 'http-json': httpJson, command: commandInput, bmp280, sht3x, bh1750, ads1115, mcp9808, ina219, 'pcf8574-in': pcf8574In, aht20, scd4x, 'mcp23017-in': mcp23017In, dht22, pms5003, 'serial-line': serialLine } satisfies Record<string, InputDriverDef<any>>;
