@@ -2,7 +2,7 @@
  * Publishes what a serial device prints, one reading per line (an RFID or barcode reader, an
  * Arduino, a weather station): the line itself, fields picked out of a JSON line, or a regular
  * expression's named groups (numbers as numbers; lines that do not match are skipped). A line
- * longer than `max_line` fails the scheme, as it usually means a wrong baud rate or delimiter;
+ * longer than `max_line` fails the scheme, as it usually means a wrong baud rate or line_end;
  * lines past `max_rate` a second are dropped with a warning, so a chattering device cannot flood
  * the broker.
  */
@@ -13,6 +13,9 @@ import { baudRate, serialPort } from '../schemes/pieces.js';
 import { jsonFields, pickFields } from './json-fields.js';
 import { SerialLines } from '../hardware/datasheets/serial-lines.js';
 import { attachSerialLine } from '../hardware/sim/chips/serial-line.js';
+
+/** The bytes each `line_end` stands for. */
+export const LINE_ENDS = { lf: '\n', crlf: '\r\n', cr: '\r' } as const;
 
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
@@ -43,10 +46,10 @@ export const serialLine = defineInput({
     .object({
       ...serialPort(),
       ...baudRate(9600),
-      delimiter: z.string().min(1).max(4).default('\n').describe('What ends a line; a \\r before a \\n is dropped as well').meta({ examples: ['\n'] }),
+      line_end: z.enum(['lf', 'crlf', 'cr']).default('lf').describe('What ends a line: lf (\\n; a \\r before it is dropped too), crlf or cr').meta({ examples: ['crlf'] }),
       json: jsonFields({ temperature: '$.t', humidity: '$.h' }).optional(),
       regex: regexOption.optional(),
-      max_line: z.number().int().min(1).max(65536).default(1024).describe('Longest line in bytes; a longer one fails the scheme (wrong baud rate or delimiter?)').meta({ examples: [1024] }),
+      max_line: z.number().int().min(1).max(65536).default(1024).describe('Longest line in bytes; a longer one fails the scheme (wrong baud rate or line_end?)').meta({ examples: [1024] }),
       max_rate: z.number().int().min(1).max(1000).default(10).describe('Most lines published per second; more are dropped with a warning').meta({ examples: [10] }),
     })
     .refine((o) => !(o.json && o.regex), { message: 'give json or regex, not both', path: ['regex'] }),
@@ -90,7 +93,7 @@ export const serialLine = defineInput({
       window.count++;
       ctx.emit(reading);
     };
-    const lines = new SerialLines(options.delimiter, options.max_line);
+    const lines = new SerialLines(LINE_ENDS[options.line_end], options.max_line);
 
     return {
       async start() {

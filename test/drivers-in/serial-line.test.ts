@@ -64,7 +64,7 @@ test('serial-line: JSON fields picked with JSONPath; a line that is not JSON is 
 });
 
 test('serial-line: regex named groups, numbers as numbers, non-matching lines skipped; bad regexes refused', async () => {
-  const { ctx, send } = await started({ regex: 'T=(?<temperature>[-0-9.]+) H=(?<humidity>[0-9.]+)(?: (?<note>\\w+))?', delimiter: '\r\n' });
+  const { ctx, send } = await started({ regex: 'T=(?<temperature>[-0-9.]+) H=(?<humidity>[0-9.]+)(?: (?<note>\\w+))?', line_end: 'crlf' });
   send('boot v1.2\r\nT=-4.5 H=88 ok\r\nT=20 H=50\r\n');
   assert.deepEqual(ctx.emitted, [
     { temperature: -4.5, humidity: 88, note: 'ok' },
@@ -80,7 +80,7 @@ test('serial-line: max_line — a line of exactly max_line bytes passes, one byt
   const lines: string[] = [];
   const splitter = new SerialLines('\n', 8);
   assert.equal(splitter.push(Buffer.from('12345678\n'), (l) => lines.push(l)), undefined);
-  assert.match(splitter.push(Buffer.from('123456789\nok\n'), (l) => lines.push(l))!, /a line longer than max_line \(8 bytes\) came without a delimiter/);
+  assert.match(splitter.push(Buffer.from('123456789\nok\n'), (l) => lines.push(l))!, /a line longer than max_line \(8 bytes\) came without a line end/);
   assert.deepEqual(lines, ['12345678', 'ok'], 'the long line is thrown away, the next one kept');
   // A runaway line is cut off without waiting for its end, and not reported twice.
   assert.match(splitter.push(Buffer.from('x'.repeat(20)), () => {})!, /max_line/);

@@ -41,7 +41,7 @@ export class SerialLines {
   #skipping = false;
 
   #tooLong(): string {
-    return `a line longer than max_line (${this.maxLine} bytes) came without a delimiter: is the baud rate or the delimiter wrong?`;
+    return `a line longer than max_line (${this.maxLine} bytes) came without a line end: is the baud rate or line_end wrong?`;
   }
 
   reset(): void {

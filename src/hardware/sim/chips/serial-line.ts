@@ -56,7 +56,8 @@ export const attachSerialLine: SimModel = (board, _id, options) => {
   return board.claim(
     `serial:${path}`,
     () => {
-      const device = new SerialLineDevice(stringOption(options, 'delimiter'), numberOption(options, 'baud'));
+      const lineEnd = stringOption(options, 'line_end');
+      const device = new SerialLineDevice(lineEnd === 'crlf' ? '\r\n' : lineEnd === 'cr' ? '\r' : '\n', numberOption(options, 'baud'));
       board.serial.place(path, device);
       return device;
     },
