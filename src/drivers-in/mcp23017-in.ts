@@ -39,7 +39,7 @@ export const mcp23017In = defineInput({
     ...polled('100ms'),
   }),
   fields: ALL_PINS.map((p) => ({ name: `p${p}`, type: 'state' as const, description: `${p < 8 ? 'GPA' : 'GPB'}${p % 8} as ON/OFF (after invert); only the listed pins` })),
-  example: { id: 'window-contacts', driver: 'mcp23017-in', bus: 1, address: 0x20, pins: [0, 1, 2, 3], invert: true, int_pin: 24 },
+  example: { id: 'window-contacts', driver: 'mcp23017-in', bus: 1, address: 0x24, pins: [0, 1, 2, 3], invert: true, int_pin: 25 },
   exampleFile: 'schemes/window-contacts.yaml',
   sim: attachMcp23017In,
   chips: MCP23017_CHIPS,

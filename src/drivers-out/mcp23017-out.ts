@@ -30,7 +30,7 @@ export const mcp23017Out = defineOutput({
     for: duration('Switch back to the previous state after this long').optional(),
   }),
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
-  example: { id: 'sprinkler-zone-1', driver: 'mcp23017-out', bus: 1, address: 0x20, pin: 8, invert: true, initial: 'OFF' },
+  example: { id: 'sprinkler-zone-1', driver: 'mcp23017-out', bus: 1, address: 0x24, pin: 8, invert: true, initial: 'OFF' },
   exampleFile: 'schemes/window-contacts.yaml',
   sim: attachMcp23017Out,
   chips: MCP23017_CHIPS,
