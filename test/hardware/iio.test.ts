@@ -56,3 +56,16 @@ test('iio (linux): no IIO tree is no devices; a path outside a device is refused
   await assert.rejects(iio.read('../../etc', 'passwd'), /invalid IIO device "..\/..\/etc": expected the form iio:device0/);
   await assert.rejects(iio.read('iio:device0', '../name'), /invalid IIO attribute/);
 });
+
+test('iio: hanode scan lists the IIO devices, on sim as on linux', async () => {
+  const { createSimHardware } = await import('../../src/hardware/sim/index.js');
+  const { ChipCatalog } = await import('../../src/hardware/catalog.js');
+  const { builtinRegistry } = await import('../../src/cli/registry.js');
+  const { describeScan } = await import('../../src/cli/scan.js');
+  const { attachScheme } = await import('./sim/attach.js');
+  const hw = createSimHardware();
+  attachScheme(hw, 'shed', 'dht22', {});
+  const scan = await hw.scan({ catalog: ChipCatalog.of(builtinRegistry()) });
+  assert.deepEqual(scan.iio, [{ device: 'iio:device0', name: 'dht11' }]);
+  assert.match(describeScan(scan), /IIO devices:\n {2}iio:device0 +dht11\n/);
+});
