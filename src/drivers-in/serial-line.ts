@@ -81,11 +81,12 @@ export const serialLine = defineInput({
     const onLine = (line: string) => {
       const now = Date.now();
       if (now - window.start >= 1000) {
-        if (window.dropped) ctx.log.warn({ port: options.port, dropped: window.dropped }, `serial-line: more than max_rate ${options.max_rate} lines in one second; ${window.dropped} dropped`);
+        if (window.dropped > 1) ctx.log.warn({ port: options.port, dropped: window.dropped }, `serial-line: ${window.dropped} lines dropped in that second`);
         window = { start: now, count: 0, dropped: 0 };
       }
       if (window.count >= options.max_rate) {
-        window.dropped++;
+        // Said at the first drop of each second, so a flood that stops is still reported.
+        if (window.dropped++ === 0) ctx.log.warn({ port: options.port, line: line.slice(0, 80) }, `serial-line: more than max_rate (${options.max_rate}) lines in one second from ${options.port}; dropping the rest of this second`);
         return;
       }
       const reading = parse(line);
