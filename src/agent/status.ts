@@ -132,6 +132,7 @@ function describeFound(scan: ScanResult | { error: string }): string[] {
     ...scan.i2c.map((b) => `I2C bus ${b.bus}: ${b.addresses.map((a) => `${a.hex}${a.likely.length ? ` (${a.likely.slice(0, 2).join('/')})` : ''}`).join(', ') || 'no device answered'}`),
     ...(scan.spi.length ? [`SPI: ${scan.spi.map((d) => d.path).join(', ')}`] : []),
     ...(scan.onewire.length ? [`1-wire: ${scan.onewire.join(', ')}`] : []),
+    ...(scan.iio.length ? [`IIO: ${scan.iio.map((d) => `${d.device} (${d.name})`).join(', ')}`] : []),
     `${scan.system.model ?? 'unknown model'}, kernel ${scan.system.kernel}`,
   ];
 }

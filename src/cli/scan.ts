@@ -56,6 +56,9 @@ export function describeScan(r: ScanResult): string {
   lines.push('', '1-wire devices:');
   for (const id of r.onewire) lines.push(`  ${id}`);
   if (!r.onewire.length) lines.push('  none');
+  lines.push('', 'IIO devices:');
+  for (const d of r.iio) lines.push(`  ${d.device.padEnd(14)} ${d.name}`);
+  if (!r.iio.length) lines.push('  none');
   const s = r.system;
   lines.push('', 'System:', `  ${s.model ?? 'unknown model'}, ${s.hostname}, kernel ${s.kernel} (${s.arch})`);
   lines.push(`  cpu_temp ${s.cpu_temp ?? 'n/a'} °C, load1 ${s.load1}, mem ${s.mem_used_pct} %, disk ${s.disk_used_pct} %, uptime ${s.uptime} s`);

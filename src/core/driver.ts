@@ -121,7 +121,7 @@ interface DriverDefBase<S extends z.ZodObject> {
   name: string;
   description: string;
   /** Which bus the driver sits on, for the README and `hanode drivers`. */
-  bus: 'gpio' | 'i2c' | 'spi' | '1-wire' | 'system' | 'network' | 'process';
+  bus: 'gpio' | 'i2c' | 'spi' | '1-wire' | 'iio' | 'serial' | 'system' | 'network' | 'process';
   /** The driver's own options, built from the shared pieces in schemes/pieces.ts. */
   schema: S;
   fields: FieldDef[];

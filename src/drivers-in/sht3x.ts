@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineInput } from '../core/driver.js';
 import type { I2cBus } from '../hardware/types.js';
 import { i2cDevice, polled } from '../schemes/pieces.js';
-import { crc8Sensirion } from '../hardware/datasheets/crc8.js';
+import { sensirionWords } from '../hardware/datasheets/crc8.js';
 import { attachSht3x } from '../hardware/sim/chips/sht3x.js';
 
 /**
@@ -34,15 +34,7 @@ const RETRY_MS = 2;
  * its CRC, 4.12). Throws naming the word that failed.
  */
 export function sht3xWords(data: Buffer, names: readonly string[]): number[] {
-  if (data.length < 3 * names.length) throw new Error(`SHT3x answered ${data.length} bytes, expected ${3 * names.length}`);
-  return names.map((name, i) => {
-    const word = data.subarray(3 * i, 3 * i + 2);
-    const crc = crc8Sensirion(word);
-    if (crc !== data[3 * i + 2]) {
-      throw new Error(`SHT3x ${name} word 0x${word.toString('hex')} failed its CRC check (got 0x${data[3 * i + 2]!.toString(16)}, expected 0x${crc.toString(16)})`);
-    }
-    return word.readUInt16BE(0);
-  });
+  return sensirionWords('SHT3x', data, names);
 }
 
 /** Datasheet 4.13: T = -45 + 175 · S_T / (2^16 - 1), RH = 100 · S_RH / (2^16 - 1). */

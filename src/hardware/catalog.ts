@@ -32,12 +32,10 @@ const range = (from: number, to: number): number[] => Array.from({ length: to - 
 export const KNOWN_CHIPS: readonly ChipHint[] = [
   { chip: 'BME680', addresses: [0x76, 0x77], note: 'adds a gas sensor' },
   { chip: 'SH1106', addresses: [0x3c, 0x3d], note: 'OLED display' },
-  { chip: 'AHT20', addresses: [0x38], note: 'temperature, humidity' },
   { chip: 'TSL2561', addresses: [0x29, 0x39, 0x49], note: 'light sensor' },
   { chip: 'APDS9960', addresses: [0x39], note: 'gesture, proximity, colour' },
   { chip: 'VL53L0X', addresses: [0x29], note: 'time-of-flight distance' },
   { chip: 'TSL2591', addresses: [0x29], note: 'light sensor' },
-  { chip: 'MCP23017', addresses: range(0x20, 0x27), note: '16-bit I/O expander', generic: true },
   { chip: 'HTU21D', addresses: [0x40], note: 'temperature, humidity' },
   { chip: 'SHT21', addresses: [0x40], note: 'temperature, humidity' },
   { chip: 'PCA9685', addresses: [0x40], note: '16-channel PWM' },

@@ -82,6 +82,45 @@ export interface OneWire {
   read(id: string): Promise<{ kind: 'w1_slave' | 'temperature'; text: string }>;
 }
 
+/** One device of the kernel's Industrial I/O subsystem, as `hanode scan` lists it. */
+export interface IioDeviceInfo {
+  /** The sysfs directory name, `iio:deviceN`. */
+  device: string;
+  /** The kernel driver's name for it (the `name` file), e.g. `dht11`. */
+  name: string;
+}
+
+/**
+ * The kernel's Industrial I/O devices in sysfs (`/sys/bus/iio/devices`): sensors whose timing
+ * Node cannot keep, read by a kernel driver (the DHT11/DHT22 through `dtoverlay=dht11`).
+ */
+export interface Iio {
+  /** The devices present, sorted by number; [] without IIO. */
+  list(): Promise<IioDeviceInfo[]>;
+  /**
+   * One attribute of `device` (e.g. `in_temp_input`), trimmed, read without blocking the event
+   * loop. A failed kernel read rejects with its errno `code` (the dht11 driver's EIO, ETIMEDOUT).
+   */
+  read(device: string, attribute: string): Promise<string>;
+}
+
+/** One open serial port. Bytes come in as the OS delivers them: framing is the driver's business. */
+export interface SerialConnection {
+  readonly path: string;
+  /** Calls `listener` with each chunk read; returns the function that stops it. */
+  onData(listener: (chunk: Buffer) => void): () => void;
+  /** Calls `listener` when the port fails or goes away (a USB adapter unplugged); returns the function that stops it. */
+  onError(listener: (err: Error) => void): () => void;
+  /** Writes `data`; resolves once the OS has taken it all. */
+  write(data: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Serial ports (`/dev/ttyAMA0`, `/dev/ttyUSB0`, `/dev/serial/by-id/…`), opened 8N1 without flow control. */
+export interface SerialPorts {
+  open(path: string, baudRate: number): Promise<SerialConnection>;
+}
+
 export interface SystemFacts {
   hostname: string;
   model: string | null;
@@ -116,6 +155,7 @@ export interface ScanResult {
   i2c: I2cBusScan[];
   spi: { bus: number; device: number; path: string }[];
   onewire: string[];
+  iio: IioDeviceInfo[];
   system: SystemFacts;
 }
 
@@ -131,8 +171,10 @@ export interface Hardware {
   spi(bus: number, device: number): Promise<SpiDevice>;
   pwm(chip: number, channel: number): Promise<PwmChannel>;
   readonly oneWire: OneWire;
+  readonly iio: Iio;
+  readonly serial: SerialPorts;
   readonly system: SystemSource;
-  /** What the OS shows: gpiochips, I2C answers (with the catalog's likely chips), SPI, 1-wire, system. */
+  /** What the OS shows: gpiochips, I2C answers (with the catalog's likely chips), SPI, 1-wire, IIO, system. */
   scan(opts: ScanOptions): Promise<ScanResult>;
   close(): Promise<void>;
 }

@@ -55,6 +55,8 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
   const spi = new Map<string, Entry & { label: string; driver: string }>();
   const spiChannels = new Map<string, Entry & { label: string }>();
   const oneWire = new Map<string, Entry & { label: string }>();
+  const serialPorts = new Map<string, Entry & { label: string }>();
+  const iioDevices = new Map<string, Entry & { label: string }>();
 
   for (const s of schemes) {
     const at = { unit: s.unit, path: s.path, label: `'${s.id}'` };
@@ -93,6 +95,9 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
     if (def?.bus === '1-wire' && typeof o.sensor_id === 'string') {
       claim(oneWire, o.sensor_id, at, ['sensor_id'], `1-wire sensor ${o.sensor_id}`);
     }
+    // A serial port has one reader: a second would get every other chunk of the stream.
+    if (def?.bus === 'serial' && typeof o.port === 'string') claim(serialPorts, o.port, at, ['port'], `serial port ${o.port}`);
+    if (def?.bus === 'iio' && typeof o.device === 'string') claim(iioDevices, o.device, at, ['device'], `IIO device ${o.device}`);
   }
 
   const ruleIds = new Map<string, Entry>();

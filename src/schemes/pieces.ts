@@ -98,3 +98,31 @@ export function polled(defaultInterval: string) {
 }
 
 export const levelName = z.enum(['ON', 'OFF']);
+
+/** Baud rates a Pi's UARTs and USB adapters take. */
+export const BAUD_RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600] as const;
+
+/** `port` of a serial device. */
+export function serialPort() {
+  return {
+    port: z
+      .string()
+      .regex(/^\/dev\/[A-Za-z0-9_./:+-]+$/, 'expected a device path such as /dev/ttyUSB0 or /dev/serial0')
+      .refine((p) => !p.split('/').includes('..'), { message: 'a device path cannot contain ..' })
+      .describe('Serial device: /dev/serial0 (the GPIO header UART), /dev/ttyUSB0, or a stable /dev/serial/by-id/… path')
+      .meta({ examples: ['/dev/serial0'] }),
+  };
+}
+
+/** `baud` of a serial device whose rate is configurable; ports are opened 8N1. */
+export function baudRate(defaultBaud: number) {
+  return {
+    baud: z
+      .number()
+      .int()
+      .refine((b) => (BAUD_RATES as readonly number[]).includes(b), { message: `expected one of ${BAUD_RATES.join(', ')}` })
+      .default(defaultBaud)
+      .describe('Baud rate (8 data bits, no parity, one stop bit)')
+      .meta({ examples: [defaultBaud] }),
+  };
+}

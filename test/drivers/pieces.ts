@@ -14,7 +14,7 @@ import { formatProblem, loadSchemeTexts } from '../../src/schemes/loader.js';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The buses whose drivers need every piece (not system, network or process drivers). */
-export const HARDWARE_BUSES: ReadonlySet<DriverDef['bus']> = new Set(['i2c', 'spi', 'gpio', '1-wire']);
+export const HARDWARE_BUSES: ReadonlySet<DriverDef['bus']> = new Set(['i2c', 'spi', 'gpio', '1-wire', 'iio', 'serial']);
 
 /** The fixture file of a driver: its name, or `<name>-out` for an output sharing its name with an input. */
 export function fixtureFile(def: DriverDef, registry: DriverRegistry): string {

@@ -194,6 +194,16 @@ test('1-wire: one scheme per sensor id', () => {
   ]);
 });
 
+test('serial and IIO: one scheme per serial port and per IIO device', () => {
+  const reader = (id: string, driver: string, port: string) => `  - id: ${id}\n    driver: ${driver}\n    port: ${port}\n`;
+  const builtin = (files: Record<string, string>) => loadSchemeTexts(Object.entries(files).map(([file, text]) => ({ file, text })), builtinRegistry()).problems.map(formatProblem);
+  assert.deepEqual(builtin({ 'a.yaml': `inputs:\n${reader('a', 'pms5003', '/dev/serial0')}${reader('b', 'serial-line', '/dev/serial0')}${reader('c', 'serial-line', '/dev/ttyUSB0')}` }), [
+    "a.yaml:7:11: serial port /dev/serial0 is already used by 'a' (a.yaml:2)",
+  ]);
+  const dht = (id: string) => `  - id: ${id}\n    driver: dht22\n    device: iio:device0\n`;
+  assert.deepEqual(builtin({ 'a.yaml': `inputs:\n${dht('a')}${dht('b')}` }), ["a.yaml:7:13: IIO device iio:device0 is already used by 'a' (a.yaml:2)"]);
+});
+
 test('rules: outputs and facts must exist here unless they are NODE/SCHEME; inputs cannot be set', () => {
   const files = {
     'a.yaml': 'inputs:\n  - id: door\n    driver: gpio-in\n    pin: 4\noutputs:\n  - id: lamp\n    driver: gpio-out\n    pin: 5\n',

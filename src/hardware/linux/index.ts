@@ -7,6 +7,8 @@ import type { Hardware, I2cBus, LinuxRoots, ScanOptions, ScanResult, SpiDevice }
 import { LinuxGpio, type SysfsLineFactory } from './gpio.js';
 import { openLinuxI2c, type LinuxI2cBus, type RawI2cOpener } from './i2c.js';
 import { LinuxOneWire } from './onewire.js';
+import { LinuxIio } from './iio.js';
+import { LinuxSerialPorts } from './serial.js';
 import { scanLinux } from './scan.js';
 import { LinuxPwmChannel } from './pwm.js';
 import { openLinuxSpi, type LinuxSpiDevice, type RawSpiOpener } from './spi.js';
@@ -35,6 +37,7 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
   const { log } = options;
   const gpio = new LinuxGpio({ sysRoot: roots.sys, log, factory: options.gpioFactory });
   const oneWire = new LinuxOneWire(roots.sys);
+  const iio = new LinuxIio(roots.sys);
   const system = new LinuxSystem({ roots, diskPath: options.diskPath });
   // Promises, not buses, are cached so that two drivers starting together share one open.
   const i2cBuses = new Map<number, Promise<LinuxI2cBus>>();
@@ -57,6 +60,8 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
     kind: 'linux',
     gpio,
     oneWire,
+    iio,
+    serial: new LinuxSerialPorts(),
     system,
     i2c(bus: number): Promise<I2cBus> {
       return shared(i2cBuses, bus, () => openLinuxI2c(bus, { devRoot: roots.dev, open: options.openI2c }));
@@ -69,7 +74,7 @@ export function createLinuxHardware(options: LinuxHardwareOptions): Hardware {
       return opened;
     },
     scan({ catalog }: ScanOptions): Promise<ScanResult> {
-      return scanLinux({ roots, log, i2c: (bus) => hardware.i2c(bus), oneWire, system, catalog });
+      return scanLinux({ roots, log, i2c: (bus) => hardware.i2c(bus), oneWire, iio, system, catalog });
     },
     async close(): Promise<void> {
       const opened = [...i2cBuses.values(), ...spiDevices.values(), ...pwmChannels.values()];

@@ -3,7 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { ChipCatalog } from '../catalog.js';
-import type { I2cBus, I2cBusScan, LinuxRoots, OneWire, ScanResult, SystemSource } from '../types.js';
+import type { I2cBus, I2cBusScan, Iio, LinuxRoots, OneWire, ScanResult, SystemSource } from '../types.js';
 import { readGpioChips } from './gpio-map.js';
 
 async function devEntries(devRoot: string): Promise<string[]> {
@@ -41,6 +41,7 @@ export interface ScanSources {
   log: Logger;
   i2c(bus: number): Promise<I2cBus>;
   oneWire: OneWire;
+  iio: Iio;
   system: SystemSource;
   catalog: ChipCatalog;
 }
@@ -60,15 +61,16 @@ async function scanBus(bus: number, src: ScanSources): Promise<I2cBusScan> {
 }
 
 export async function scanLinux(src: ScanSources): Promise<ScanResult> {
-  const [gpiochips, buses, spi, onewire, system] = await Promise.all([
+  const [gpiochips, buses, spi, onewire, iio, system] = await Promise.all([
     readGpioChips(src.roots.sys),
     listI2cBuses(src.roots.dev),
     listSpiDevices(src.roots.dev),
     src.oneWire.list(),
+    src.iio.list(),
     src.system.facts(),
   ]);
   // One bus after another: probing is slow and each adapter is locked anyway.
   const i2c: I2cBusScan[] = [];
   for (const bus of buses) i2c.push(await scanBus(bus, src));
-  return { hardware: 'linux', gpiochips, i2c, spi, onewire, system };
+  return { hardware: 'linux', gpiochips, i2c, spi, onewire, iio, system };
 }

@@ -10,6 +10,8 @@ import type { SimSpiDevice } from './spi.js';
 import type { SimGpio } from './gpio.js';
 import type { SimPwmChannel } from './pwm.js';
 import type { SimOneWire } from './onewire.js';
+import type { SimIio } from './iio.js';
+import type { SimSerialPorts } from './serial.js';
 import type { SimSystem } from './system.js';
 
 /** The parts of the sim a model can be put on. */
@@ -20,6 +22,8 @@ export interface SimBoard {
   /** The PWM channel `chip.channel`; the driver opening it through `Hardware.pwm` gets the same one. */
   pwm(chip: number, channel: number): SimPwmChannel;
   readonly oneWire: SimOneWire;
+  readonly iio: SimIio;
+  readonly serial: SimSerialPorts;
   readonly system: SimSystem;
   /**
    * The model at `place` (e.g. `i2c:1:0x76`), made by `create` if nothing is there yet. Schemes

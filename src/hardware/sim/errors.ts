@@ -21,3 +21,8 @@ export function ioError(what: string): NodeJS.ErrnoException {
 export function notFoundError(path: string): NodeJS.ErrnoException {
   return errnoError('ENOENT', 2, `no such file or directory, open '${path}'`, 'open');
 }
+
+/** What a read of a dht11 IIO attribute throws when the sensor's answer was lost or garbled. */
+export function kernelReadError(code: 'EIO' | 'ETIMEDOUT', path: string): NodeJS.ErrnoException {
+  return errnoError(code, code === 'EIO' ? 5 : 110, `${code === 'EIO' ? 'i/o error' : 'connection timed out'}, read '${path}'`, 'read');
+}

@@ -11,6 +11,8 @@ import { SimI2cBus } from './i2c.js';
 import { SimSpiDevice } from './spi.js';
 import { SIM_GPIOCHIPS, SimGpio } from './gpio.js';
 import { SimOneWire } from './onewire.js';
+import { SimIio } from './iio.js';
+import { SimSerialPorts } from './serial.js';
 import { SimSystem } from './system.js';
 import type { SimBoard, SimModel } from './board.js';
 import { notFoundError } from './errors.js';
@@ -41,6 +43,8 @@ export class SimHardware implements Hardware {
   readonly kind = 'sim' as const;
   readonly gpio = new SimGpio();
   readonly oneWire = new SimOneWire();
+  readonly iio = new SimIio();
+  readonly serial = new SimSerialPorts();
   readonly system = new SimSystem();
   // A Pi has /dev/i2c-1 and spidev0.0/0.1 when the interfaces are enabled; other buses appear
   // once a scheme puts a chip on them.
@@ -146,6 +150,7 @@ export class SimHardware implements Hardware {
       i2c,
       spi,
       onewire: await this.oneWire.list(),
+      iio: await this.iio.list(),
       system: this.system.snapshot(),
     };
   }
@@ -170,6 +175,8 @@ export class SimHardware implements Hardware {
       gpio: this.gpio,
       pwm: (chip, channel) => this.pwmChannel(chip, channel),
       oneWire: this.oneWire,
+      iio: this.iio,
+      serial: this.serial,
       system: this.system,
       claim: <T>(place: string, create: () => T, drop?: () => void): T => {
         let p = this.#places.get(place);

@@ -12,18 +12,20 @@ import { capturingLog, fixtureRoots, FIXTURES, silentLog, type FixtureName } fro
 
 const catalog = ChipCatalog.of(builtinRegistry());
 
-const expected: Record<FixtureName, { chips: [string, string, number, number][]; i2c: number[]; spi: string[]; onewire: string[] }> = {
+const expected: Record<FixtureName, { chips: [string, string, number, number][]; i2c: number[]; spi: string[]; onewire: string[]; iio: { device: string; name: string }[] }> = {
   pi3: {
     chips: [['gpiochip0', 'pinctrl-bcm2835', 0, 54], ['gpiochip504', 'raspberrypi-exp-gpio', 504, 8]],
     i2c: [1],
     spi: ['spidev0.0', 'spidev0.1'],
     onewire: ['28-0316a2795aff'],
+    iio: [],
   },
   'pi4-k6.6': {
     chips: [['gpiochip512', 'pinctrl-bcm2711', 512, 58], ['gpiochip570', 'raspberrypi-exp-gpio', 570, 8]],
     i2c: [1, 20, 21],
     spi: [],
     onewire: ['28-00000a1b2c3d', '28-3c01d607e4aa'],
+    iio: [{ device: 'iio:device0', name: 'dht11' }],
   },
   pi5: {
     chips: [
@@ -36,11 +38,12 @@ const expected: Record<FixtureName, { chips: [string, string, number, number][];
     i2c: [1],
     spi: ['spidev0.0'],
     onewire: [],
+    iio: [],
   },
 };
 
 for (const tree of FIXTURES) {
-  test(`scan of the ${tree} tree lists chips, unopenable I2C buses, spidev and 1-wire`, async () => {
+  test(`scan of the ${tree} tree lists chips, unopenable I2C buses, spidev, 1-wire and IIO`, async () => {
     const want = expected[tree];
     const roots = fixtureRoots(tree);
     const { log, records } = capturingLog();
@@ -54,6 +57,7 @@ for (const tree of FIXTURES) {
     assert.deepEqual(warned, want.i2c);
     assert.deepEqual(result.spi.map((s) => s.path), want.spi.map((name) => join(roots.dev, name)));
     assert.deepEqual(result.onewire, want.onewire);
+    assert.deepEqual(result.iio, want.iio);
     assert.ok(result.system.model?.startsWith('Raspberry Pi'));
     await hw.close();
   });
