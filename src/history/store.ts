@@ -61,7 +61,9 @@ const SCHEMA_VERSION = 1;
 const SCHEMA = `
   BEGIN;
   CREATE TABLE records (
-    id      INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: an id is never given again after its record was deleted, so a D1 after a D5
+    -- answers 404, never a newer record that happened to take the same id.
+    id      INTEGER PRIMARY KEY AUTOINCREMENT,
     topic   TEXT    NOT NULL,
     payload BLOB    NOT NULL,
     ts      INTEGER NOT NULL

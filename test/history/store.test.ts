@@ -112,3 +112,18 @@ test('a delete limited to an id range leaves matches outside it', async () => {
     await store.close();
   }
 });
+
+test('an id is never given twice: after the newest record is deleted, the next one gets a new id', async (t) => {
+  const { HistoryStore } = await import('../../src/history/store.js');
+  const { mkdtempSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { silentLogger } = await import('../../src/core/log.js');
+  const store = HistoryStore.open({ file: join(mkdtempSync(join(tmpdir(), 'hanode-hist-id-')), 'history.sqlite'), log: silentLogger });
+  t.after(() => store.close());
+  const first = await store.append({ topic: 'a/b', payload: Buffer.from('1'), ts: 1 });
+  assert.equal(store.remove(first.id), true);
+  const second = await store.append({ topic: 'a/b', payload: Buffer.from('2'), ts: 2 });
+  assert.notEqual(second.id, first.id);
+  assert.equal(store.get(first.id), undefined);
+});
