@@ -27,6 +27,7 @@ export async function startAgentProcess(url: string, node: string, args: string[
   const child = spawn(process.execPath, ['bin/hanode.js', 'run', '--mqtt', url, '--node', node, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(child);
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   try {
@@ -50,3 +51,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 export const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+/** Every child a bench started and has not seen exit: killed when the bench process exits, however it ends. */
+export const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
