@@ -10,7 +10,6 @@ import { benchControlLatency } from './control-latency.js';
 import { rssMiB, stopProcess, fmt, running } from './lib.js';
 import { cpuMeter } from './proc.js';
 import { nodeDir, schemeMix, type MixOptions } from './schemes.js';
-// @ts-expect-error plain JavaScript beside the CLI entry point, without type declarations
 import { distState } from '../bin/dist-state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
