@@ -8,12 +8,14 @@ export interface MixOptions {
   interval?: string;
   /** Leave out the GPIO inputs and outputs (they publish on change, not per interval). */
   polledOnly?: boolean;
+  /** How many gpio-in buttons and gpio-out relays, each (at most 10; default 10). */
+  gpio?: number;
   /** How many `system` inputs (each reads /proc, so a real node has one or two). */
   system?: number;
 }
 
 /**
- * `n` schemes: up to 10 gpio-in buttons and 10 gpio-out relays (pins 2-11 and 12-21), `system`
+ * `n` schemes: up to 10 (`gpio`) gpio-in buttons and 10 gpio-out relays (pins 2-11 and 12-21), `system`
  * inputs, and the rest split between BME280s (two addresses per I2C bus), DS18B20s (distinct
  * 1-wire ids) and MCP3008 channels (8 per chip, 2 chips per SPI bus), in that rotation.
  */
@@ -23,8 +25,9 @@ export function schemeMix(n: number, opts: MixOptions = {}): string {
   const outputs: string[] = [];
   let left = n;
   if (!opts.polledOnly) {
-    for (let i = 0; i < 10 && left > 0; i++, left--) inputs.push(`  - { id: button-${i}, driver: gpio-in, pin: ${2 + i} }`);
-    for (let i = 0; i < 10 && left > 0; i++, left--) outputs.push(`  - { id: relay-${i}, driver: gpio-out, pin: ${12 + i} }`);
+    const gpio = Math.min(10, opts.gpio ?? 10);
+    for (let i = 0; i < gpio && left > 0; i++, left--) inputs.push(`  - { id: button-${i}, driver: gpio-in, pin: ${2 + i} }`);
+    for (let i = 0; i < gpio && left > 0; i++, left--) outputs.push(`  - { id: relay-${i}, driver: gpio-out, pin: ${12 + i} }`);
   }
   for (let i = 0; i < (opts.system ?? 2) && left > 0; i++, left--) inputs.push(`  - { id: pi-${i}, driver: system, interval: ${interval} }`);
   let bme = 0, ds = 0, adc = 0;
