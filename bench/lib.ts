@@ -1,4 +1,5 @@
 /** Shared bench plumbing: percentiles, a child agent, RSS of a process. */
+import { NODE_FLAGS } from '../src/cli/service.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'mqtt';
@@ -24,9 +25,11 @@ export function rssMiB(pid: number): number {
 export async function startAgentProcess(url: string, node: string, args: string[]): Promise<ChildProcess> {
   const watcher = connect(url, { clientId: `bench-watch-${node}` });
   await watcher.subscribeAsync(`han/${node}/status`);
-  const child = spawn(process.execPath, ['bin/hanode.js', 'run', '--mqtt', url, '--node', node, ...args], {
+  // The flags npm start and the systemd unit give node, so the bench measures what users run.
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'bin/hanode.js', 'run', '--mqtt', url, '--node', node, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  running.add(child);
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   try {
@@ -50,3 +53,7 @@ export async function stopProcess(child: ChildProcess): Promise<void> {
 }
 
 export const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+/** Every child a bench started and has not seen exit: killed when the bench process exits, however it ends. */
+export const running = new Set<ChildProcess>();
+process.on('exit', () => running.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
