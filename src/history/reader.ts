@@ -5,6 +5,7 @@
  * its own (WAL lets it read while the store writes), and only the rows cross back. If the worker
  * cannot run, the store answers queries itself.
  */
+import { topicMatches } from '../mqtt/topic-match.js';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -38,19 +39,9 @@ parentPort.on('message', (m) => {
 });
 `;
 
-/** The same matching rules as src/mqtt/topic-match.ts, as plain JavaScript for the worker. */
+/** The link's own topic matcher, as source for the worker (its compiled form is plain JavaScript). */
 export function topicMatchSource(): string {
-  return `function topicMatches(filter, topic) {
-  const f = filter.split('/');
-  const t = topic.split('/');
-  if ((f[0] === '+' || f[0] === '#') && topic.startsWith('$')) return false;
-  for (let i = 0; i < f.length; i++) {
-    if (f[i] === '#') return true;
-    if (i >= t.length) return false;
-    if (f[i] !== '+' && f[i] !== t[i]) return false;
-  }
-  return f.length === t.length;
-}`;
+  return topicMatches.toString();
 }
 
 interface Waiting {
