@@ -1,6 +1,6 @@
 /**
  * `hanode fleet`: the nodes that share a broker, read from their retained `B/N/status` and
- * `B/N/$info` (CONTRACT §4). Read-only: it subscribes, listens for a moment, and leaves.
+ * `B/N/$info` (README "Topics"). Read-only: it subscribes, listens for a moment, and leaves.
  */
 import { readFile } from 'node:fs/promises';
 import { connect, type IClientOptions } from 'mqtt';
