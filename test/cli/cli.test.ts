@@ -1,4 +1,4 @@
-/** The `hanode` command line (CONTRACT §1), run as a process through bin/hanode.js. */
+/** The `hanode` command line (README "The command line"), run as a process through bin/hanode.js. */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -168,7 +168,7 @@ describe('validate', { concurrency: 4 }, () => {
 });
 
 describe('schema and drivers', { concurrency: 4 }, () => {
-  // The CONTRACT §4 fields of the first drivers; every other registered driver is listed with its own.
+  // The fields of the first drivers as README "Topics" lists them; every other registered driver is listed with its own.
   const registry = builtinRegistry();
   const pinned: Record<string, { direction: string; fields: string[] }> = {
     bme280: { direction: 'input', fields: ['temperature', 'humidity', 'pressure'] },
