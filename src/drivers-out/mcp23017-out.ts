@@ -6,12 +6,11 @@
  */
 import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
-import { duration, i2cDevice, levelName } from '../schemes/pieces.js';
+import { i2cDevice, levelName } from '../schemes/pieces.js';
+import { expanderRelay, relayCommand } from './expander-relay.js';
 import { MCP23017_CHIPS, Mcp23017Port } from './mcp23017-port.js';
 import { MCP23017_ADDRESSES } from '../hardware/datasheets/mcp23017.js';
 import { attachMcp23017Out } from '../hardware/sim/chips/mcp23017.js';
-
-type OnOff = 'ON' | 'OFF';
 
 export const mcp23017Out = defineOutput({
   name: 'mcp23017-out',
@@ -25,41 +24,14 @@ export const mcp23017Out = defineOutput({
     initial: levelName.default('OFF').describe('State to drive at start when there is nothing to restore').meta({ examples: ['OFF'] }),
     invert: z.boolean().default(false).describe('Drive the pin low for ON (active-low relay boards)').meta({ examples: [true] }),
   }),
-  command: z.strictObject({
-    state: z.enum(['ON', 'OFF', 'TOGGLE']).describe('New state; TOGGLE flips the current one'),
-    for: duration('Switch back to the previous state after this long').optional(),
-  }),
+  command: relayCommand,
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
   example: { id: 'sprinkler-zone-1', driver: 'mcp23017-out', bus: 1, address: 0x24, pin: 8, invert: true, initial: 'OFF' },
   exampleFile: 'schemes/window-contacts.yaml',
   sim: attachMcp23017Out,
   chips: MCP23017_CHIPS,
-  create(options, ctx) {
-    let port: Mcp23017Port | undefined;
-    let state: OnOff = options.initial;
-    const level = (s: OnOff): 0 | 1 => ((s === 'ON') !== options.invert ? 1 : 0);
-    return {
-      async start(restored) {
-        const saved = restored?.state;
-        const first: OnOff = saved === 'ON' || saved === 'OFF' ? saved : options.initial;
-        const p = Mcp23017Port.of(await ctx.hardware.i2c(options.bus), options.address);
-        await p.setOutput(options.pin, level(first));
-        port = p;
-        state = first;
-        return { state };
-      },
-      async apply(command) {
-        if (!port) throw new Error('mcp23017-out not started');
-        const wanted = command.state as OnOff | 'TOGGLE';
-        const next: OnOff = wanted === 'TOGGLE' ? (state === 'ON' ? 'OFF' : 'ON') : wanted;
-        await port.setOutput(options.pin, level(next));
-        state = next;
-        return { state };
-      },
-      async stop() {
-        // The pin keeps its level: a relay should not drop because the agent restarts.
-        port = undefined;
-      },
-    };
-  },
+  create: expanderRelay('mcp23017-out', async (options, ctx) => {
+    const port = Mcp23017Port.of(await ctx.hardware.i2c(options.bus), options.address);
+    return (level) => port.setOutput(options.pin, level);
+  }),
 });

@@ -8,11 +8,10 @@
  */
 import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
-import { duration, i2cDevice, levelName } from '../schemes/pieces.js';
+import { i2cDevice, levelName } from '../schemes/pieces.js';
+import { expanderRelay, relayCommand } from './expander-relay.js';
 import { PCF8574_CHIPS, Pcf8574Port } from './pcf8574-port.js';
 import { attachPcf8574Out } from '../hardware/sim/chips/pcf8574.js';
-
-type OnOff = 'ON' | 'OFF';
 
 /** PCF8574 answers at 0x20..0x27, the PCF8574A at 0x38..0x3F (A2..A0 select within the range). */
 export const PCF8574_ADDRESSES = [0x20, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x38, 0x39, 0x3a, 0x3b, 0x3c, 0x3d, 0x3e, 0x3f];
@@ -29,42 +28,14 @@ export const pcf8574Out = defineOutput({
     initial: levelName.default('OFF').describe('State to drive at start when there is nothing to restore').meta({ examples: ['OFF'] }),
     invert: z.boolean().default(false).describe('Drive the pin low for ON (active-low relay boards, LEDs to VCC)').meta({ examples: [true] }),
   }),
-  command: z.strictObject({
-    state: z.enum(['ON', 'OFF', 'TOGGLE']).describe('New state; TOGGLE flips the current one'),
-    for: duration('Switch back to the previous state after this long').optional(),
-  }),
+  command: relayCommand,
   fields: [{ name: 'state', type: 'state', description: 'ON or OFF (before invert)' }],
   example: { id: 'garden-pump', driver: 'pcf8574-out', bus: 1, address: 0x20, pin: 3, invert: true, initial: 'OFF' },
   exampleFile: 'schemes/garden-relays.yaml',
   sim: attachPcf8574Out,
   chips: PCF8574_CHIPS,
-  create(options, ctx) {
-    let port: Pcf8574Port | undefined;
-    let state: OnOff = options.initial;
-    const level = (s: OnOff): 0 | 1 => ((s === 'ON') !== options.invert ? 1 : 0);
-
-    return {
-      async start(restored) {
-        const saved = restored?.state;
-        const first: OnOff = saved === 'ON' || saved === 'OFF' ? saved : options.initial;
-        const p = Pcf8574Port.of(await ctx.hardware.i2c(options.bus), options.address);
-        await p.set(options.pin, level(first));
-        port = p;
-        state = first;
-        return { state };
-      },
-      async apply(command) {
-        if (!port) throw new Error('pcf8574-out not started');
-        const wanted = command.state as OnOff | 'TOGGLE';
-        const next: OnOff = wanted === 'TOGGLE' ? (state === 'ON' ? 'OFF' : 'ON') : wanted;
-        await port.set(options.pin, level(next));
-        state = next;
-        return { state };
-      },
-      async stop() {
-        // The pin keeps its level: a relay should not drop because the agent restarts.
-        port = undefined;
-      },
-    };
-  },
+  create: expanderRelay('pcf8574-out', async (options, ctx) => {
+    const port = Pcf8574Port.of(await ctx.hardware.i2c(options.bus), options.address);
+    return async (level) => void (await port.set(options.pin, level));
+  }),
 });
