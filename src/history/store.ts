@@ -191,7 +191,7 @@ export class HistoryStore {
     if (this.#closed) throw new Error('history store is closed');
     if (!this.#reader.running) return this.find(filter, limit, order);
     const { sql, params } = selectSql(filter, limit, order);
-    return (await this.#reader.all(sql, params)) as unknown as StoredRecord[];
+    return this.#reader.records(sql, params);
   }
 
   /** {@link query} on this thread: blocks the event loop for as long as SQLite takes. */
