@@ -65,7 +65,7 @@ export class Retention {
     const cutoff = (this.opts.now ?? Date.now)() - this.opts.maxAgeMs;
     let total = 0;
     while (!this.#cancel) {
-      const n = store.removeMatching({ before: cutoff }, batch);
+      const n = await store.removeMatching({ before: cutoff }, batch);
       total += n;
       if (n < batch) break;
       await yieldTurn();
@@ -76,7 +76,7 @@ export class Retention {
       // Past the byte bound, guess the rows to drop from the mean size; never more than a batch.
       const overRows = rows - maxRows;
       const overBytes = bytes > maxBytes && rows ? Math.ceil((bytes - maxBytes) / (bytes / rows)) : 0;
-      const n = store.removeOldest(Math.max(1, Math.min(batch, Math.max(overRows, overBytes))));
+      const n = await store.removeOldest(Math.max(1, Math.min(batch, Math.max(overRows, overBytes))));
       total += n;
       if (n === 0) break;
       await yieldTurn();

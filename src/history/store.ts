@@ -10,16 +10,20 @@
  * commits. The outbox pays an fsync per commit for power cuts too, but better-sqlite3 fsyncs on
  * the event loop, and on a busy SD card that stalls the agent far past 50 ms at 10,000 messages/s.
  *
- * Reads run on the same connection, between commits, and are bounded by `limit`; bounds (age,
- * rows, bytes) are enforced by {@link Retention} in small batches.
+ * Writes (inserts and deletes) run on a thread of their own ({@link Writer}), queries on another
+ * ({@link Reader}), checkpoints on a third ({@link Checkpointer}); the store's own connection
+ * answers only the small reads (one record, the latest payload of a topic). Bounds (age, rows,
+ * bytes) are enforced by {@link Retention} in small batches.
  */
 import Database from 'better-sqlite3';
+import { isUtf8 } from 'node:buffer';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { GroupCommit } from './group-commit.js';
 import { Checkpointer } from './checkpointer.js';
 import { Reader } from './reader.js';
+import { Writer } from './writer.js';
 import { buildQuery, type RecordFilter } from './query.js';
 import { topicMatches } from '../mqtt/topic-match.js';
 
@@ -31,16 +35,10 @@ export interface StoredRecord {
   ts: number;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
 /** The payload as it is stored: text when the bytes are UTF-8 (same bytes), else the bytes. */
 export function storedForm(payload: Buffer | string): Buffer | string {
   if (typeof payload === 'string') return payload;
-  try {
-    return utf8.decode(payload);
-  } catch {
-    return payload;
-  }
+  return isUtf8(payload) ? payload.toString('utf8') : payload;
 }
 
 /** The bytes of a stored payload. */
@@ -94,19 +92,27 @@ export class HistoryStore {
   #closed = false;
   readonly #checkpointer: Checkpointer;
   readonly #reader: Reader;
+  readonly #writer: Writer;
 
   private constructor(db: Database.Database, opts: HistoryStoreOptions) {
     this.#db = db;
-    this.#checkpointer = new Checkpointer({ file: opts.file, log: opts.log, onFailure: () => !this.#closed && db.pragma('wal_autocheckpoint = 1000') });
+    this.#writer = new Writer({ file: opts.file, log: opts.log, fallback: db });
+    this.#writer.start();
+    this.#checkpointer = new Checkpointer({
+      file: opts.file,
+      log: opts.log,
+      onFailure: () => {
+        if (this.#closed) return;
+        db.pragma('wal_autocheckpoint = 1000');
+        this.#writer.autocheckpoint().catch(() => {});
+      },
+    });
     this.#checkpointer.start();
     this.#reader = new Reader({ file: opts.file, log: opts.log });
     this.#reader.start();
     this.#sql = {
-      insert: db.prepare('INSERT INTO records (topic, payload, ts) VALUES (?, ?, ?)'),
       get: db.prepare('SELECT id, topic, payload, ts FROM records WHERE id = ?'),
-      remove: db.prepare('DELETE FROM records WHERE id = ? RETURNING octet_length(topic) + octet_length(payload) AS size'),
       latest: db.prepare('SELECT payload FROM records WHERE topic = ? ORDER BY ts DESC, id DESC LIMIT 1').pluck(),
-      addTotals: db.prepare("UPDATE totals SET value = value + ? WHERE key = ?"),
       totals: db.prepare('SELECT key, value FROM totals'),
       oldestTs: db.prepare('SELECT min(ts) FROM records').pluck(),
       idRange: db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM records'),
@@ -114,30 +120,18 @@ export class HistoryStore {
     const totals = Object.fromEntries((this.#sql.totals.all() as { key: string; value: number }[]).map((r) => [r.key, r.value]));
     this.#rows = totals.rows ?? 0;
     this.#bytes = totals.bytes ?? 0;
-    const insertAll = db.transaction((batch: Append[]) => {
-      const out: StoredRecord[] = [];
-      let bytes = 0;
-      for (const r of batch) {
-        const payload = storedForm(r.payload);
-        const { lastInsertRowid } = this.#sql.insert.run(r.topic, payload, r.ts);
-        out.push({ id: Number(lastInsertRowid), topic: r.topic, payload, ts: r.ts });
-        bytes += Buffer.byteLength(r.topic) + (typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length);
-      }
-      this.#sql.addTotals.run(batch.length, 'rows');
-      this.#sql.addTotals.run(bytes, 'bytes');
-      return { out, bytes };
-    });
     this.#commit = new GroupCommit<Append, StoredRecord>({
       windowMs: opts.commitWindowMs ?? 20,
-      // A commit of 500 short rows takes a few ms; bigger ones would hold the event loop too long.
-      maxBatch: 500,
+      // The commit runs on the writer's thread; the event loop only packs the batch into one buffer.
+      maxBatch: 2_000,
       log: opts.log,
       what: 'history',
-      write: (batch) => {
-        const { out, bytes } = insertAll(batch);
-        this.#rows += out.length;
+      write: async (batch) => {
+        const rows = batch.map((r) => ({ topic: r.topic, payload: payloadBytes(r.payload), ts: r.ts }));
+        const { ids, bytes } = await this.#writer.insert(rows);
+        this.#rows += rows.length;
         this.#bytes += bytes;
-        return out;
+        return rows.map((r, i) => ({ id: ids[i], topic: r.topic, payload: storedForm(r.payload), ts: r.ts }));
       },
     });
   }
@@ -201,33 +195,22 @@ export class HistoryStore {
   }
 
   /** Deletes one record; false when there is none. */
-  remove(id: number): boolean {
-    return this.#db.transaction(() => {
-      const row = this.#sql.remove.get(id) as { size: number } | undefined;
-      if (!row) return false;
-      this.#count(-1, -row.size);
-      return true;
-    })();
+  async remove(id: number): Promise<boolean> {
+    const size = await this.#writer.remove(id);
+    if (size === null) return false;
+    this.#rows -= 1;
+    this.#bytes -= size;
+    return true;
   }
 
   /**
    * Deletes up to `batch` records matching `filter` (oldest first) in one short transaction and
-   * returns how many went; callers loop, yielding between batches, so a big delete never stalls.
+   * resolves with how many went; callers loop, so a big delete is many small ones.
    */
-  removeMatching(filter: RecordFilter, batch: number): number {
+  async removeMatching(filter: RecordFilter, batch: number): Promise<number> {
     const { where, params } = buildQuery(filter);
-    const run = this.#db.transaction(() => {
-      const gone = this.#db
-        .prepare(`DELETE FROM records WHERE id IN (SELECT id FROM records ${where} ORDER BY ts, id LIMIT ?) RETURNING octet_length(topic) + octet_length(payload) AS size`)
-        .all(...params, batch) as { size: number }[];
-      const bytes = gone.reduce((s, r) => s + r.size, 0);
-      if (gone.length) {
-        this.#sql.addTotals.run(-gone.length, 'rows');
-        this.#sql.addTotals.run(-bytes, 'bytes');
-      }
-      return { n: gone.length, bytes };
-    });
-    const { n, bytes } = run();
+    const sql = `DELETE FROM records WHERE id IN (SELECT id FROM records ${where} ORDER BY ts, id LIMIT ?) RETURNING octet_length(topic) + octet_length(payload) AS size`;
+    const { n, bytes } = await this.#writer.removeWhere(sql, [...params, batch]);
     this.#rows -= n;
     this.#bytes -= bytes;
     return n;
@@ -239,8 +222,8 @@ export class HistoryStore {
     return r.lo === null || r.hi === null ? undefined : [r.lo, r.hi];
   }
 
-  /** Deletes the `n` oldest records; returns how many went. */
-  removeOldest(n: number): number {
+  /** Deletes the `n` oldest records; resolves with how many went. */
+  removeOldest(n: number): Promise<number> {
     return this.removeMatching({}, n);
   }
 
@@ -258,17 +241,11 @@ export class HistoryStore {
   /** Commits what is pending, ends the checkpoint thread and closes the file. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#commit.close();
     this.#closed = true;
+    await this.#commit.close();
+    await this.#writer.stop();
     await this.#reader.stop();
     await this.#checkpointer.stop();
     this.#db.close();
-  }
-
-  #count(rows: number, bytes: number): void {
-    this.#sql.addTotals.run(rows, 'rows');
-    this.#sql.addTotals.run(bytes, 'bytes');
-    this.#rows += rows;
-    this.#bytes += bytes;
   }
 }

@@ -112,7 +112,7 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
   );
 
   app.delete<{ Params: { id: number } }>('/api/records/:id', { schema: { params: idParams } }, async (req, reply) => {
-    if (!store().remove(req.params.id)) return notFound(reply, req.params.id);
+    if (!(await store().remove(req.params.id))) return notFound(reply, req.params.id);
     return { deleted: 1 };
   });
 
@@ -134,7 +134,7 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
       if (scan) {
         for (let lo = range?.[0] ?? 1; range && lo <= range[1]; lo += LIMITS.deleteSlice) {
           for (;;) {
-            const n = store().removeMatching({ ...f, ids: [lo, lo + LIMITS.deleteSlice - 1] }, LIMITS.deleteBatch);
+            const n = await store().removeMatching({ ...f, ids: [lo, lo + LIMITS.deleteSlice - 1] }, LIMITS.deleteBatch);
             deleted += n;
             await new Promise((r) => setImmediate(r));
             if (n < LIMITS.deleteBatch) break;
@@ -143,7 +143,7 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
         return { deleted };
       }
       for (;;) {
-        const n = store().removeMatching(f, LIMITS.deleteBatch);
+        const n = await store().removeMatching(f, LIMITS.deleteBatch);
         deleted += n;
         if (n < LIMITS.deleteBatch) break;
         await new Promise((r) => setImmediate(r));

@@ -37,9 +37,9 @@ test('totals survive reopening; deletes keep them right', async () => {
   const f = file();
   let store = HistoryStore.open({ file: f, log: silentLogger });
   for (let i = 0; i < 10; i++) await store.append(rec('a/b', 'xyz', i));
-  assert.equal(store.remove(1), true);
-  assert.equal(store.remove(1), false);
-  assert.equal(store.removeMatching({ before: 5 }, 100), 4);
+  assert.equal(await store.remove(1), true);
+  assert.equal(await store.remove(1), false);
+  assert.equal(await store.removeMatching({ before: 5 }, 100), 4);
   await store.close();
   store = HistoryStore.open({ file: f, log: silentLogger });
   assert.deepEqual([store.stats().rows, store.stats().bytes], [5, 5 * 6]);
@@ -104,8 +104,8 @@ test('a delete limited to an id range leaves matches outside it', async () => {
   try {
     for (let i = 0; i < 30; i++) await store.append(rec('r/s', `{"k":${i % 2}}`, i));
     assert.deepEqual(store.idRange(), [1, 30]);
-    assert.equal(store.removeMatching({ field: 'k', op: 'eq', value: '1', ids: [1, 10] }, 100), 5);
-    assert.equal(store.removeMatching({ field: 'k', op: 'eq', value: '1', ids: [11, 30] }, 3), 3);
+    assert.equal(await store.removeMatching({ field: 'k', op: 'eq', value: '1', ids: [1, 10] }, 100), 5);
+    assert.equal(await store.removeMatching({ field: 'k', op: 'eq', value: '1', ids: [11, 30] }, 3), 3);
     assert.equal(store.find({ field: 'k', op: 'eq', value: '1' }, 100, 'asc').length, 7);
     assert.equal(store.stats().rows, 22);
   } finally {
@@ -122,7 +122,7 @@ test('an id is never given twice: after the newest record is deleted, the next o
   const store = HistoryStore.open({ file: join(mkdtempSync(join(tmpdir(), 'hanode-hist-id-')), 'history.sqlite'), log: silentLogger });
   t.after(() => store.close());
   const first = await store.append({ topic: 'a/b', payload: Buffer.from('1'), ts: 1 });
-  assert.equal(store.remove(first.id), true);
+  assert.equal(await store.remove(first.id), true);
   const second = await store.append({ topic: 'a/b', payload: Buffer.from('2'), ts: 2 });
   assert.notEqual(second.id, first.id);
   assert.equal(store.get(first.id), undefined);
