@@ -26,7 +26,7 @@ if (files.length === 0) {
 // Tests that run `bin/hanode.js` run the compiled code, so it is built from the sources first.
 if (distState() !== 'fresh') {
   console.log('# compiling src/ to dist/ (npm run build)');
-  const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
   if (build.status !== 0) process.exit(build.status ?? 1);
 }
 // In-process tests load src/ through tsx; plugins importing 'hanode/plugin' get src/ too.

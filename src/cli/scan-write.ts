@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../core/package-root.js';
 import { stringify } from 'yaml';
 import type { DriverDef } from '../core/driver.js';
 import type { DriverRegistry } from '../core/registry.js';
@@ -162,7 +162,7 @@ export async function writeDrafts(result: ScanResult, dir: string, opts: WriteDr
   const { registry } = opts;
   const target = resolve(dir);
   await mkdir(target, { recursive: true });
-  const schemaFile = opts.schemaFile ?? fileURLToPath(new URL('../../schema/scheme.schema.json', import.meta.url));
+  const schemaFile = opts.schemaFile ?? packagePath('schema/scheme.schema.json');
   const schemaRef = relative(target, schemaFile) || schemaFile;
   const header = `Drafted by \`hanode scan --write\` on ${(opts.now ?? new Date()).toISOString().slice(0, 10)} from what ${result.system.hostname} showed. Check it, then keep it or delete it.`;
 

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../core/package-root.js';
 
 export const UNIT_PATH = '/etc/systemd/system/hanode.service';
 
@@ -105,7 +105,7 @@ export async function serviceInstall(opts: ServiceInstallOptions, env: ServiceEn
     user: opts.user ?? env.defaultUser,
     workingDirectory: env.cwd,
     node: process.execPath,
-    bin: fileURLToPath(new URL('../../bin/hanode.js', import.meta.url)),
+    bin: packagePath('bin/hanode.js'),
     config,
   });
   if (!opts.write) {
@@ -115,7 +115,7 @@ export async function serviceInstall(opts: ServiceInstallOptions, env: ServiceEn
   }
   if (!env.isRoot) {
     env.err(
-      `writing ${env.unitPath} needs root. Run: sudo "$(command -v node)" ${fileURLToPath(new URL('../../bin/hanode.js', import.meta.url))} service install --write` +
+      `writing ${env.unitPath} needs root. Run: sudo "$(command -v node)" ${packagePath('bin/hanode.js')} service install --write` +
         ` (sudo keeps you as the service's user), or print the unit with 'hanode service install' and copy it there yourself.\n`,
     );
     return 1;
