@@ -4,7 +4,7 @@
  * address other machines can reach), and bounds on body size, concurrent requests and every input.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
@@ -69,6 +69,8 @@ export class HttpService implements Service {
     this.#directory = new NodeDirectory({ base, link, log });
     this.#directory.start();
     this.#failedAuth = this.ctx.metrics.counter('hanode_http_auth_failures_total', 'Requests refused for a missing or wrong bearer token');
+    // Loaded here, not at the top: a node without `http:` never pays for fastify at start-up.
+    const { default: Fastify } = await import('fastify');
     const app = (this.#app = Fastify({ bodyLimit: LIMITS.bodyBytes, logger: false, return503OnClosing: true }));
     this.#guard(app);
     app.addContentTypeParser('text/plain', { parseAs: 'string', bodyLimit: LIMITS.bodyBytes }, (_req, body, done) => done(null, body));
