@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HistoryStore } from '../history/store.js';
 import { OPS, hasCondition, type Op, type RecordFilter } from '../history/query.js';
 import { LIMITS } from './limits.js';
-import { recordJson } from './record-json.js';
+import { recordJson, recordsJson } from './record-json.js';
 import { apiError, ApiError } from './errors.js';
 
 const FILTER = '^(?:(?:[^+#/]*|\\+)/)*(?:[^+#/]*|\\+|#)$';
@@ -74,9 +74,10 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query;
-      return { records: (await store().query(filterOf(q), q.limit ?? LIMITS.defaultLimit, q.order ?? 'desc')).map(recordJson) };
+      const rows = await store().query(filterOf(q), q.limit ?? LIMITS.defaultLimit, q.order ?? 'desc');
+      return reply.type('application/json; charset=utf-8').send(recordsJson(rows));
     },
   );
 
