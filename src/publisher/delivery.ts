@@ -121,6 +121,11 @@ export class Delivery {
   /**
    * Keeps `msg` durably, then sends it on the right lane. Resolves once it is on disk, or, while
    * the outbox cannot write, once it waits in memory.
+   *
+   * `now` (an output's new state, which someone who just sent `/set` is waiting to see) goes on the
+   * wire at once, while its commit runs, when its topic has no backlog: the wait for the fsync is
+   * not on the control path. It still leaves the outbox only on its PUBACK, so delivery stays
+   * at-least-once; a PUBACK that comes before the commit means the row is never written at all.
    */
   async send(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<void> {
     if (this.#diskError !== undefined) {
@@ -128,18 +133,24 @@ export class Delivery {
       return this.#diskAgain(msg);
     }
     this.#storing++;
+    let early = false;
     let row: OutboxMessage;
     try {
-      row = await this.opts.outbox.enqueue(msg, opts);
+      const added = this.opts.outbox.add(msg, opts);
+      row = added.row;
+      early = opts.now === true && this.opts.link.connected && !this.#backlog.has(row.topic);
+      if (early) this.#sendLive(row);
+      await added.stored;
     } catch (err) {
       if (!this.#running) throw err; // shutting down: the outbox is closed, not the disk full
       this.#toMemory(err as Error);
-      this.#memory.push(msg);
+      // Already on the wire: mqtt.js holds it until its PUBACK.
+      if (!early) this.#memory.push(msg);
       return;
     } finally {
       this.#storing--;
     }
-    this.#route(row);
+    if (!early) this.#route(row);
   }
 
   #route(row: OutboxMessage): void {

@@ -136,12 +136,22 @@ export class Outbox {
    */
   enqueue(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<OutboxMessage> {
     if (this.#closed) return Promise.reject(new Error('outbox is closed'));
-    const stored: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
+    return this.add(msg, opts).stored;
+  }
+
+  /**
+   * {@link enqueue}, with the row (and so its id) handed back at once beside the promise of its
+   * commit, so it can go on the wire while it is being written. Throws when the outbox is closed.
+   */
+  add(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): { row: OutboxMessage; stored: Promise<OutboxMessage> } {
+    if (this.#closed) throw new Error('outbox is closed');
+    const row: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
     const size = Buffer.byteLength(msg.topic) + msg.payload.length;
-    return new Promise((resolve, reject) => {
-      this.#pending.push({ msg: stored, size, acked: false, resolve, reject });
+    const stored = new Promise<OutboxMessage>((resolve, reject) => {
+      this.#pending.push({ msg: row, size, acked: false, resolve, reject });
       this.#schedule(true, opts.now);
     });
+    return { row, stored };
   }
 
   /**

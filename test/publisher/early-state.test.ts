@@ -1,0 +1,60 @@
+/**
+ * An output's new state goes on the wire while its commit runs (README "Nothing lost"): whoever
+ * sent `/set` does not wait for the fsync. It still leaves the outbox only on its PUBACK.
+ * Over a private Mosquitto, with the real link, outbox and delivery.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'mqtt';
+import { Mosquitto } from '../helpers/mosquitto.js';
+import { MqttLink } from '../../src/mqtt/link.js';
+import { Outbox } from '../../src/publisher/outbox.js';
+import { Delivery } from '../../src/publisher/delivery.js';
+import { silentLogger } from '../../src/core/log.js';
+
+test('a state sent with `now` is published before its commit, a reading after; each arrives once and leaves the outbox on its PUBACK', async (t) => {
+  const broker = await Mosquitto.start();
+  t.after(() => broker.stop());
+  const link = new MqttLink({ clientId: 'early-state', will: { topic: 'han/pi/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger });
+  await link.start({ url: broker.url });
+  const outbox = Outbox.open({ file: join(mkdtempSync(join(tmpdir(), 'hanode-early-')), 'outbox.sqlite'), log: silentLogger });
+  const delivery = new Delivery({ outbox, link, log: silentLogger, drainRate: 100 });
+  delivery.start();
+  t.after(async () => {
+    delivery.stop();
+    outbox.close();
+    await link.stop();
+  });
+
+  const watcher = connect(broker.url, { clientId: 'early-watch' });
+  await watcher.subscribeAsync('han/pi/+', { qos: 1 });
+  const seen: string[] = [];
+  watcher.on('message', (topic, p) => seen.push(`${topic} ${p}`));
+  t.after(() => watcher.endAsync());
+
+  // Which commit each publish happened after: observed, not replaced.
+  const commitsAtPublish: Record<string, number> = {};
+  const publish = link.publish.bind(link);
+  link.publish = (topic, payload, opts) => {
+    commitsAtPublish[topic] = outbox.stats().commits;
+    return publish(topic, payload, opts);
+  };
+
+  const before = outbox.stats().commits;
+  await delivery.send({ topic: 'han/pi/fan', payload: Buffer.from('{"state":"ON"}'), qos: 1, retain: true, ts: Date.now() }, { now: true });
+  assert.equal(commitsAtPublish['han/pi/fan'], before, 'the state went out before its commit');
+  const afterState = outbox.stats().commits;
+  await delivery.send({ topic: 'han/pi/temp', payload: Buffer.from('{"t":21}'), qos: 1, retain: true, ts: Date.now() });
+  assert.ok(commitsAtPublish['han/pi/temp'] > afterState, 'a reading goes out only once it is on disk');
+
+  await delivery.settled(5_000);
+  for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen.sort(), ['han/pi/fan {"state":"ON"}', 'han/pi/temp {"t":21}']);
+  // Both acknowledged: nothing waits in the outbox once the acks are committed.
+  for (let i = 0; i < 100 && outbox.stats().depth > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(outbox.stats().depth, 0);
+  assert.equal(outbox.peek(10).length, 0);
+});
