@@ -28,11 +28,12 @@ import { Discovery } from '../discovery/index.js';
 import { NodeStatus } from './status.js';
 import { GatewayService } from '../gateway/service.js';
 import { runOperation } from './requests.js';
-import { version } from '../version.js';
+import { homepage, version } from '../version.js';
 import { MessageHooks, type PluginHooks } from '../core/message-hooks.js';
 import { Metrics } from '../http/metrics.js';
 import type { HttpService } from '../http/server.js';
 import { httpServices } from '../http/services.js';
+import { dashboardUrl } from '../http/schema.js';
 
 export interface AgentOptions {
   config: Config;
@@ -116,7 +117,7 @@ export class Agent {
       registry,
       log,
       schemes: () => schemes.all().map(({ scheme }) => scheme),
-      nodeInfo: { version },
+      nodeInfo: { version, url: homepage, configurationUrl: dashboardUrl(config.http) },
       model: async () => (await hardware.hardware.system.facts()).model ?? undefined,
       enabled: config.homeassistant?.discovery ?? true,
       prefix: config.homeassistant?.prefix,

@@ -25,7 +25,8 @@ const override = z
     suggested_display_precision: z.number().int().min(0).max(10).optional().describe('Decimals Home Assistant shows'),
     expire_after: duration('Show the entity unavailable when no reading came for this long', { min: 1_000, max: 24 * 3_600_000 }).optional(),
   })
-  .describe('Home Assistant overrides of one entity');
+  .describe('Home Assistant overrides of one entity')
+  .meta({ id: 'hanode-ha-override' });
 
 export const homeassistantOptions = {
   area: z.string().trim().min(1).max(64).optional().describe("Home Assistant area of the scheme's entities (a device per area)").meta({ examples: ['Hall'] }),
