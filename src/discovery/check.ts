@@ -26,6 +26,18 @@ export interface OverrideProblem {
   path: (string | number)[];
   at: 'key' | 'value';
   message: string;
+  /** Set on messages that list every allowed value, so none is cut off; what they quote of the file is short. */
+  maxChars?: number;
+}
+
+/** Room for the longest list (the 60 sensor device classes) after the value quoted, itself at most 64 characters. */
+const LISTING = 1_200;
+
+/** A unit the user meant: `m3` for `m³`, `F` for `°F`, `kwh` for `kWh`. */
+function unitHint(unit: string, units: readonly string[]): string {
+  const plain = (u: string) => u.toLowerCase().replace(/°/g, '').replace(/³/g, '3').replace(/²/g, '2').replace(/µ/g, 'u');
+  const match = units.find((u) => u && plain(u) === plain(unit));
+  return match ? `; did you mean '${match}'?` : '';
 }
 
 /** An article for a component name, for messages ("a sensor", "an event"). */
@@ -52,8 +64,8 @@ export function overrideProblems(scheme: DiscoveredScheme, def: DriverDef): Over
       const message =
         dimmer && key === dimmer.level
           ? `${key} is part of the ${dimmer.state} entity of a ${scheme.driver} (one light with brightness); put its overrides under ${dimmer.state}`
-          : `no entity '${key}' on this ${scheme.driver} scheme; its entities are ${names.join(', ')}${didYouMean(key, names)}`;
-      problems.push({ path: at(), at: 'key', message });
+          : `no entity '${key}' on this ${scheme.driver} scheme${didYouMean(key, names) || ';'} its entities are ${names.join(', ')}`;
+      problems.push({ path: at(), at: 'key', message, maxChars: LISTING });
       continue;
     }
     const component = entity.shape.component;
@@ -88,7 +100,8 @@ export function overrideProblems(scheme: DiscoveredScheme, def: DriverDef): Over
         problems.push({
           path: at('device_class'),
           at: 'value',
-          message: `unknown device_class "${o.device_class}" for ${a(component)} (${scheme.id} ${key}); expected one of ${classes.join(', ')}${didYouMean(o.device_class, classes)}`,
+          message: `unknown device_class "${o.device_class}" for ${a(component)} (${scheme.id} ${key})${didYouMean(o.device_class, classes) || ';'} expected one of ${classes.join(', ')}`,
+          maxChars: LISTING,
         });
       }
     }
@@ -114,20 +127,24 @@ function unitProblems(
 ): OverrideProblem[] {
   const problems: OverrideProblem[] = [];
   const dc = o.device_class ?? (defaults.device_class as string | undefined);
-  const unit = o.unit_of_measurement ?? (defaults.unit_of_measurement as string | undefined);
+  const units0 = dc === undefined ? undefined : SENSOR_DEVICE_CLASSES[dc];
+  // A class without units drops the field's own (as the config builder does); only one the scheme sets counts.
+  const unitless = !!units0 && units0.every((u) => u === '');
+  const unit = o.unit_of_measurement ?? (unitless ? undefined : (defaults.unit_of_measurement as string | undefined));
   // Point at what the scheme wrote: the unit when it set one, else the device class.
   const blame = (k: keyof EntityOverride) => (o[k] !== undefined ? at(k) : o.unit_of_measurement !== undefined ? at('unit_of_measurement') : at('device_class'));
   if (dc !== undefined && (o.device_class !== undefined || o.unit_of_measurement !== undefined)) {
     const units = SENSOR_DEVICE_CLASSES[dc];
-    if (units && NON_NUMERIC_SENSOR_CLASSES.has(dc)) {
+    if (units && (NON_NUMERIC_SENSOR_CLASSES.has(dc) || unitless)) {
       if (o.unit_of_measurement !== undefined) problems.push({ path: at('unit_of_measurement'), at: 'value', message: `device_class ${dc} has no unit; leave unit_of_measurement out` });
     } else if (units && unit === undefined && !units.includes('')) {
-      problems.push({ path: blame('device_class'), at: 'value', message: `device_class ${dc} needs a unit_of_measurement: one of ${list(units)}` });
+      problems.push({ path: blame('device_class'), at: 'value', message: `device_class ${dc} needs a unit_of_measurement: one of ${list(units)}`, maxChars: LISTING });
     } else if (units && unit !== undefined && !units.includes(unit)) {
       problems.push({
         path: blame('unit_of_measurement'),
         at: 'value',
-        message: `unit "${unit}" is not one Home Assistant takes for device_class ${dc}; expected one of ${list(units)}${didYouMean(unit, units.filter(Boolean))}`,
+        message: `unit "${unit}" is not one Home Assistant takes for device_class ${dc}${unitHint(unit, units) || ';'} expected one of ${list(units)}`,
+        maxChars: LISTING,
       });
     }
   }

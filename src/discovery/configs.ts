@@ -5,8 +5,8 @@
  */
 import type { DriverRegistry } from '../core/registry.js';
 import type { Topics } from '../core/topics.js';
-import type { DriverDef } from '../core/driver.js';
-import { NON_NUMERIC_SENSOR_CLASSES, stateClassesFor, type StateClass } from './ha.js';
+import type { DriverDef, FieldDef } from '../core/driver.js';
+import { NON_NUMERIC_SENSOR_CLASSES, SENSOR_DEVICE_CLASSES, stateClassesFor, type StateClass } from './ha.js';
 import {
   buttonEntity,
   dimmerEntity,
@@ -110,7 +110,7 @@ export function schemeEntities(scheme: DiscoveredScheme, def: DriverDef, topics:
   const name = typeof scheme.options.name === 'string' && scheme.options.name ? scheme.options.name : scheme.id;
   const t: SchemeTopics = { state: topics.state(scheme.id), set: topics.set(scheme.id) };
   const dimmer = scheme.direction === 'output' ? override?.dimmer : undefined;
-  const fields = def.fields.filter((f) => !dimmer || f.name !== dimmer.level);
+  const fields = fieldsOf(def, scheme.options).filter((f) => !dimmer || f.name !== dimmer.level);
   const single = fields.length === 1;
   const entities: SchemeEntity[] = fields.map((field) => {
     const component = wanted[field.name]?.component;
@@ -132,6 +132,17 @@ export function schemeEntities(scheme: DiscoveredScheme, def: DriverDef, topics:
   const button = scheme.direction === 'output' ? buttonEntity(def as never, entities.map((e) => e.shape)) : undefined;
   if (button) entities.push({ key: 'press', shape: button, name });
   return entities;
+}
+
+/**
+ * The fields a scheme publishes: the driver's, or, for a driver whose fields are the user's
+ * (`http-json`, `command`: the keys of its `fields` option), those, of a type not known in advance.
+ */
+function fieldsOf(def: DriverDef, options: Record<string, unknown>): FieldDef[] {
+  if (def.fields.length) return def.fields;
+  const own = options.fields;
+  if (typeof own !== 'object' || own === null || Array.isArray(own)) return [];
+  return Object.keys(own).map((name) => ({ name, type: 'string', description: name }));
 }
 
 /** Every config for one scheme; none for a driver the registry does not have or a scheme with `discovery: false`. */
@@ -182,6 +193,8 @@ function fitSensor(config: Record<string, unknown>, override: EntityOverride | u
   const dc = config.device_class as string | undefined;
   if (dc === undefined || override?.device_class === undefined) return config;
   if (NON_NUMERIC_SENSOR_CLASSES.has(dc)) return { ...config, unit_of_measurement: undefined, state_class: undefined };
+  // A class without units (ph, aqi) drops the field's own; one the scheme sets stays, and the loader has refused it.
+  if (override.unit_of_measurement === undefined && SENSOR_DEVICE_CLASSES[dc]?.every((u) => u === '')) config = { ...config, unit_of_measurement: undefined };
   if (override.state_class !== undefined) return config;
   const allowed = stateClassesFor(dc);
   if (allowed.includes(config.state_class as StateClass)) return config;

@@ -71,7 +71,7 @@ export function ruleProblems(topic: string, config: Record<string, any>, e: Expe
   if ('command_topic' in config && config.command_topic !== `${n}/${scheme}/set`) fail(`command_topic ${config.command_topic}`);
   if (component === 'switch' && (config.payload_on !== 'ON' || config.payload_off !== 'OFF')) fail('switch payloads are not ON/OFF');
   if (component === 'text' && !/^\{"[a-z_]+": \{\{ value \| to_json \}\}\}$/.test(config.command_template)) fail(`command_template ${config.command_template}`);
-  if (component === 'sensor' && config.device_class && config.unit_of_measurement === undefined && config.device_class !== 'enum') {
+  if (component === 'sensor' && config.device_class && config.unit_of_measurement === undefined && !['enum', 'ph', 'aqi', 'date', 'timestamp', 'power_factor'].includes(config.device_class)) {
     fail(`device_class ${config.device_class} without a unit`);
   }
   if (component === 'sensor' && config.unit_of_measurement !== undefined && !['measurement', 'total_increasing', 'total'].includes(config.state_class)) {
