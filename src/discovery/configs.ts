@@ -110,7 +110,8 @@ export function schemeEntities(scheme: DiscoveredScheme, def: DriverDef, topics:
   const name = typeof scheme.options.name === 'string' && scheme.options.name ? scheme.options.name : scheme.id;
   const t: SchemeTopics = { state: topics.state(scheme.id), set: topics.set(scheme.id) };
   const dimmer = scheme.direction === 'output' ? override?.dimmer : undefined;
-  const fields = fieldsOf(def, scheme.options).filter((f) => !dimmer || f.name !== dimmer.level);
+  const published = override?.published?.(scheme.options);
+  const fields = fieldsOf(def, scheme.options).filter((f) => (!dimmer || f.name !== dimmer.level) && (!published || published.includes(f.name)));
   const single = fields.length === 1;
   const entities: SchemeEntity[] = fields.map((field) => {
     const component = wanted[field.name]?.component;

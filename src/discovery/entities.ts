@@ -30,6 +30,8 @@ export interface DriverOverride {
    * `light` entity (or a `fan`, when the scheme says so) instead of a switch and a number.
    */
   dimmer?: { state: string; level: string };
+  /** The fields a scheme really publishes, when its options choose some (an expander's listed pins). */
+  published?: (options: Record<string, unknown>) => string[] | undefined;
 }
 
 export interface FieldOverride {
@@ -64,7 +66,14 @@ export const driverOverrides: Record<string, DriverOverride> = {
     },
   },
   pwm: { dimmer: { state: 'state', level: 'brightness' } },
+  'pcf8574-in': { published: listedPins },
+  'mcp23017-in': { published: listedPins },
 };
+
+/** `pins: [0, 3]` → `p0`, `p3`: an expander input publishes only the pins it lists. */
+function listedPins(options: Record<string, unknown>): string[] | undefined {
+  return Array.isArray(options.pins) ? options.pins.map((p) => `p${p}`) : undefined;
+}
 
 const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
 

@@ -34,7 +34,10 @@ test('every config of the example schemes follows the discovery rules', async ()
   const registry = builtinRegistry();
   const loaded = await loadSchemeDir(SCHEMES, registry);
   const fields = [...loaded.inputs, ...loaded.outputs].flatMap((s) =>
-    (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]!.fields.filter((f) => s.driver !== 'pwm' || f.name !== 'brightness').map((f) => `${s.id}_${f.name}`),
+    (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]!.fields
+      .filter((f) => s.driver !== 'pwm' || f.name !== 'brightness')
+      .filter((f) => !Array.isArray(s.options.pins) || !s.driver.endsWith('-in') || (s.options.pins as number[]).includes(Number(f.name.slice(1))))
+      .map((f) => `${s.id}_${f.name}`),
   );
   const schemeConfigs = configs.filter((c) => c.scheme !== NODE_ENTITIES);
   assert.deepEqual(schemeConfigs.map((c) => `${c.scheme}_${c.field}`).filter((f) => !f.endsWith('_event')).sort(), fields.sort());
@@ -293,7 +296,9 @@ test('every driver in the registry, with its own example, gives configs that fol
     const mine = configs.filter((c) => c.scheme === s.id);
     const absorbed = driverOverrides[s.driver]?.dimmer?.level;
     // A driver without fields of its own (http-json, command) publishes the keys of its `fields` option.
-    const fields = def.fields.length ? def.fields.map((f) => f.name) : Object.keys((s.options.fields ?? {}) as object);
+    // An expander input publishes only the pins it lists.
+    const published = driverOverrides[s.driver]?.published?.(s.options);
+    const fields = (def.fields.length ? def.fields.map((f) => f.name) : Object.keys((s.options.fields ?? {}) as object)).filter((f) => !published || published.includes(f));
     assert.deepEqual(mine.filter((c) => c.field !== 'event' && c.field !== 'press').map((c) => c.field), fields.filter((f) => f !== absorbed), s.driver);
     if (s.direction === 'input') assert.ok(mine.every((c) => c.config.command_topic === undefined), `${s.driver}: inputs take no commands`);
   }

@@ -343,3 +343,11 @@ inputs:
   assert.ok(problems(block(MAX_HA_OVERRIDES)).every((p) => p.includes('no entity')));
   assert.deepEqual(problems(block(MAX_HA_OVERRIDES + 1)), [`schemes/t.yaml:7:20: expected ${limit}`]);
 });
+
+test('an expander input has entities for the pins it lists only: the others are never published', () => {
+  const c = configs(`
+inputs:
+  - { id: zones, driver: pcf8574-in, address: 0x21, pins: [0, 3] }
+`);
+  assert.deepEqual(Object.keys(c).sort(), ['binary_sensor/zones_p0', 'binary_sensor/zones_p3']);
+});
