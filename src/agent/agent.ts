@@ -49,6 +49,8 @@ export interface AgentOptions {
   startupProblems?: { topic: string; error: string }[];
   /** Plugins' message hooks, called for every message received and published. */
   hooks?: PluginHooks[];
+  /** How often `$info` is refreshed when the outbox figures changed (tests shorten it; default 30 s). */
+  statsEveryMs?: number;
 }
 
 export class Agent {
@@ -107,7 +109,7 @@ export class Agent {
     const gateway = config.gateway
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
-    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway });
+    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway, statsEveryMs: opts.statsEveryMs });
     const request = (op: string, args: Record<string, unknown>) => runOperation({ schemes, rules, status, bus, gateway }, op, args);
     const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined) });
     const discovery = new Discovery({

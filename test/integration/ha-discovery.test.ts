@@ -144,3 +144,34 @@ test("the restart button's command reaches the node's $request/restart, which an
     await probe.close();
   }
 });
+
+test("$info follows the outbox: Home Assistant's backlog sensor sees a backlog drain to 0 without any scheme changing", async () => {
+  const node = 'drain-pi';
+  const broker = await Mosquitto.start();
+  const probe = await Probe.connect(broker.url, [`han/${node}/#`]);
+  const { agent: draining } = await startAgent({
+    url: broker.url,
+    node,
+    schemes: { 'climate.yaml': 'inputs:\n  - { id: climate, driver: bme280, interval: 200ms }\n' },
+    // Slow enough that the backlog is still there when the node says it is back.
+    config: { outbox: { max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 20 } },
+    statsEveryMs: 200,
+  });
+  const info = (from: number) => probe.messages.filter((m) => m.seq >= from && m.topic === `han/${node}/$info`).map((m) => JSON.parse(m.payload).outbox);
+  try {
+    await probe.waitFor(`han/${node}/status`, (p) => p === 'online', 10_000);
+    await broker.stop();
+    await new Promise((r) => setTimeout(r, 1_500)); // readings kept in the outbox until the link is back
+    await broker.start();
+    const back = probe.mark();
+    await probe.waitFor(`han/${node}/status`, (p) => p === 'online', 20_000, back);
+    await probe.waitFor(`han/${node}/$info`, (p) => JSON.parse(p).outbox.backlog === 0, 15_000, back);
+    const seen = info(back);
+    assert.ok(seen.some((o) => o.backlog > 0), `a backlog was reported after the reconnect: ${JSON.stringify(seen)}`);
+    assert.equal(seen.at(-1).backlog, 0);
+  } finally {
+    await draining.stop();
+    await probe.close();
+    await broker.stop();
+  }
+});
