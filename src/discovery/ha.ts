@@ -111,11 +111,6 @@ export function stateClassesFor(deviceClass: string | undefined): readonly State
   return STATE_CLASSES_OF[deviceClass] ?? ['measurement'];
 }
 
-/** The units a sensor device class takes; undefined when any will do. */
-export function unitsFor(deviceClass: string): readonly string[] | undefined {
-  return SENSOR_DEVICE_CLASSES[deviceClass] ?? undefined;
-}
-
 const numericSensorClasses = Object.keys(SENSOR_DEVICE_CLASSES).filter((c) => !NON_NUMERIC_SENSOR_CLASSES.has(c));
 
 /** The device classes of each component; a component not listed takes none. */
