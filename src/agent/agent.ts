@@ -28,11 +28,12 @@ import { Discovery } from '../discovery/index.js';
 import { NodeStatus } from './status.js';
 import { GatewayService } from '../gateway/service.js';
 import { runOperation } from './requests.js';
-import { version } from '../version.js';
+import { homepage, version } from '../version.js';
 import { MessageHooks, type PluginHooks } from '../core/message-hooks.js';
 import { Metrics } from '../http/metrics.js';
 import type { HttpService } from '../http/server.js';
 import { httpServices } from '../http/services.js';
+import { dashboardUrl } from '../http/schema.js';
 
 export interface AgentOptions {
   config: Config;
@@ -48,6 +49,8 @@ export interface AgentOptions {
   startupProblems?: { topic: string; error: string }[];
   /** Plugins' message hooks, called for every message received and published. */
   hooks?: PluginHooks[];
+  /** How often `$info` is refreshed when the outbox figures changed (tests shorten it; default 30 s). */
+  statsEveryMs?: number;
 }
 
 export class Agent {
@@ -106,7 +109,7 @@ export class Agent {
     const gateway = config.gateway
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
-    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway });
+    const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway, statsEveryMs: opts.statsEveryMs });
     const request = (op: string, args: Record<string, unknown>) => runOperation({ schemes, rules, status, bus, gateway }, op, args);
     const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined) });
     const discovery = new Discovery({
@@ -116,7 +119,7 @@ export class Agent {
       registry,
       log,
       schemes: () => schemes.all().map(({ scheme }) => scheme),
-      nodeInfo: { version },
+      nodeInfo: { version, url: homepage, configurationUrl: dashboardUrl(config.http) },
       model: async () => (await hardware.hardware.system.facts()).model ?? undefined,
       enabled: config.homeassistant?.discovery ?? true,
       prefix: config.homeassistant?.prefix,

@@ -29,6 +29,11 @@ export interface NodeStatusContext {
   gateway?: { status(): GatewayStatus };
   /** What the scan names at each I2C address: the registry's drivers plus parts without one. */
   catalog: ChipCatalog;
+  /**
+   * How often the outbox figures in `$info` (backlog, dropped) are looked at; `$info` is published
+   * again when they changed, so Home Assistant's diagnostic sensors follow them. Default 30 s.
+   */
+  statsEveryMs?: number;
 }
 
 export class NodeStatus implements Service {
@@ -39,6 +44,9 @@ export class NodeStatus implements Service {
 
   #hooked = false;
   #infoTimer?: NodeJS.Timeout;
+  #statsTimer?: NodeJS.Timeout;
+  /** The outbox figures `$info` last carried. */
+  #outboxSent = '';
 
   constructor(private readonly ctx: NodeStatusContext) {}
 
@@ -59,11 +67,16 @@ export class NodeStatus implements Service {
     });
     this.#ready = true;
     await this.#announce();
+    this.#statsTimer = setInterval(() => {
+      if (this.#ready && this.ctx.link.connected && this.#outboxFigures() !== this.#outboxSent) void this.#publishInfo();
+    }, this.ctx.statsEveryMs ?? 30_000);
+    this.#statsTimer.unref?.();
   }
 
   async stop(): Promise<void> {
     this.#ready = false;
     clearTimeout(this.#infoTimer);
+    clearInterval(this.#statsTimer);
     this.#infoTimer = undefined;
     this.ctx.bus.off(this);
   }
@@ -106,9 +119,16 @@ export class NodeStatus implements Service {
     this.ctx.log.info(`online: ${this.ctx.topics.status}`);
   }
 
+  /** The outbox backlog and dropped readings, as `$info` carries them. */
+  #outboxFigures(): string {
+    const outbox = this.ctx.publisher.outboxStats();
+    return JSON.stringify({ backlog: outbox?.backlog ?? 0, dropped: outbox?.dropped ?? 0 });
+  }
+
   async #publishInfo(): Promise<void> {
     const { topics, schemes, publisher } = this.ctx;
-    const outbox = publisher.outboxStats();
+    const figures = this.#outboxFigures();
+    this.#outboxSent = figures;
     const info = {
       version,
       node: topics.node,
@@ -116,7 +136,7 @@ export class NodeStatus implements Service {
       inputs: schemes.ids('input'),
       outputs: schemes.ids('output'),
       started: this.#started.toISOString(),
-      outbox: { backlog: outbox?.backlog ?? 0, dropped: outbox?.dropped ?? 0 },
+      outbox: JSON.parse(figures) as { backlog: number; dropped: number },
       scan: this.#scan ?? (await this.scan()),
       ...(this.ctx.gateway ? { gateway: { devices: this.ctx.gateway.status().devices.map((d) => d.id) } } : {}),
     };

@@ -17,6 +17,9 @@ export const MAX_CONFIG_FILE_BYTES = 256 * 1024;
 /** The most aliases a YAML file may expand; more is an alias bomb ("billion laughs"). */
 export const MAX_YAML_ALIASES = 1000;
 
+/** The most fields one scheme's `homeassistant:` block may override (README "Home Assistant"). */
+export const MAX_HA_OVERRIDES = 32;
+
 /** `65536` → `64 KiB`, `1048576` → `1 MiB`. */
 export function formatBytes(n: number): string {
   if (n >= 1024 * 1024 && n % (1024 * 1024) === 0) return `${n / (1024 * 1024)} MiB`;

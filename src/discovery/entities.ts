@@ -5,13 +5,16 @@
  * adds what a driver's fields cannot say (ranges, events, a diagnostic category).
  */
 import type { FieldDef, OutputDriverDef } from '../core/driver.js';
+import { deviceClassesOf, flowClassOf, meterClassOf, METER_CLASSES, type Component, type StateClass } from './ha.js';
 
-export type Component = 'sensor' | 'binary_sensor' | 'switch' | 'number' | 'text' | 'button' | 'event';
+export type { Component };
 
 /** An entity's component and the keys only that component has (the shared ones are added later). */
 export interface EntityShape {
   component: Component;
   keys: Record<string, unknown>;
+  /** No `state_topic`: the entity reads its state from topics in `keys` (a cover's position). */
+  stateless?: boolean;
 }
 
 /** What a driver's field definitions cannot say. */
@@ -22,6 +25,13 @@ export interface DriverOverride {
   fields?: Record<string, FieldOverride | ((options: Record<string, unknown>) => FieldOverride)>;
   /** Momentary events the driver publishes on `B/N/S/event`; they become one `event` entity. */
   events?: string[];
+  /**
+   * An ON/OFF field and a 0–100 field that together are one dimmable thing: they become one
+   * `light` entity (or a `fan`, when the scheme says so) instead of a switch and a number.
+   */
+  dimmer?: { state: string; level: string };
+  /** The fields a scheme really publishes, when its options choose some (an expander's listed pins). */
+  published?: (options: Record<string, unknown>) => string[] | undefined;
 }
 
 export interface FieldOverride {
@@ -29,6 +39,11 @@ export interface FieldOverride {
   max?: number;
   step?: number;
   deviceClass?: string;
+  /** A unit the field's definition cannot give (a meter counts in the unit its scheme names). */
+  unit?: string;
+  stateClass?: StateClass;
+  /** A settable position (a servo's angle): the scheme may make it a `valve` or a `cover`. */
+  position?: boolean;
 }
 
 const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallback);
@@ -39,36 +54,48 @@ const num = (v: unknown, fallback: number) => (typeof v === 'number' ? v : fallb
  */
 export const driverOverrides: Record<string, DriverOverride> = {
   system: { entityCategory: 'diagnostic' },
-  servo: { fields: { angle: (o) => ({ min: num(o.min_angle, 0), max: num(o.max_angle, 180), step: 1 }) } },
+  servo: { fields: { angle: (o) => ({ min: num(o.min_angle, 0), max: num(o.max_angle, 180), step: 1, position: true }) } },
   button: { events: ['press', 'double_press', 'long_press'] },
+  // `count` is the pulses of one interval, a measurement; `total` is the meter reading, in the
+  // scheme's unit, so Home Assistant's Energy and Water dashboards can take it.
+  'pulse-counter': {
+    fields: {
+      count: { stateClass: 'measurement' },
+      total: (o) => ({ unit: str(o.unit), deviceClass: meterClassOf(str(o.unit)), stateClass: 'total_increasing' }),
+      rate_per_min: (o) => (str(o.unit) ? { unit: `${o.unit}/min`, deviceClass: flowClassOf(`${o.unit}/min`), stateClass: 'measurement' } : {}),
+    },
+  },
+  pwm: { dimmer: { state: 'state', level: 'brightness' } },
+  'pcf8574-in': { published: listedPins },
+  'mcp23017-in': { published: listedPins },
 };
 
+/** `pins: [0, 3]` → `p0`, `p3`: an expander input publishes only the pins it lists. */
+function listedPins(options: Record<string, unknown>): string[] | undefined {
+  return Array.isArray(options.pins) ? options.pins.map((p) => `p${p}`) : undefined;
+}
+
+const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
+
 // Home Assistant rejects a whole config whose device_class it does not know, so only known ones pass.
-const SENSOR_CLASSES = new Set(
-  ('absolute_humidity apparent_power aqi area atmospheric_pressure battery blood_glucose_concentration carbon_dioxide ' +
-    'carbon_monoxide conductivity current data_rate data_size date distance duration energy energy_distance energy_storage ' +
-    'enum frequency gas humidity illuminance irradiance moisture monetary nitrogen_dioxide nitrogen_monoxide nitrous_oxide ' +
-    'ozone ph pm1 pm10 pm25 power power_factor precipitation precipitation_intensity pressure reactive_energy reactive_power ' +
-    'signal_strength sound_pressure speed sulphur_dioxide temperature timestamp volatile_organic_compounds ' +
-    'volatile_organic_compounds_parts voltage volume volume_flow_rate volume_storage water weight wind_direction wind_speed').split(' '),
-);
-const BINARY_CLASSES = new Set(
-  ('battery battery_charging carbon_monoxide cold connectivity door garage_door gas heat light lock moisture motion moving ' +
-    'occupancy opening plug power presence problem running safety smoke sound tamper update vibration window').split(' '),
-);
+const SENSOR_CLASSES = new Set(deviceClassesOf('sensor'));
+const BINARY_CLASSES = new Set(deviceClassesOf('binary_sensor'));
+const NUMBER_CLASSES = new Set(deviceClassesOf('number'));
 
 /** Units as Home Assistant spells them, where hanode's differ (README "Topics" says `%RH`). */
 const UNITS: Record<string, string> = { '%RH': '%' };
 
-/** Device classes whose values only grow (meters, counters). */
-const COUNTING_CLASSES = new Set(['energy', 'gas', 'water', 'volume', 'reactive_energy']);
-const COUNTER_NAME = /(^|_)(count|counter|total|pulses)$/;
+/**
+ * Fields whose values only grow: a running total or counter. A `count` of one interval is a
+ * measurement (it starts again at every reading).
+ */
+const COUNTER_NAME = /(^|_)(counter|total)$/;
 
 export function haUnit(unit: string | undefined): string | undefined {
   return unit === undefined ? undefined : (UNITS[unit] ?? unit);
 }
 
-function fieldOverride(override: DriverOverride | undefined, field: string, options: Record<string, unknown>): FieldOverride | undefined {
+export function fieldOverride(override: DriverOverride | undefined, field: string, options: Record<string, unknown>): FieldOverride | undefined {
   const fo = override?.fields && Object.hasOwn(override.fields, field) ? override.fields[field] : undefined;
   return typeof fo === 'function' ? fo(options) : fo;
 }
@@ -103,14 +130,14 @@ export function readOnlyEntity(field: FieldDef, override: DriverOverride | undef
   }
   if (!isNumeric(field)) return { component: 'sensor', keys: { value_template: value(field.name) } };
   const dc = deviceClass(field, SENSOR_CLASSES, fo?.deviceClass);
-  const counting = COUNTER_NAME.test(field.name) || (dc !== undefined && COUNTING_CLASSES.has(dc));
+  const counting = COUNTER_NAME.test(field.name) || (dc !== undefined && METER_CLASSES.has(dc));
   return {
     component: 'sensor',
     keys: {
       value_template: value(field.name),
       device_class: dc,
-      unit_of_measurement: haUnit(field.unit),
-      state_class: counting ? 'total_increasing' : 'measurement',
+      unit_of_measurement: haUnit(fo?.unit ?? field.unit),
+      state_class: fo?.stateClass ?? (counting ? 'total_increasing' : 'measurement'),
     },
   };
 }
@@ -166,7 +193,7 @@ export function outputEntity(
         step: range.step ?? (field.type === 'integer' ? 1 : undefined),
         mode: bounded ? 'slider' : 'box',
         unit_of_measurement: unit,
-        device_class: deviceClass(field, SENSOR_CLASSES, fo?.deviceClass),
+        device_class: deviceClass(field, NUMBER_CLASSES, fo?.deviceClass),
       },
     };
   }
@@ -216,5 +243,82 @@ export function eventEntity(override: DriverOverride | undefined): EntityShape |
   return {
     component: 'event',
     keys: { event_types: override.events, value_template: '{ "event_type": "{{ value_json.event }}" }' },
+  };
+}
+
+/** The topics an entity that reads and sets one scheme uses. */
+export interface SchemeTopics {
+  state: string;
+  set: string;
+}
+
+/**
+ * The dimmable thing of a driver with a `dimmer` entry (a pwm lamp): a `light` with brightness, or,
+ * when the scheme says so, a `fan` with a speed in %. Turning on without a level sends `ON` (the
+ * driver comes back at its last level); a level goes out alone as `{"<level>": n}` in 0–100; off
+ * sends `OFF`. Those are the payloads the driver's `/set` takes.
+ */
+export function dimmerEntity(dimmer: NonNullable<DriverOverride['dimmer']>, t: SchemeTopics, component: 'light' | 'fan' = 'light'): EntityShape {
+  const level = `{"${dimmer.level}": {{ value }}}`;
+  if (component === 'fan') {
+    return {
+      component: 'fan',
+      keys: {
+        state_value_template: value(dimmer.state),
+        payload_on: 'ON',
+        payload_off: 'OFF',
+        percentage_command_topic: t.set,
+        percentage_command_template: level,
+        percentage_state_topic: t.state,
+        percentage_value_template: value(dimmer.level),
+        speed_range_min: 1,
+        speed_range_max: 100,
+      },
+    };
+  }
+  return {
+    component: 'light',
+    keys: {
+      state_value_template: value(dimmer.state),
+      payload_on: 'ON',
+      payload_off: 'OFF',
+      on_command_type: 'brightness',
+      brightness_command_topic: t.set,
+      brightness_command_template: level,
+      brightness_state_topic: t.state,
+      brightness_value_template: value(dimmer.level),
+      brightness_scale: 100,
+    },
+  };
+}
+
+/**
+ * A settable position (a servo's angle) as a `valve` or a `cover`: Home Assistant's 0–100 % maps
+ * onto min..max of the field, open is max and closed is min, and every command goes out as
+ * `{"<field>": n}`. Neither can stop mid-way, so no stop command is offered.
+ */
+export function positionEntity(field: string, range: { min: number; max: number }, t: SchemeTopics, component: 'valve' | 'cover'): EntityShape {
+  const command = `{"${field}": {{ value }}}`;
+  if (component === 'valve') {
+    return {
+      component: 'valve',
+      keys: { value_template: value(field), reports_position: true, position_closed: range.min, position_open: range.max, command_template: command },
+    };
+  }
+  return {
+    component: 'cover',
+    // The state comes from the position: B/N/S is JSON, not an open/closed word.
+    stateless: true,
+    keys: {
+      position_topic: t.state,
+      position_template: value(field),
+      position_closed: range.min,
+      position_open: range.max,
+      set_position_topic: t.set,
+      set_position_template: command,
+      payload_open: `{"${field}": ${range.max}}`,
+      payload_close: `{"${field}": ${range.min}}`,
+      payload_stop: null,
+    },
   };
 }

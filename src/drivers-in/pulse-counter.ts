@@ -31,13 +31,20 @@ export const pulseCounter = defineInput({
     debounce: duration('How long a new level must hold before it counts; keep it below half the shortest pulse').prefault('10ms').meta({ examples: ['10ms'] }),
     multiplier: z.number().positive().default(1).describe('What one pulse is worth in the unit of total (e.g. 0.5 L, or 0.001 kWh at 1000 imp/kWh)').meta({ examples: [0.5] }),
     offset: z.number().default(0).describe('Added to total, e.g. the meter reading when counting began').meta({ examples: [1234.5] }),
+    unit: z
+      .string()
+      .min(1)
+      .max(16)
+      .optional()
+      .describe("The unit of total (L, m³, kWh …); Home Assistant then shows total as a water or energy meter and rate_per_min per minute")
+      .meta({ examples: ['L'] }),
   }),
   fields: [
     { name: 'count', type: 'integer', description: 'Pulses since the previous reading' },
     { name: 'rate_per_min', type: 'number', description: 'count × multiplier per minute over that time (L/min, kWh/min …; pulses/min with multiplier 1)' },
     { name: 'total', type: 'number', description: 'offset + every pulse counted × multiplier; survives restarts' },
   ],
-  example: { id: 'water-meter', driver: 'pulse-counter', pin: 22, pull: 'up', edge: 'falling', debounce: '20ms', multiplier: 0.5, interval: '60s' },
+  example: { id: 'water-meter', driver: 'pulse-counter', pin: 22, pull: 'up', edge: 'falling', debounce: '20ms', multiplier: 0.5, unit: 'L', interval: '60s' },
   exampleFile: 'schemes/water-meter.yaml',
   sim: attachPulseInput,
   polled: true,

@@ -1,4 +1,5 @@
 /** The `http:` and `time:` sections of hanode.yaml (README "HTTP API and history"); each off unless present. */
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { duration } from '../schemes/pieces.js';
 
@@ -37,4 +38,16 @@ export function isLoopbackHost(host: string): boolean {
 export function httpExposureProblem(http: Pick<HttpConfig, 'host' | 'token'>): string | undefined {
   if (isLoopbackHost(http.host) || http.token) return undefined;
   return `http.host is ${http.host}, which other machines can reach, and http.token is not set: refusing to serve the HTTP API without a token. Set http.token (e.g. token: !secret http_token) or bind to 127.0.0.1`;
+}
+
+/**
+ * The dashboard's address as another machine would use it (Home Assistant's `configuration_url`):
+ * the host it listens on, or this machine's name when it listens on every address. Undefined
+ * when the port is picked at start (0), since it is not known yet.
+ */
+export function dashboardUrl(http: Pick<HttpConfig, 'host' | 'port'> | undefined, machine: string = hostname()): string | undefined {
+  if (!http || http.port === 0) return undefined;
+  const any = http.host === '0.0.0.0' || http.host === '::' || http.host === '[::]';
+  const host = any ? machine : http.host;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${http.port}/`;
 }

@@ -18,6 +18,11 @@ export interface SchemaProblem {
   /** Point at the key itself (unknown keys) or at its value (everything else). */
   at: 'key' | 'value';
   message: string;
+  /**
+   * How long the message may be; default 200 characters. Longer only for messages that list
+   * what hanode accepts (Home Assistant's device classes), never for ones quoting the file.
+   */
+  maxChars?: number;
 }
 
 export interface CheckOptions {

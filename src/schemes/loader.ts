@@ -99,7 +99,7 @@ function checkFile(file: string, text: string, registry: DriverRegistry): FileUn
   const source = parseYaml(text);
   const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [] };
   // A problem quotes at most a short excerpt of the file: a long line is not sent back whole.
-  const problem = (pos: { line: number; col: number }, message: string) => unit.problems.push({ file, ...pos, message: excerpt(message, MAX_PROBLEM_CHARS) });
+  const problem = (pos: { line: number; col: number }, message: string, max = MAX_PROBLEM_CHARS) => unit.problems.push({ file, ...pos, message: excerpt(message, max) });
   if (source.errors.length) {
     for (const e of source.errors) problem(e, e.message);
     return unit;
@@ -132,7 +132,7 @@ function checkFile(file: string, text: string, registry: DriverRegistry): FileUn
       }
       const r = validateEntry(section, raw, registry);
       if (!r.ok) {
-        for (const p of r.problems) problem(source.locate([...path, ...p.path], p.at), p.message);
+        for (const p of r.problems) problem(source.locate([...path, ...p.path], p.at), p.message, p.maxChars);
         const id = (raw as { id?: unknown } | null)?.id;
         if (typeof id === 'string') unit.declared.push({ id, direction: section });
         return;

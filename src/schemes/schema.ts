@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { DriverDef } from '../core/driver.js';
 import type { DriverRegistry } from '../core/registry.js';
 import { filterList, checkFilterFields } from './filter-schema.js';
+import { homeassistantOptions } from './ha-schema.js';
 import { schemeId } from './pieces.js';
+import { overrideProblems } from '../discovery/check.js';
 import { check, show, type Path, type SchemaProblem } from './issues.js';
 import { ruleSchema, type Rule } from './rule-schema.js';
 import { didYouMean } from '../core/suggest.js';
@@ -35,6 +37,7 @@ export const inputCommon = {
     .describe('Keep each reading in the outbox until the broker acknowledges it; false lets QoS 0 readings skip the outbox'),
   enabled,
   filters: filterList,
+  ...homeassistantOptions,
 };
 
 /** Options every output scheme has, whatever its driver. */
@@ -46,6 +49,7 @@ export const outputCommon = {
   qos,
   restore: z.boolean().default(false).describe('Come back in the last state after a restart'),
   enabled,
+  ...homeassistantOptions,
 };
 
 // By def and then by name: a registry may list one def under two names.
@@ -100,6 +104,8 @@ export function validateEntry(direction: Direction, raw: unknown, registry: Driv
   const own = check(def.schema, Object.fromEntries(Object.keys(def.schema.shape).filter((k) => k in entry).map((k) => [k, entry[k]])));
   if (!own.ok) return own;
   const options = { ...result.data, ...own.data } as Record<string, unknown>;
+  const haProblems = overrideProblems({ id: options.id as string, driver, direction, options }, def);
+  if (haProblems.length) return { ok: false, problems: haProblems };
   if (direction === 'input') {
     const filterProblems = checkFilterFields(options.filters as never, driver, def.fields);
     if (filterProblems.length) {

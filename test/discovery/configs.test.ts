@@ -12,7 +12,7 @@ import { builtinRegistry } from '../../src/cli/registry.js';
 import { defineInput, defineOutput, type FieldDef } from '../../src/core/driver.js';
 import { topicsFor } from '../../src/core/topics.js';
 import { loadSchemeDir } from '../../src/schemes/loader.js';
-import { nodeConfigs, schemeConfigs, type DiscoveredScheme } from '../../src/discovery/index.js';
+import { driverOverrides, nodeConfigs, schemeConfigs, NODE_ENTITIES, type DiscoveredScheme } from '../../src/discovery/index.js';
 import { allProblems } from './rules.js';
 
 const SCHEMES = fileURLToPath(new URL('../../schemes', import.meta.url));
@@ -30,13 +30,24 @@ test('every config of the example schemes follows the discovery rules', async ()
   const configs = await exampleConfigs();
   assert.deepEqual(allProblems(configs, expect), []);
   const byTopic = Object.fromEntries(configs.map((c) => [c.topic.replace('homeassistant/', ''), c.config]));
-  // One entity per field of every scheme.
+  // One entity per field of every scheme (a pwm's brightness is part of its light), plus the node's own.
   const registry = builtinRegistry();
   const loaded = await loadSchemeDir(SCHEMES, registry);
   const fields = [...loaded.inputs, ...loaded.outputs].flatMap((s) =>
-    (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]!.fields.map((f) => `${s.id}_${f.name}`),
+    (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]!.fields
+      .filter((f) => s.driver !== 'pwm' || f.name !== 'brightness')
+      .filter((f) => !Array.isArray(s.options.pins) || !s.driver.endsWith('-in') || (s.options.pins as number[]).includes(Number(f.name.slice(1))))
+      .map((f) => `${s.id}_${f.name}`),
   );
-  assert.deepEqual(configs.map((c) => `${c.scheme}_${c.field}`).filter((f) => !f.endsWith('_event')).sort(), fields.sort());
+  const schemeConfigs = configs.filter((c) => c.scheme !== NODE_ENTITIES);
+  assert.deepEqual(schemeConfigs.map((c) => `${c.scheme}_${c.field}`).filter((f) => !f.endsWith('_event')).sort(), fields.sort());
+  assert.deepEqual(configs.filter((c) => c.scheme === NODE_ENTITIES).map((c) => `${c.component}:${c.field}`).sort(), [
+    'binary_sensor:connectivity',
+    'button:restart',
+    'sensor:outbox_backlog',
+    'sensor:outbox_dropped',
+    'sensor:version',
+  ]);
   // The examples this test was written against, each in the component its field calls for
   // (more examples may come; these must stay as they are).
   const known = [
@@ -181,6 +192,7 @@ function mappingRegistry(): DriverRegistry {
   registry.inputs['button'] = input('button', [{ name: 'state', type: 'state', description: 'pressed' }]);
   registry.inputs['meter'] = input('meter', [
     { name: 'pulse_count', type: 'integer', description: 'pulses' },
+    { name: 'pulses_total', type: 'integer', description: 'all pulses' },
     { name: 'energy', type: 'number', unit: 'kWh', description: 'energy', deviceClass: 'energy' },
     { name: 'leak', type: 'boolean', description: 'leak', deviceClass: 'moisture' },
     { name: 'mood', type: 'string', description: 'text', deviceClass: 'not-a-class' },
@@ -257,9 +269,10 @@ test('a button is a binary sensor plus an event entity on B/N/S/event', () => {
   assert.equal(e.unique_id, 'hanode_kitchen-pi_thing_event');
 });
 
-test('counters count up, booleans are binary sensors, unknown device classes are left out', () => {
+test('totals count up, a count of one interval is a measurement, booleans are binary sensors, unknown device classes are left out', () => {
   const c = configsOf('meter', 'input');
-  assert.equal(c['sensor:pulse_count']!.state_class, 'total_increasing');
+  assert.equal(c['sensor:pulse_count']!.state_class, 'measurement');
+  assert.equal(c['sensor:pulses_total']!.state_class, 'total_increasing');
   assert.equal(c['sensor:energy']!.state_class, 'total_increasing');
   assert.equal(c['sensor:energy']!.device_class, 'energy');
   assert.equal(c['binary_sensor:leak']!.device_class, 'moisture');
@@ -281,7 +294,12 @@ test('every driver in the registry, with its own example, gives configs that fol
   for (const s of schemes) {
     const def = s.direction === 'input' ? registry.inputs[s.driver]! : registry.outputs[s.driver]!;
     const mine = configs.filter((c) => c.scheme === s.id);
-    assert.deepEqual(mine.filter((c) => c.field !== 'event' && c.field !== 'press').map((c) => c.field), def.fields.map((f) => f.name), s.driver);
+    const absorbed = driverOverrides[s.driver]?.dimmer?.level;
+    // A driver without fields of its own (http-json, command) publishes the keys of its `fields` option.
+    // An expander input publishes only the pins it lists.
+    const published = driverOverrides[s.driver]?.published?.(s.options);
+    const fields = (def.fields.length ? def.fields.map((f) => f.name) : Object.keys((s.options.fields ?? {}) as object)).filter((f) => !published || published.includes(f));
+    assert.deepEqual(mine.filter((c) => c.field !== 'event' && c.field !== 'press').map((c) => c.field), fields.filter((f) => f !== absorbed), s.driver);
     if (s.direction === 'input') assert.ok(mine.every((c) => c.config.command_topic === undefined), `${s.driver}: inputs take no commands`);
   }
 });

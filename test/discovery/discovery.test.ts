@@ -1,7 +1,8 @@
 /**
  * The discovery service over a real broker (a private Mosquitto): configs are retained, sent
  * again when Home Assistant says `online` (and the states asked for after them), cleared when a
- * scheme goes, and leftovers of an earlier run are cleared at start. Then, without a broker:
+ * scheme goes, and leftovers of an earlier run are cleared at start; a scheme with `discovery: false`
+ * has its configs cleared. Then, without a broker:
  * `discovery: false` publishes nothing, and `sync` only sends what changed.
  */
 import { test, before, after } from 'node:test';
@@ -126,6 +127,42 @@ test('configs are retained, sent again after homeassistant/status online, and cl
   }
 });
 
+test('discovery: false on a scheme clears its retained configs, left from an earlier run or published a moment ago', async () => {
+  const motion = `homeassistant/binary_sensor/${NODE}/hall-motion_state/config`;
+  const fan = `homeassistant/switch/${NODE}/kitchen-fan_state/config`;
+  // The config an earlier run published, when hall-motion still had discovery on.
+  const seed = await Probe.connect(broker.url, 'nothing/#');
+  await seed.publish(motion, '{"name":"Hall motion"}', { retain: true });
+  await seed.close();
+
+  const off = (s: DiscoveredScheme) => ({ ...s, options: { ...s.options, discovery: false } });
+  let schemes = examples.map((s) => (s.id === 'hall-motion' ? off(s) : s));
+  const link = await startLink();
+  const bus = new EventBus(silentLogger);
+  const discovery = new Discovery({ link, bus, topics, registry, log: silentLogger, schemes: () => schemes, nodeInfo: { version: '1.2.3' } });
+  const watcher = await Probe.connect(broker.url, 'homeassistant/#');
+  try {
+    await discovery.start();
+    await watcher.waitFor(motion, (p) => p === '');
+    assert.ok(!discovery.configs().some((c) => c.scheme === 'hall-motion'));
+    let retained = await retainedConfigs();
+    assert.equal(retained.has(motion), false);
+    assert.ok(retained.has(fan));
+
+    // Turned off while running (a scheme file edited and reloaded): its config is cleared.
+    const mark = watcher.mark();
+    schemes = schemes.map((s) => (s.id === 'kitchen-fan' ? off(s) : s));
+    bus.emit('schemesChanged', {});
+    await watcher.waitFor(fan, (p) => p === '', 5_000, mark);
+    retained = await retainedConfigs();
+    assert.equal(retained.has(fan), false);
+  } finally {
+    await discovery.stop();
+    await watcher.close();
+    await link.stop();
+  }
+});
+
 /** Records what is published and lets a test deliver messages to the subscribers. */
 function fakeLink() {
   const published: { topic: string; payload: string; retain: boolean }[] = [];
@@ -157,7 +194,9 @@ test('sync sends only new and changed configs; a changed prefix is honoured', as
   const discovery = new Discovery({ link, bus, topics, registry, log: silentLogger, schemes: () => schemes, nodeInfo: { version: '1' }, prefix: 'ha' });
   await discovery.start();
   assert.deepEqual(subscriptions, ['ha/status', `ha/+/${NODE}/+/config`]);
-  assert.deepEqual(published.map((p) => [p.topic, p.retain]), [[`ha/sensor/${NODE}/water-tank_temperature/config`, true]]);
+  const node = published.filter((p) => p.topic.includes('/_node_')).length;
+  assert.equal(node, 5, "the node's own entities");
+  assert.deepEqual(published.filter((p) => !p.topic.includes('/_node_')).map((p) => [p.topic, p.retain]), [[`ha/sensor/${NODE}/water-tank_temperature/config`, true]]);
 
   published.length = 0;
   await discovery.sync();
@@ -170,6 +209,6 @@ test('sync sends only new and changed configs; a changed prefix is honoured', as
 
   published.length = 0;
   await discovery.publishAll();
-  assert.equal(published.length, 2, 'publishAll sends everything');
+  assert.equal(published.length, 2 + node, 'publishAll sends everything');
   await discovery.stop();
 });

@@ -12,13 +12,15 @@ export interface TestAgentOptions {
   schemes: Record<string, string>;
   broker?: { host: string; port: number };
   config?: Partial<Config>;
+  /** How often `$info` follows the outbox figures (default 30 s). */
+  statsEveryMs?: number;
 }
 
 export async function startAgent(opts: TestAgentOptions): Promise<{ agent: Agent; dir: string; config: Config }> {
   const base = nodeDir({ url: opts.url, node: opts.node ?? 'test-pi', schemes: opts.schemes });
   const config: Config = { ...base, ...(opts.broker ? { broker: opts.broker } : {}), ...opts.config };
   const log = createLogger((process.env.HANODE_TEST_LOG as any) ?? 'silent', { pretty: false });
-  const agent = new Agent({ config, registry: builtinRegistry(), log, retry: { min: 100, max: 400 } });
+  const agent = new Agent({ config, registry: builtinRegistry(), log, retry: { min: 100, max: 400 }, statsEveryMs: opts.statsEveryMs });
   await agent.start();
   return { agent, dir: config.dir, config };
 }

@@ -108,8 +108,9 @@ test('driverOptionDocs: short types, defaults as written, required only without 
   assert.deepEqual(commonOptionDocs('input').map((d) => [d.name, d.type, d.required]), [
     ['id', 'string', true], ['name', 'string', false], ['driver', 'string', true], ['retain', 'boolean', false],
     ['qos', '0 | 1 | 2', false], ['durable', 'boolean', false], ['enabled', 'boolean', false], ['filters', 'object[]', false],
+    ['area', 'string', false], ['discovery', 'boolean', false], ['homeassistant', 'object', false],
   ]);
-  assert.deepEqual(commonOptionDocs('output').map((d) => d.name), ['id', 'name', 'driver', 'retain', 'qos', 'restore', 'enabled']);
+  assert.deepEqual(commonOptionDocs('output').map((d) => d.name), ['id', 'name', 'driver', 'retain', 'qos', 'restore', 'enabled', 'area', 'discovery', 'homeassistant']);
 });
 
 test('typeString', () => {

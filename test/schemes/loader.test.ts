@@ -77,7 +77,7 @@ test('a loaded scheme has parsed options, defaults applied and durations in ms, 
   assert.deepEqual([climate.file, climate.line, climate.col], [`${GOOD}/kitchen.yaml`, 3, 5]);
   assert.deepEqual(climate.options, {
     id: 'kitchen-climate', name: 'Kitchen climate', driver: 'bme280', bus: 1, address: 0x76, interval: 30_000,
-    retain: true, qos: 1, durable: true, enabled: true,
+    retain: true, qos: 1, durable: true, enabled: true, discovery: true,
     filters: [{ kind: 'offset', value: -0.4 }, { kind: 'round', value: 1 }, { kind: 'delta', value: 0.2 }, { kind: 'heartbeat', value: 300_000 }],
   });
   const tank = result.inputs.find((s) => s.id === 'tank')!;
@@ -85,7 +85,7 @@ test('a loaded scheme has parsed options, defaults applied and durations in ms, 
   assert.equal(tank.options.durable, false);
   assert.equal(tank.options.interval, 60_000);
   const fan = result.outputs[0];
-  assert.deepEqual(fan.options, { id: 'kitchen-fan', driver: 'gpio-out', pin: 27, initial: 'OFF', restore: true, retain: true, qos: 1, enabled: true });
+  assert.deepEqual(fan.options, { id: 'kitchen-fan', driver: 'gpio-out', pin: 27, initial: 'OFF', restore: true, retain: true, qos: 1, enabled: true, discovery: true });
 });
 
 test('a loaded rule: durations in ms, a single test wrapped in all, position kept', async () => {

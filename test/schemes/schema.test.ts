@@ -65,12 +65,12 @@ test('validateEntry parses: defaults, durations in ms, filters tagged', () => {
     ok: true,
     driver: 'gpio-in',
     options: {
-      id: 'a', driver: 'gpio-in', pin: 'GPIO4', pull: 'none', invert: false, retain: true, qos: 1, durable: true, enabled: true,
+      id: 'a', driver: 'gpio-in', pin: 'GPIO4', pull: 'none', invert: false, retain: true, qos: 1, durable: true, enabled: true, discovery: true,
       filters: [{ kind: 'debounce', value: 50 }, { kind: 'invert', value: true }],
     },
   });
   const out = validateEntry('output', { id: 'b', driver: 'gpio-out', pin: 4, qos: 2, retain: false, enabled: false }, registry);
-  assert.deepEqual(out, { ok: true, driver: 'gpio-out', options: { id: 'b', driver: 'gpio-out', pin: 4, initial: 'OFF', qos: 2, retain: false, restore: false, enabled: false } });
+  assert.deepEqual(out, { ok: true, driver: 'gpio-out', options: { id: 'b', driver: 'gpio-out', pin: 4, initial: 'OFF', qos: 2, retain: false, restore: false, enabled: false, discovery: true } });
 });
 
 test('editDistance counts a swap of neighbours as one edit', () => {
