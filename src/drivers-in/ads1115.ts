@@ -92,7 +92,7 @@ export const ads1115 = defineInput({
         if (!b) throw new Error('ads1115 not started');
         // Held from the config write to the result: schemes reading other inputs of the same chip
         // would otherwise switch the multiplexer mid-conversion or move the register pointer.
-        const data = await b.exclusive(async () => {
+        const data = await b.exclusive(async (b) => {
           await b.write(addr, configBytes);
           await sleep(periodMs);
           for (let waited = 0; ; waited += POLL_MS) {

@@ -57,7 +57,7 @@ export const aht20 = defineInput({
     return {
       async start() {
         const b = await ctx.hardware.i2c(options.bus);
-        await b.exclusive(async () => {
+        await b.exclusive(async (b) => {
           if ((await status(b)) & AHT20.calibrated) return;
           await b.write(addr, Buffer.from(AHT20.init));
           await sleep(INIT_MS);
@@ -69,7 +69,7 @@ export const aht20 = defineInput({
       async read() {
         const b = bus;
         if (!b) throw new Error('aht20 not started');
-        const frame = await b.exclusive(async () => {
+        const frame = await b.exclusive(async (b) => {
           await b.write(addr, Buffer.from(AHT20.trigger));
           await sleep(MEASURE_MS);
           for (let attempt = 0; ; attempt++) {

@@ -85,7 +85,7 @@ export const bh1750 = defineInput({
         const b = await ctx.hardware.i2c(options.bus);
         // Power on first: the chip starts powered down (measurement procedure, p.5). MTreg keeps its
         // value through power-down, so it is set once here.
-        await b.exclusive(() => send(b, POWER_ON, ...mtregInstructions(options.mtreg)));
+        await b.exclusive((b) => send(b, POWER_ON, ...mtregInstructions(options.mtreg)));
         if (options.mode === 'continuous') {
           await send(b, opcode);
           // The first result only exists once the first measurement has ended.
@@ -99,7 +99,7 @@ export const bh1750 = defineInput({
         if (options.mode === 'continuous') return { illuminance: lux(await b.read(addr, 2)) };
         // Held through the measurement: a second read of this chip must not restart it halfway.
         // Other chips wait at most ~180 ms (660 ms at MTreg 254) once per poll.
-        const data = await b.exclusive(async () => {
+        const data = await b.exclusive(async (b) => {
           await send(b, POWER_ON, opcode); // one-time mode powers down after each measurement (p.5)
           await sleep(measureMs);
           return b.read(addr, 2);

@@ -111,7 +111,7 @@ export function bmx280Sensor(variant: Bmx280Variant, options: Bmx280Options, ctx
   return {
     async start() {
       const b = await ctx.hardware.i2c(options.bus);
-      calibration = await b.exclusive(async () => {
+      calibration = await b.exclusive(async (b) => {
         const [id] = await b.readRegister(addr, REG.id, 1);
         if (!variant.ids.includes(id!)) {
           const expected = `answered chip id 0x${id!.toString(16)}, expected 0x${variant.ids[0]!.toString(16)} for a ${variant.chip}`;
@@ -132,7 +132,7 @@ export function bmx280Sensor(variant: Bmx280Variant, options: Bmx280Options, ctx
       const b = bus;
       const c = calibration;
       if (!b || !c) throw new Error(`${variant.chip.toLowerCase()} not started`);
-      const data = await b.exclusive(async () => {
+      const data = await b.exclusive(async (b) => {
         // ctrl_hum only takes effect once ctrl_meas is written after it (5.4.3): one write, both pairs.
         const trigger = variant.humidity ? [REG.ctrlHum, CTRL_HUM_X1, REG.ctrlMeas, CTRL_MEAS_FORCED_X1] : [REG.ctrlMeas, CTRL_MEAS_FORCED_X1];
         await b.write(addr, Buffer.from(trigger));

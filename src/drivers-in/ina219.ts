@@ -95,7 +95,7 @@ export const ina219 = defineInput({
         const { cal, pga } = s;
         const config = ((options.bus_range === 32 ? 1 : 0) << 13) | (pga << 11) | (ADC_12BIT << 7) | (ADC_12BIT << 3) | MODE_CONTINUOUS;
         const b = await ctx.hardware.i2c(options.bus);
-        await b.exclusive(async () => {
+        await b.exclusive(async (b) => {
           await b.write(addr, word(REG.config, config));
           await b.write(addr, word(REG.calibration, cal));
         });
@@ -108,7 +108,7 @@ export const ina219 = defineInput({
         if (!b || !scaling) throw new Error('ina219 not started');
         const { cal, currentLsb } = scaling;
         // One burst under the lock, so the four values come from the same conversion as far as the chip allows.
-        const [busReg, shunt, current, power, calibration] = await b.exclusive(async () => [
+        const [busReg, shunt, current, power, calibration] = await b.exclusive(async (b) => [
           await read16(b, REG.bus), await read16(b, REG.shunt), await read16(b, REG.current), await read16(b, REG.power), await read16(b, REG.calibration),
         ]);
         // A power cut resets Cal to 0 and the current and power registers then read 0 (8.5.3): fail

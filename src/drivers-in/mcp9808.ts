@@ -55,7 +55,7 @@ export const mcp9808 = defineInput({
     return {
       async start() {
         const b = await ctx.hardware.i2c(options.bus);
-        await b.exclusive(async () => {
+        await b.exclusive(async (b) => {
           const manufacturer = (await b.readRegister(addr, REG.manufacturer, 2)).readUInt16BE(0);
           const [device] = await b.readRegister(addr, REG.device, 2);
           if (manufacturer !== MANUFACTURER_ID || device !== DEVICE_ID) {

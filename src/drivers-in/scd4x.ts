@@ -60,7 +60,7 @@ export const scd4x = defineInput({
     const send = (b: I2cBus, code: number, arg?: number) => b.write(addr, scd4xCommand(code, arg));
     /** One command and its answer, with the bus held so another chip's traffic cannot come between. */
     const ask = (b: I2cBus, code: number, words: number) =>
-      b.exclusive(async () => {
+      b.exclusive(async (b) => {
         await send(b, code);
         await sleep(COMMAND_MS);
         return b.read(addr, 3 * words);
@@ -68,7 +68,7 @@ export const scd4x = defineInput({
     return {
       async start() {
         const b = await ctx.hardware.i2c(options.bus);
-        await b.exclusive(async () => {
+        await b.exclusive(async (b) => {
           // A sensor left measuring by an earlier run takes no configuration: stop it first.
           await send(b, SCD4X.stopPeriodic);
           await sleep(STOP_MS);
@@ -97,7 +97,7 @@ export const scd4x = defineInput({
         const b = bus;
         bus = undefined;
         // Back to idle: the sensor draws less and the next start finds it configurable.
-        await b?.exclusive(() => send(b, SCD4X.stopPeriodic)).catch((err: Error) => ctx.log.warn({ err: err.message }, 'scd4x: stop_periodic_measurement failed'));
+        await b?.exclusive((b) => send(b, SCD4X.stopPeriodic)).catch((err: Error) => ctx.log.warn({ err: err.message }, 'scd4x: stop_periodic_measurement failed'));
       },
     };
   },

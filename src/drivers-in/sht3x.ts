@@ -86,7 +86,7 @@ export const sht3x = defineInput({
     return {
       async start() {
         const b = await ctx.hardware.i2c(options.bus);
-        await b.exclusive(async () => {
+        await b.exclusive(async (b) => {
           await b.write(addr, command(SOFT_RESET));
           await sleep(RESET_MS);
           // The status word is CRC-protected too: reading it proves an SHT3x answers at this address.
@@ -100,7 +100,7 @@ export const sht3x = defineInput({
         if (!b) throw new Error('sht3x not started');
         // Held for the whole exchange: a second read of the same sensor (a `read` request during a
         // poll) must not send its command in the middle of this one.
-        const data = await b.exclusive(async () => {
+        const data = await b.exclusive(async (b) => {
           await b.write(addr, command(shot.command));
           await sleep(shot.waitMs);
           return readResult(b, 6);

@@ -33,42 +33,43 @@ export class Mcp23017Port {
     return port;
   }
 
-  async #regs() {
+  /** The register copy, read from the chip on first use through `held` (the bus as held by the caller). */
+  async #regs(held: I2cBus) {
     if (this.#loaded) return this.#loaded;
-    const word = async (register: number) => (await this.bus.readRegister(this.address, register, 2)).readUInt16LE(0);
+    const word = async (register: number) => (await held.readRegister(this.address, register, 2)).readUInt16LE(0);
     const regs = { iodir: await word(R.IODIR), gppu: await word(R.GPPU), gpinten: await word(R.GPINTEN), olat: await word(R.OLAT) };
     // MIRROR so one INT line covers both ports; BANK stays 0, SEQOP 0 (sequential access).
-    await this.bus.write(this.address, Buffer.from([R.IOCON, MCP23017_IOCON_MIRROR]));
+    await held.write(this.address, Buffer.from([R.IOCON, MCP23017_IOCON_MIRROR]));
     this.#loaded = regs;
     return regs;
   }
 
   /** Makes the pins of `mask` inputs, with pull-ups and interrupt-on-change as asked. */
   configureInputs(mask: number, opts: { pullUp: boolean; interrupt: boolean }): Promise<void> {
-    return this.bus.exclusive(async () => {
-      const r = await this.#regs();
+    return this.bus.exclusive(async (held) => {
+      const r = await this.#regs(held);
       const gppu = opts.pullUp ? r.gppu | mask : r.gppu & ~mask;
       const gpinten = opts.interrupt ? r.gpinten | mask : r.gpinten & ~mask;
-      await this.bus.write(this.address, pair(R.GPPU, gppu));
+      await held.write(this.address, pair(R.GPPU, gppu));
       r.gppu = gppu;
-      await this.bus.write(this.address, pair(R.INTCON, 0)); // compare with the previous value
-      await this.bus.write(this.address, pair(R.IODIR, r.iodir | mask));
+      await held.write(this.address, pair(R.INTCON, 0)); // compare with the previous value
+      await held.write(this.address, pair(R.IODIR, r.iodir | mask));
       r.iodir |= mask;
-      await this.bus.write(this.address, pair(R.GPINTEN, gpinten));
+      await held.write(this.address, pair(R.GPINTEN, gpinten));
       r.gpinten = gpinten;
     });
   }
 
   /** Drives `pin` to `level`, making it an output if it was not; the latch is written first so it never glitches. */
   setOutput(pin: number, level: 0 | 1): Promise<void> {
-    return this.bus.exclusive(async () => {
-      const r = await this.#regs();
+    return this.bus.exclusive(async (held) => {
+      const r = await this.#regs(held);
       const olat = level ? r.olat | (1 << pin) : r.olat & ~(1 << pin);
-      await this.bus.write(this.address, pair(R.OLAT, olat));
+      await held.write(this.address, pair(R.OLAT, olat));
       r.olat = olat;
       if (r.iodir & (1 << pin)) {
         const iodir = r.iodir & ~(1 << pin);
-        await this.bus.write(this.address, pair(R.IODIR, iodir));
+        await held.write(this.address, pair(R.IODIR, iodir));
         r.iodir = iodir;
       }
     });

@@ -49,9 +49,9 @@ export class Pcf8574Port {
 
   /** Sets pin `pin` (0..7) to `level` and leaves the other seven as they were; resolves with the byte written. */
   set(pin: number, level: 0 | 1): Promise<number> {
-    return this.bus.exclusive(async () => {
+    return this.bus.exclusive(async (held) => {
       const next = level ? this.#latch | (1 << pin) : this.#latch & ~(1 << pin) & 0xff;
-      await this.bus.write(this.address, Buffer.from([next]));
+      await held.write(this.address, Buffer.from([next]));
       // Only a byte the chip acknowledged becomes the latch: after a failed write the next one
       // still starts from what is really on the pins.
       this.#latch = next;

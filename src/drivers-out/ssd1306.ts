@@ -73,7 +73,7 @@ export const ssd1306 = defineOutput({
     let bus: I2cBus | undefined;
     let contrast = options.contrast;
     let last: Uint8Array | undefined;
-    const commands = (bytes: number[]) => bus!.write(addr, Buffer.from([COMMAND_STREAM, ...bytes]));
+    const commands = (on: I2cBus, bytes: number[]) => on.write(addr, Buffer.from([COMMAND_STREAM, ...bytes]));
 
     const panel: TextPanel = {
       cols,
@@ -83,26 +83,26 @@ export const ssd1306 = defineOutput({
         if (typeof saved === 'number' && Number.isInteger(saved) && saved >= 0 && saved <= 255) contrast = saved;
         bus = await ctx.hardware.i2c(options.bus);
         last = undefined; // whatever the RAM holds after a restart is unknown: the first frame goes whole
-        await commands(initSequence({ height: options.height, rotate: options.rotate, contrast }));
+        await commands(bus!, initSequence({ height: options.height, rotate: options.rotate, contrast }));
       },
       async show(text) {
         const frame = renderFrame(text, geometry);
         const width = options.width;
         const runs = changedPages(last, frame, width);
         last = undefined; // until every run is in, the RAM is only partly known
-        await bus!.exclusive(async () => {
+        await bus!.exclusive(async (held) => {
           for (const [first, lastPage] of runs) {
             // 10.1.4/10.1.5: a window of whole pages; the pointer runs across it in horizontal mode (10.1.3).
-            await commands([COLUMN_WINDOW, 0, width - 1, PAGE_WINDOW, first, lastPage]);
-            await bus!.write(addr, Buffer.concat([Buffer.from([DATA_STREAM]), frame.subarray(first * width, (lastPage + 1) * width)]));
+            await commands(held, [COLUMN_WINDOW, 0, width - 1, PAGE_WINDOW, first, lastPage]);
+            await held.write(addr, Buffer.concat([Buffer.from([DATA_STREAM]), frame.subarray(first * width, (lastPage + 1) * width)]));
           }
         });
         last = frame;
       },
-      power: (on) => commands([on ? DISPLAY_ON : DISPLAY_OFF]),
+      power: (on) => commands(bus!, [on ? DISPLAY_ON : DISPLAY_OFF]),
       async adjust(command) {
         if (typeof command.contrast !== 'number') return;
-        await commands([SET_CONTRAST, command.contrast]);
+        await commands(bus!, [SET_CONTRAST, command.contrast]);
         contrast = command.contrast;
       },
       settings: () => ({ contrast }),

@@ -42,8 +42,12 @@ export interface I2cBus {
   read(address: number, length: number): Promise<Buffer>;
   /** Write the register address, then read `length` bytes (repeated start). */
   readRegister(address: number, register: number, length: number): Promise<Buffer>;
-  /** Runs `fn` with the bus held, so multi-step exchanges with one chip never interleave with another's. */
-  exclusive<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with the bus held, so multi-step exchanges with one chip never interleave with
+   * another's. `fn` gets the held bus and must make its calls on that one: a call on the bus
+   * itself from inside would wait for the hold to end, which never comes.
+   */
+  exclusive<T>(fn: (held: I2cBus) => Promise<T>): Promise<T>;
   /** Addresses 0x03..0x77 that acknowledge. */
   scan(): Promise<number[]>;
 }

@@ -34,7 +34,9 @@ function registerBus(regs: Record<number, number[]>): I2cBus & { writes: number[
       check(address);
       return Buffer.from(map.subarray(register, register + length));
     },
-    exclusive: (fn) => fn(),
+    exclusive(fn) {
+      return fn(this);
+    },
     async scan() {
       return [0x76];
     },

@@ -38,7 +38,9 @@ export function loggingBus(answer: (op: I2cOp, ops: I2cOp[]) => number[] | Buffe
     },
     read: async (address, length) => reply({ op: 'read', address, length }),
     readRegister: async (address, register, length) => reply({ op: 'readRegister', address, register, length }),
-    exclusive: (fn) => fn(),
+    exclusive(fn) {
+      return fn(this);
+    },
     scan: async () => [],
   };
 }

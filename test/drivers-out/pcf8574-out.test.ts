@@ -69,8 +69,8 @@ test('pcf8574-out: the read-modify-write holds the bus, so a slow write cannot b
       await new Promise((r) => setTimeout(r, 5));
       written.push(data[0]!);
     },
-    exclusive<T>(fn: () => Promise<T>): Promise<T> {
-      const run = tail.then(fn);
+    exclusive<T>(fn: (held: I2cBus) => Promise<T>): Promise<T> {
+      const run = tail.then(() => fn(bus));
       tail = run.then(() => {}, () => {});
       return run;
     },

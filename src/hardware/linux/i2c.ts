@@ -50,55 +50,69 @@ function checkLength(length: number): void {
 export class LinuxI2cBus implements I2cBus {
   readonly #raw: RawI2c;
   readonly #lock: BusLock;
+  /** The same bus for a holder of the lock: its calls go straight through. */
+  readonly #held: I2cBus;
 
   constructor(readonly bus: number, raw: RawI2c, lock = new BusLock()) {
     this.#raw = raw;
     this.#lock = lock;
+    this.#held = {
+      bus,
+      write: (address, data) => this.#write(address, data),
+      read: (address, length) => this.#read(address, length),
+      readRegister: (address, register, length) => this.#readRegister(address, register, length),
+      exclusive: (fn) => fn(this.#held),
+      scan: () => this.#raw.scan(),
+    };
   }
 
-  async write(address: number, data: Buffer): Promise<void> {
-    checkAddress(address);
-    return this.#lock.run(async () => {
-      const { bytesWritten } = await this.#raw.i2cWrite(address, data.length, data);
-      if (bytesWritten !== data.length) throw this.#short('write to', address, bytesWritten, data.length);
-    });
+  write(address: number, data: Buffer): Promise<void> {
+    return this.#lock.run(() => this.#write(address, data));
   }
 
-  async read(address: number, length: number): Promise<Buffer> {
-    checkAddress(address);
-    checkLength(length);
-    return this.#lock.run(async () => {
-      const { bytesRead, buffer } = await this.#raw.i2cRead(address, length, Buffer.alloc(length));
-      if (bytesRead !== length) throw this.#short('read from', address, bytesRead, length);
-      return buffer;
-    });
+  read(address: number, length: number): Promise<Buffer> {
+    return this.#lock.run(() => this.#read(address, length));
   }
 
-  async readRegister(address: number, register: number, length: number): Promise<Buffer> {
-    checkAddress(address);
-    checkLength(length);
-    if (!Number.isInteger(register) || register < 0 || register > 0xff) throw new Error(`invalid I2C register ${register}: must be 0x00-0xff`);
-    if (length > BLOCK_MAX) {
-      // Too long for one block read: set the register pointer, then read. Held as one
-      // transaction so no other driver moves the pointer in between.
-      return this.#lock.run(async () => {
-        await this.write(address, Buffer.from([register]));
-        return this.read(address, length);
-      });
-    }
-    return this.#lock.run(async () => {
-      const { bytesRead, buffer } = await this.#raw.readI2cBlock(address, register, length, Buffer.alloc(length));
-      if (bytesRead !== length) throw this.#short(`read of register ${hex(register)} from`, address, bytesRead, length);
-      return buffer;
-    });
+  readRegister(address: number, register: number, length: number): Promise<Buffer> {
+    return this.#lock.run(() => this.#readRegister(address, register, length));
   }
 
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#lock.run(fn);
+  exclusive<T>(fn: (held: I2cBus) => Promise<T>): Promise<T> {
+    return this.#lock.run(() => fn(this.#held));
   }
 
   scan(): Promise<number[]> {
     return this.#lock.run(() => this.#raw.scan());
+  }
+
+  async #write(address: number, data: Buffer): Promise<void> {
+    checkAddress(address);
+    const { bytesWritten } = await this.#raw.i2cWrite(address, data.length, data);
+    if (bytesWritten !== data.length) throw this.#short('write to', address, bytesWritten, data.length);
+  }
+
+  async #read(address: number, length: number): Promise<Buffer> {
+    checkAddress(address);
+    checkLength(length);
+    const { bytesRead, buffer } = await this.#raw.i2cRead(address, length, Buffer.alloc(length));
+    if (bytesRead !== length) throw this.#short('read from', address, bytesRead, length);
+    return buffer;
+  }
+
+  async #readRegister(address: number, register: number, length: number): Promise<Buffer> {
+    checkAddress(address);
+    checkLength(length);
+    if (!Number.isInteger(register) || register < 0 || register > 0xff) throw new Error(`invalid I2C register ${register}: must be 0x00-0xff`);
+    if (length > BLOCK_MAX) {
+      // Too long for one block read: set the register pointer, then read, under the same hold so
+      // no other driver moves the pointer in between.
+      await this.#write(address, Buffer.from([register]));
+      return this.#read(address, length);
+    }
+    const { bytesRead, buffer } = await this.#raw.readI2cBlock(address, register, length, Buffer.alloc(length));
+    if (bytesRead !== length) throw this.#short(`read of register ${hex(register)} from`, address, bytesRead, length);
+    return buffer;
   }
 
   /** Waits for the transaction in progress, then closes the adapter. */

@@ -20,8 +20,24 @@ export interface I2cChip {
 export class SimI2cBus implements I2cBus {
   readonly #chips = new Map<number, I2cChip>();
   readonly #lock = new BusLock();
+  /** The same bus for a holder of the lock: its calls go straight through. */
+  readonly #held: I2cBus;
 
-  constructor(readonly bus: number) {}
+  constructor(readonly bus: number) {
+    this.#held = {
+      bus,
+      write: async (address, data) => this.#ack(address).write(Buffer.from(data)),
+      read: async (address, length) => this.#ack(address).read(length),
+      readRegister: async (address, register, length) => {
+        // One combined transaction: pointer write, repeated start, read. Nothing can come between.
+        const chip = this.#ack(address);
+        chip.write(Buffer.from([register & 0xff]));
+        return chip.read(length);
+      },
+      exclusive: (fn) => fn(this.#held),
+      scan: async () => [...this.#chips].filter(([a, chip]) => a >= 0x03 && a <= 0x77 && !chip.failing).map(([a]) => a).sort((a, b) => a - b),
+    };
+  }
 
   /** Puts `chip` at `address` (replacing whatever answered there). */
   place(address: number, chip: I2cChip): void {
@@ -41,31 +57,26 @@ export class SimI2cBus implements I2cBus {
     return [...this.#chips.keys()].sort((a, b) => a - b);
   }
 
+
+
   write(address: number, data: Buffer): Promise<void> {
-    return this.#lock.run(async () => this.#ack(address).write(Buffer.from(data)));
+    return this.#lock.run(() => this.#held.write(address, data));
   }
 
   read(address: number, length: number): Promise<Buffer> {
-    return this.#lock.run(async () => this.#ack(address).read(length));
+    return this.#lock.run(() => this.#held.read(address, length));
   }
 
   readRegister(address: number, register: number, length: number): Promise<Buffer> {
-    // One combined transaction: pointer write, repeated start, read. Nothing can come between.
-    return this.#lock.run(async () => {
-      const chip = this.#ack(address);
-      chip.write(Buffer.from([register & 0xff]));
-      return chip.read(length);
-    });
+    return this.#lock.run(() => this.#held.readRegister(address, register, length));
   }
 
-  exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    return this.#lock.run(fn);
+  exclusive<T>(fn: (held: I2cBus) => Promise<T>): Promise<T> {
+    return this.#lock.run(() => fn(this.#held));
   }
 
   scan(): Promise<number[]> {
-    return this.#lock.run(async () =>
-      [...this.#chips].filter(([a, chip]) => a >= 0x03 && a <= 0x77 && !chip.failing).map(([a]) => a).sort((a, b) => a - b),
-    );
+    return this.#lock.run(() => this.#held.scan());
   }
 
   #ack(address: number): I2cChip {

@@ -76,10 +76,10 @@ test('concurrent calls never overlap, and exclusive keeps its steps together', a
   const raw = new FakeRaw();
   const bus = new LinuxI2cBus(1, raw);
   await Promise.all([
-    bus.exclusive(async () => {
-      await bus.write(0x76, Buffer.from([0xf4, 0x25])); // start a forced measurement
+    bus.exclusive(async (held) => {
+      await held.write(0x76, Buffer.from([0xf4, 0x25])); // start a forced measurement
       await sleep(5);
-      await bus.readRegister(0x76, 0xf7, 8); // nested inside exclusive: must not deadlock
+      await held.exclusive((again) => again.readRegister(0x76, 0xf7, 8)); // nested: must not deadlock
     }),
     bus.readRegister(0x3c, 0x00, 1),
     bus.write(0x48, Buffer.from([0x01])),

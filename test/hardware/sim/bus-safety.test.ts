@@ -52,7 +52,9 @@ function withoutLock(bus: SimI2cBus): I2cBus {
     read: (a, n) => bus.read(a, n),
     readRegister: (a, r, n) => bus.readRegister(a, r, n),
     scan: () => bus.scan(),
-    exclusive: (fn) => fn(),
+    exclusive(fn) {
+      return fn(this);
+    },
   };
 }
 

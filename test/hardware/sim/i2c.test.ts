@@ -38,11 +38,11 @@ test('exclusive keeps other callers off the bus until it is done', async () => {
   const chip = new Registers();
   bus.place(0x50, chip);
   const order: string[] = [];
-  const held = bus.exclusive(async () => {
-    await bus.write(0x50, Buffer.from([0x20]));
+  const held = bus.exclusive(async (b) => {
+    await b.write(0x50, Buffer.from([0x20]));
     order.push('pointer set');
     await sleep(20);
-    const [v] = await bus.read(0x50, 1); // would read 0x80 if the other caller got in between
+    const [v] = await b.read(0x50, 1); // would read 0x80 if the other caller got in between
     order.push(`read ${v!.toString(16)}`);
   });
   const other = bus.readRegister(0x50, 0x80, 1).then(() => order.push('other'));
