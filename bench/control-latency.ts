@@ -1,10 +1,13 @@
 /**
  * Control latency: publish `…/set`, wait for the published state. The baseline is a bare mqtt.js
- * relay (subscribe, republish) on the same broker in the same run: the floor any agent sits on.
+ * relay (subscribe, republish) in a process of its own, as hanode is, on the same broker in the
+ * same run: the floor any agent sits on. (A relay inside the measuring process would save the
+ * wake-up of a second process on every round trip, which no agent can.)
  */
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { connect, type MqttClient } from 'mqtt';
 import { startAgentProcess, stopProcess, summarise, rssMiB, fmt } from './lib.js';
 
@@ -42,13 +45,27 @@ async function roundTrips(c: MqttClient, setTopic: string, stateTopic: string, n
 
 export async function benchControlLatency(url: string, n = 2_000) {
   // Baseline: a relay that turns every set into a state, nothing else.
-  const relay = await client(url, 'bench-relay');
-  await relay.subscribeAsync('bench/relay/set', { qos: 1 });
-  relay.on('message', (_t, p) => relay.publish('bench/relay/state', JSON.stringify({ state: p.toString(), ts: new Date().toISOString() }), { qos: 1, retain: true }));
+  const relay = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { connect } from 'mqtt';
+       const c = connect(${JSON.stringify(url)}, { clientId: 'bench-relay' });
+       c.on('connect', async () => {
+         c.stream.setNoDelay(true);
+         await c.subscribeAsync('bench/relay/set', { qos: 1 });
+         c.on('message', (_t, p) => c.publish('bench/relay/state', JSON.stringify({ state: p.toString(), ts: new Date().toISOString() }), { qos: 1, retain: true }));
+         console.log('up');
+       });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => (relay.stdout!.once('data', () => resolve()), relay.once('exit', (code) => reject(new Error(`relay exited with ${code}`)))));
   const driver = await client(url, 'bench-driver');
   const states = ['ON', 'OFF'];
   const baseline = await roundTrips(driver, 'bench/relay/set', 'bench/relay/state', n, (i) => states[i % 2], (p, i) => JSON.parse(p).state === states[i % 2]);
-  await relay.endAsync();
+  await stopProcess(relay);
 
   const dir = mkdtempSync(join(tmpdir(), 'hanode-bench-'));
   mkdirSync(join(dir, 'schemes'));
