@@ -19,10 +19,11 @@ function loadUplot() {
 const cssVar = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 /**
- * A line chart of one field in `el`: `points` is [[seconds], [values]]. Returns
+ * A line chart of one field in `el`: `points` is [[seconds], [values]]; `span()` gives the time
+ * axis [from, to] in seconds, the whole range chosen even where it has no point. Returns
  * {set(points), destroy()}.
  */
-export async function lineChart(el, { label, unit, points }) {
+export async function lineChart(el, { label, unit, points, span }) {
   const uPlot = await loadUplot();
   const fg = cssVar('--fg');
   const grid = cssVar('--line');
@@ -34,7 +35,7 @@ export async function lineChart(el, { label, unit, points }) {
       height: 220,
       series: [{}, { label: unit ? `${label} (${unit})` : label, stroke: cssVar('--accent'), width: 2, points: { show: false }, spanGaps: true }],
       axes: [axis, { ...axis, size: 56 }],
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: () => span() } },
       cursor: { drag: { x: true, y: false } },
     },
     points,

@@ -189,7 +189,7 @@ function home(main) {
         ids.length ? h('ul', { class: 'schemes' }, ids.map((id) => schemeItem(node, id))) : h('p', { class: 'meta' }, 'no schemes'),
       );
     });
-    page(main, 'Home', nodes.length ? h('div', { class: 'grid' }, cards) : h('p', {}, 'No node seen yet.'));
+    page(main, 'Home', nodes.length ? h('div', { class: 'nodes' }, cards) : h('p', {}, 'No node seen yet.'));
   };
   draw();
   const stop = onChange((e) => {
@@ -240,11 +240,17 @@ function scheme(main, [node, id]) {
       values(node, id),
     );
   };
-  main.append(h('h1', { id: labelId }, title(node, id)), head);
-  const s = local(node, id);
-  const ctl = s && controls(s, labelId);
-  if (ctl) main.append(ctl);
-  main.append(h('h2', {}, 'History'), fieldset, chartsBox);
+  const heading = h('h1', { id: labelId }, title(node, id));
+  const ctlBox = h('div', {});
+  let ctl;
+  // This node's scheme descriptions may come after the page is drawn: the name and controls then.
+  const drawTop = () => {
+    heading.textContent = title(node, id);
+    const s = local(node, id);
+    if (!ctl && s && (ctl = controls(s, labelId))) ctlBox.append(ctl);
+  };
+  main.append(heading, head, ctlBox, h('h2', {}, 'History'), fieldset, chartsBox);
+  drawTop();
   drawHead();
 
   const numericFields = () => {
@@ -255,8 +261,11 @@ function scheme(main, [node, id]) {
     return [...new Set([...fromDriver, ...fromState])];
   };
 
+  // The fields charted: known once the snapshot or this node's scheme descriptions are in.
+  let charted = '';
   async function load() {
     const mine = ++loadToken;
+    charted = numericFields().join();
     for (const c of charts) c.destroy();
     charts = [];
     chartsBox.replaceChildren(h('p', { class: 'meta' }, 'Loading history…'));
@@ -284,10 +293,11 @@ function scheme(main, [node, id]) {
     if (!fields.length) return chartsBox.append(h('p', {}, 'This scheme has no numeric field to chart.'));
     for (const f of fields) {
       const box = h('div', { class: 'chart', 'data-chart': f, role: 'img', 'aria-label': `${f} over the last ${range.label}: ${series.get(f)[0].length} points` });
-      chartsBox.append(h('h3', {}, f.replace(/_/g, ' ')), box);
+      const none = series.get(f)[0].length ? '' : h('p', { class: 'meta' }, `No ${f.replace(/_/g, ' ')} recorded in the last ${range.label} yet.`);
+      chartsBox.append(h('h3', {}, f.replace(/_/g, ' ')), none, box);
       const { lineChart } = await import('./chart.js');
       if (mine !== loadToken) return;
-      const chart = await lineChart(box, { label: f, unit: unitOf(node, id, f), points: series.get(f) });
+      const chart = await lineChart(box, { label: f, unit: unitOf(node, id, f), points: series.get(f), span: () => [Date.now() / 1000 - range.ms / 1000, Date.now() / 1000] });
       chart.field = f;
       chart.box = box;
       charts.push(chart);
@@ -308,9 +318,11 @@ function scheme(main, [node, id]) {
   void load();
   const stop = onChange((e) => {
     if (e.type === 'snapshot' || e.type === 'local' || (e.node === node && e.id === id)) drawHead();
-    if (e.type === 'local' && ctl) ctl.update();
-    if (e.type === 'state' && e.node === node && e.id === id) {
-      ctl?.update();
+    if (e.type === 'local' || e.type === 'snapshot') drawTop();
+    const mine = e.type === 'state' && e.node === node && e.id === id;
+    if ((e.type === 'local' || e.type === 'snapshot' || mine) && ctl) ctl.update();
+    if ((e.type === 'local' || e.type === 'snapshot' || mine) && numericFields().join() !== charted) return void load();
+    if (mine) {
       add(e.state, Date.now());
       const start = Date.now() / 1000 - range.ms / 1000;
       for (const c of charts) {
@@ -332,8 +344,9 @@ function scheme(main, [node, id]) {
 
 // ---- Hardware -----------------------------------------------------------------------------
 
-function table(headers, rows) {
-  return h('div', { class: 'table-wrap' }, h('table', {}, h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
+/** A table that scrolls sideways on a narrow screen; the scrolling box takes the keyboard focus. */
+function table(label, headers, rows) {
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': label }, h('table', {}, h('thead', {}, h('tr', {}, headers.map((x) => h('th', { scope: 'col' }, x)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, c)))))));
 }
 
 function scanCard(node, scan) {
@@ -343,13 +356,13 @@ function scanCard(node, scan) {
     return h('section', { class: 'card', 'aria-labelledby': `hw-${slug(node)}` }, parts);
   }
   parts.push(h('p', { class: 'meta' }, `${scan.hardware} hardware`));
-  parts.push(h('h3', {}, 'GPIO chips'), scan.gpiochips.length ? table(['chip', 'label', 'base', 'lines'], scan.gpiochips.map((c) => [c.name, c.label, String(c.base), String(c.ngpio)])) : h('p', { class: 'meta' }, 'none'));
+  parts.push(h('h3', {}, 'GPIO chips'), scan.gpiochips.length ? table(`${node}: GPIO chips`, ['chip', 'label', 'base', 'lines'], scan.gpiochips.map((c) => [c.name, c.label, String(c.base), String(c.ngpio)])) : h('p', { class: 'meta' }, 'none'));
   const i2c = scan.i2c.flatMap((b) => (b.addresses.length ? b.addresses.map((a) => [String(b.bus), a.hex, a.likely.join(', ') || '—']) : [[String(b.bus), 'no device answered', '']]));
-  parts.push(h('h3', {}, 'I2C'), i2c.length ? table(['bus', 'address', 'likely chips'], i2c) : h('p', { class: 'meta' }, 'no I2C bus'));
+  parts.push(h('h3', {}, 'I2C'), i2c.length ? table(`${node}: I2C addresses`, ['bus', 'address', 'likely chips'], i2c) : h('p', { class: 'meta' }, 'no I2C bus'));
   parts.push(h('h3', {}, 'SPI'), scan.spi.length ? h('ul', {}, scan.spi.map((d) => h('li', {}, d.path))) : h('p', { class: 'meta' }, 'none'));
   parts.push(h('h3', {}, '1-wire'), scan.onewire.length ? h('ul', {}, scan.onewire.map((d) => h('li', {}, d))) : h('p', { class: 'meta' }, 'none'));
   if (scan.iio?.length) parts.push(h('h3', {}, 'IIO'), h('ul', {}, scan.iio.map((d) => h('li', {}, `${d.device} (${d.name})`))));
-  parts.push(h('h3', {}, 'System'), table(['fact', 'value'], Object.entries(scan.system).map(([k, v]) => [k.replace(/_/g, ' '), format(v)])));
+  parts.push(h('h3', {}, 'System'), table(`${node}: system`, ['fact', 'value'], Object.entries(scan.system).map(([k, v]) => [k.replace(/_/g, ' '), format(v)])));
   if (node === store.node) {
     const out = h('div', { 'aria-live': 'polite' });
     const btn = h('button', { type: 'button', id: 'draft-button' }, 'Draft scheme files');
@@ -456,7 +469,7 @@ function gateway(main) {
       parts.push(
         h('p', { class: 'meta' }, [gw.tcp && `TCP ${gw.tcp.host}:${gw.tcp.port}`, ...gw.serial.map((s) => `${s.path}${s.open ? '' : ' (closed)'}`)].filter(Boolean).join(' · ') || 'no listener'),
         h('h3', {}, `Devices connected (${devices.length})`),
-        devices.length ? table(['device', 'via', 'since'], devices.map((id) => [id, since.get(id)?.via ?? '', since.get(id)?.since ? new Date(since.get(id).since).toLocaleString() : ''])) : h('p', { class: 'meta' }, 'none'),
+        devices.length ? table('Devices connected', ['device', 'via', 'since'], devices.map((id) => [id, since.get(id)?.via ?? '', since.get(id)?.since ? new Date(since.get(id).since).toLocaleString() : ''])) : h('p', { class: 'meta' }, 'none'),
       );
       const input = h('input', { type: 'text', class: 'short', id: 'pair-for', value: '2m', maxlength: 16, autocomplete: 'off' });
       const msg = h('p', { role: 'status', id: 'pair-msg' }, gw.pairing_until && Date.parse(gw.pairing_until) > Date.now() ? `Pairing open until ${new Date(gw.pairing_until).toLocaleString()}` : '');
@@ -491,6 +504,7 @@ function gateway(main) {
     if (mine.length) {
       parts.push(
         table(
+          'Bridges of this node',
           ['bridge', 'type', 'status', 'backlog', 'dropped', 'sent', 'last error'],
           mine.map((b) => {
             const online = store.bridges.get(`${store.node}/${b.id}`) ?? b.online;
@@ -500,7 +514,7 @@ function gateway(main) {
       );
     } else if (health) parts.push(h('p', {}, 'No bridge on this node (bridges: in hanode.yaml).'));
     const others = [...store.bridges].filter(([k]) => !k.startsWith(`${store.node}/`));
-    if (others.length) parts.push(h('h3', {}, 'Other nodes'), table(['node / bridge', 'status'], others.map(([k, online]) => [k, statusBadge(online ? 'online' : 'offline')])));
+    if (others.length) parts.push(h('h3', {}, 'Other nodes'), table('Bridges of other nodes', ['node / bridge', 'status'], others.map(([k, online]) => [k, statusBadge(online ? 'online' : 'offline')])));
     brBox.replaceChildren(...parts);
   };
   const refresh = async () => {
