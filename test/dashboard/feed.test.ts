@@ -131,6 +131,15 @@ describe('the dashboard feed over HTTP', () => {
     assert.equal((await fetch(`${url}/dashboard/../package.json`)).status, 404);
     assert.equal((await fetch(`${url}/dashboard/nothing.js`)).status, 404);
   });
+
+  test('the node stops while a page is open, and the page sees its stream end', async () => {
+    const feed = await openFeed(url);
+    assert.equal(feed.status, 200);
+    await agent.stop();
+    await assert.rejects(async () => {
+      for (;;) await feed.next();
+    }, /the stream ended|terminated|aborted/);
+  });
 });
 
 /** A response that takes the first write and then never drains, as a page on a stalled network. */

@@ -101,6 +101,11 @@ export class DashboardFeed implements Service {
     this.ctx.bus.off(this);
     this.ctx.link.unsubscribe(this.#onMessage);
     clearInterval(this.#heartbeat);
+    this.endAll();
+  }
+
+  /** Ends every page's stream; the HTTP server does this before it closes, which would wait for them otherwise. */
+  endAll(): void {
     for (const client of this.#clients) client.res.end();
     this.#clients.clear();
   }

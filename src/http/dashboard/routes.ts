@@ -77,6 +77,8 @@ export function dashboardRoutes(app: FastifyInstance, directory: NodeDirectory, 
     return asset ? send(req, reply, asset) : apiError(reply, 404, 'not found', `no dashboard file ${req.params['*']}`);
   });
 
+  // Open streams never end by themselves: the server's close would wait for them.
+  app.addHook('preClose', async () => ctx.feed.endAll());
   app.get('/api/events', async (_req, reply) => {
     const first = { base: ctx.base, node: ctx.node, nodes: directory.nodes(), state: directory.state(), ...ctx.feed.snapshot() };
     if (ctx.feed.clients >= DASHBOARD_LIMITS.clients) {
