@@ -11,6 +11,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'mqtt';
 import type { Page } from 'playwright-core';
 import { launchChromium } from '../test/helpers/browser.js';
 import { freePort } from '../test/helpers/mosquitto.js';
@@ -106,6 +107,13 @@ export async function benchDashboard(brokerUrl: string): Promise<void> {
       console.log(`| ${name} | ${kb(f.jsGzip)} | ${kb(f.jsRaw)} | ${kb(f.allGzip)} | ${kb(f.allRaw)} | ${fmt(median, 0)} (${fmt(f.msToLive[0], 0)}–${fmt(f.msToLive.at(-1)!, 0)}) |`);
     }
 
+    // Counts the states the agent publishes, to show the load is what it says.
+    const counter = await connect(brokerUrl, { clientId: 'bench-dash-count' });
+    await new Promise<void>((resolve) => counter.once('connect', () => resolve()));
+    let states = 0;
+    counter.on('message', () => states++);
+    await counter.subscribeAsync('han/bench-dash/+');
+    const countFrom = performance.now();
     const none: number[] = [];
     const five: number[] = [];
     for (let round = 0; round < 2; round++) {
@@ -122,7 +130,9 @@ export async function benchDashboard(brokerUrl: string): Promise<void> {
       five.push(meter.percent());
       await Promise.all(pages.map((p) => p.close()));
     }
-    console.log(`\nAgent CPU, ${SCHEMES} schemes publishing at 1 Hz, % of one core over ${WINDOW_MS / 1000} s windows, alternated`);
+    const rate = states / ((performance.now() - countFrom) / 1000);
+    await counter.endAsync();
+    console.log(`\nAgent CPU, ${SCHEMES} schemes publishing at 1 Hz (${fmt(rate, 1)} states/s seen on the broker), % of one core over ${WINDOW_MS / 1000} s windows, alternated`);
     console.log('| dashboards open | round 1 | round 2 |');
     console.log('|---|---|---|');
     console.log(`| none | ${fmt(none[0], 1)} % | ${fmt(none[1], 1)} % |`);

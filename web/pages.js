@@ -530,7 +530,7 @@ function gateway(main) {
   };
   drawGateway();
   drawBridges();
-  page(main, 'Gateway and bridges', h('div', { class: 'grid' }, gwBox, brBox));
+  page(main, 'Gateway and bridges', h('div', { class: 'nodes' }, gwBox, brBox));
   void refresh();
   // Backlogs are not in the feed: read them again every 5 s while the page is open.
   const timer = setInterval(refresh, 5_000);

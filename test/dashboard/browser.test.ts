@@ -247,6 +247,17 @@ describe('the dashboard in Chromium', () => {
     await page.close();
   });
 
+  test('a node that goes offline, and a scheme that is offline, are shown as such', async () => {
+    const page = await open();
+    await page.locator('li[data-scheme="shed-pi/shed-temp"]').waitFor();
+    await other.stop();
+    await page.locator('section[data-node="shed-pi"].offline .badge', { hasText: 'offline' }).waitFor({ timeout: 5_000 });
+    await probe.publish(T('$request/disable'), JSON.stringify({ id: 'fridge-temperature' }));
+    await probe.waitFor(T('fridge-temperature/availability'), (p) => p === 'offline');
+    await page.locator(`li.offline[data-scheme="${N}/fridge-temperature"] .offline-note`, { hasText: 'offline' }).waitFor({ timeout: 5_000 });
+    await page.close();
+  });
+
   test('every page passes axe-core with no serious or critical violation, in light and dark', async () => {
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const hash of ['#/', `#/scheme/${N}/kitchen-climate`, `#/scheme/${N}/desk-lamp`, '#/hardware', '#/log', '#/gateway']) {
