@@ -138,7 +138,8 @@ export class DashboardFeed implements Service {
     if (this.#clients.size >= DASHBOARD_LIMITS.clients) return false;
     const client: Client = { res, queue: [], queued: 0 };
     this.#clients.add(client);
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no' });
+    // `connection: close`: once a stream is ended its socket goes too, rather than idling as keep-alive.
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-accel-buffering': 'no', connection: 'close' });
     res.on('close', () => this.#clients.delete(client));
     res.on('drain', () => this.#flush(client));
     this.#send(client, `retry: 2000\nevent: snapshot\ndata: ${JSON.stringify(first)}\n\n`);
