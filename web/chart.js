@@ -34,7 +34,8 @@ export async function lineChart(el, { label, unit, points, span }) {
       width: width(),
       height: 220,
       series: [{}, { label: unit ? `${label} (${unit})` : label, stroke: cssVar('--accent'), width: 2, points: { show: false }, spanGaps: true }],
-      axes: [axis, { ...axis, size: 56 }],
+      // The y axis as wide as its longest label ("1,013.75"), at about 8 px a character.
+      axes: [axis, { ...axis, size: (_u, values) => 20 + 8 * Math.max(3, ...(values ?? []).map((v) => String(v).length)) }],
       scales: { x: { time: true, range: () => span() } },
       cursor: { drag: { x: true, y: false } },
     },
