@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure next to a baseline measured in the same run on the same broker.
  * `npm run bench -- footprint --runs 3` repeats the footprint table and prints medians;
- * `npm run bench -- home` runs the 50-node home (only when named).
+ * `npm run bench -- home` runs the 50-node home and `npm run bench -- dashboard` the dashboard in
+ * Chromium (each only when named).
  */
 import { Mosquitto } from '../test/helpers/mosquitto.js';
 import { benchControlLatency, printControlLatency } from './control-latency.js';
@@ -14,6 +15,7 @@ import { benchAbuse, printAbuse } from './abuse.js';
 import { benchHistory, printHistory } from './history.js';
 import { benchFootprint, printFootprint, runDescription, type FootprintRun } from './footprint.js';
 import { benchHome } from './home.js';
+import { benchDashboard } from './dashboard.js';
 
 const args = process.argv.slice(2);
 const runsAt = args.indexOf('--runs');
@@ -50,6 +52,7 @@ try {
   // Starts its own local broker and TLS "cloud" broker, so the outage touches nothing else.
   if (want('bridge')) printBridgeOutage(await benchBridgeOutage());
   if (want('history')) printHistory(await benchHistory(broker.url));
+  if (only.includes('dashboard')) await benchDashboard(broker.url);
 } finally {
   await broker.stop();
 }

@@ -126,7 +126,21 @@ export class Agent {
       republishStates: () => schemes.republish(),
     });
     const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, bus, log, onChange: () => schemes.reload() });
-    const web = httpServices({ config, link, bus, log, metrics: this.metrics, publisher, schemes, bridges, hooks, health: () => status.health() });
+    const web = httpServices({
+      config,
+      link,
+      bus,
+      log,
+      metrics: this.metrics,
+      publisher,
+      schemes,
+      bridges,
+      hooks,
+      health: () => status.health(),
+      registry,
+      lastScan: () => status.lastScan(),
+      request,
+    });
     this.http = web.http;
 
     this.services = [

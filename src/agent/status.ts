@@ -87,6 +87,11 @@ export class NodeStatus implements Service {
     return this.#scan;
   }
 
+  /** The latest scan, without scanning again; undefined before the first. */
+  lastScan(): ScanResult | { error: string } | undefined {
+    return this.#scan;
+  }
+
   health(): Record<string, unknown> {
     const { topics, link, publisher, schemes, bridges } = this.ctx;
     const status = schemes.status();

@@ -19,6 +19,7 @@ import { ApiError, apiError } from './errors.js';
 import { LIMITS } from './limits.js';
 import type { Counter, Metrics } from './metrics.js';
 import { recordRoutes } from './records.js';
+import { dashboardRoutes, type DashboardContext } from './dashboard/routes.js';
 import { httpExposureProblem, type HttpConfig } from './schema.js';
 import { timeNow, type TimeNow } from './time.js';
 
@@ -40,6 +41,8 @@ export interface HttpServiceContext {
   health: () => Record<string, unknown>;
   /** M1: publishes the time on `B/$time`. */
   publishTime: () => Promise<TimeNow>;
+  /** The dashboard on `GET /` and its `/api` routes (README "Dashboard"). */
+  dashboard?: DashboardContext;
 }
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -79,8 +82,9 @@ export class HttpService implements Service {
       return this.ctx.history.store;
     });
     this.#routes(app);
+    if (this.ctx.dashboard) dashboardRoutes(app, this.#directory, this.ctx.dashboard);
     await app.listen({ host: config.host, port: config.port });
-    log.info(`http: serving the API on ${this.url}${config.token ? ' (bearer token required)' : ''}`);
+    log.info(`http: serving the API${this.ctx.dashboard ? ' and the dashboard' : ''} on ${this.url}${config.token ? ' (bearer token required)' : ''}`);
   }
 
   async stop(): Promise<void> {

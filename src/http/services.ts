@@ -19,10 +19,14 @@ import type { Metrics } from './metrics.js';
 import { NodeMetrics } from './node-metrics.js';
 import { HttpService } from './server.js';
 import { TimePublisher } from './time.js';
+import type { DriverRegistry } from '../core/registry.js';
+import type { ScanResult } from '../hardware/types.js';
+import { planDrafts } from '../schemes/drafts.js';
+import { DashboardFeed } from './dashboard/feed.js';
 
 export interface HttpServicesContext {
   /** The `history:`, `http:` and `time:` sections of hanode.yaml, each absent when it is. */
-  config: { history?: HistoryConfig; http?: HttpConfig; time?: TimeConfig; base_topic: string; data: string };
+  config: { history?: HistoryConfig; http?: HttpConfig; time?: TimeConfig; base_topic: string; data: string; schemes: string; node: { id: string } };
   link: MqttLink;
   bus: EventBus;
   log: Logger;
@@ -32,6 +36,11 @@ export interface HttpServicesContext {
   health: () => Record<string, unknown>;
   bridges?: { status(): BridgeStatus[] };
   hooks?: MessageHooks;
+  registry: DriverRegistry;
+  /** The node's last hardware scan, for the dashboard's draft schemes. */
+  lastScan: () => ScanResult | { error: string } | undefined;
+  /** Runs a `$request` operation (the dashboard's pairing button). */
+  request: (op: string, args: Record<string, unknown>) => Promise<unknown>;
 }
 
 export function httpServices(ctx: HttpServicesContext): { recording: Service[]; serving: Service[]; http?: HttpService } {
@@ -52,6 +61,13 @@ export function httpServices(ctx: HttpServicesContext): { recording: Service[]; 
     hooks,
     mqtt: () => link.stats,
   });
+  // The dashboard's feed listens from before the first scheme starts, so its log has start-up errors.
+  const feed = config.http ? new DashboardFeed({ base: config.base_topic, node: config.node.id, link, bus, log: log.child({ service: 'dashboard' }) }) : undefined;
+  const drafts = async () => {
+    const scan = ctx.lastScan();
+    if (!scan || 'error' in scan) throw new Error(`no hardware scan to draft from${scan ? `: ${scan.error}` : ''}`);
+    return { dir: config.schemes, ...(await planDrafts(scan, config.schemes, { registry: ctx.registry })) };
+  };
   const http = config.http
     ? new HttpService({
         config: config.http,
@@ -66,10 +82,11 @@ export function httpServices(ctx: HttpServicesContext): { recording: Service[]; 
         published: () => publisher.settled(),
         health: ctx.health,
         publishTime: () => time.publish(),
+        dashboard: { base: config.base_topic, node: config.node.id, feed: feed!, registry: ctx.registry, schemes, drafts, request: ctx.request },
       })
     : undefined;
   return {
-    recording: history ? [history] : [],
+    recording: [...(history ? [history] : []), ...(feed ? [feed] : [])],
     serving: [nodeMetrics, ...(config.time?.publish_every ? [time] : []), ...(callbacks ? [callbacks] : []), ...(http ? [http] : [])],
     http,
   };
