@@ -86,9 +86,9 @@ program
     process.exitCode = await fleetCommand(opts);
   });
 
-program
-  .command('service')
-  .description('run hanode as a systemd service')
+const service = program.command('service').description('run hanode as a systemd service');
+
+service
   .command('install')
   .description('print the systemd unit for `hanode run` in this directory, or write it with --write (root)')
   .option('--write', 'write /etc/systemd/system/hanode.service (needs root)')
@@ -98,6 +98,15 @@ program
   .action(async (opts: { write?: boolean; force?: boolean; user?: string; config?: string }) => {
     const { serviceInstall } = await import('./service.js');
     process.exitCode = await serviceInstall(opts);
+  });
+
+service
+  .command('uninstall')
+  .description('stop and disable the service, remove its unit and reload systemd (root); does nothing when it is not installed')
+  .option('--dry-run', 'print the steps without doing them')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const { serviceUninstall } = await import('./service.js');
+    process.exitCode = await serviceUninstall(opts);
   });
 
 export async function main(argv: string[]): Promise<void> {
