@@ -8,6 +8,8 @@ const program = new Command('hanode')
   .description('Makes a Raspberry Pi\'s hardware speak MQTT, driven by YAML scheme files')
   .version(version)
   .showHelpAfterError()
+  // `fleet` and its subcommands share option names (--mqtt, -c): each belongs to the command it follows.
+  .enablePositionalOptions()
   .exitOverride();
 
 program
@@ -74,9 +76,9 @@ program
     driversCommand(await registry(opts.config), opts);
   });
 
-program
+const fleet = program
   .command('fleet')
-  .description('list the hanode nodes on the broker, from their retained status and $info')
+  .description('list the hanode nodes on the broker, from their retained status and $info; or ask them (request) or clear a retired one (purge)')
   .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
   .option('-c, --config <file>', 'node config file, for the broker, credentials and base topic')
   .option('--wait <duration>', 'how long to collect retained messages', '1s')
@@ -84,6 +86,37 @@ program
   .action(async (opts: { mqtt?: string; config?: string; wait?: string; json?: boolean }) => {
     const { fleetCommand } = await import('./fleet.js');
     process.exitCode = await fleetCommand(opts);
+  });
+
+fleet
+  .command('request')
+  .description('send a $request to one node or to all and print the answers; exits 1 unless every node asked answered ok')
+  .argument('<op>', 'the operation: health, schemes, read, log_level, scheme/get, backup, …')
+  .argument('[json]', 'its arguments as a JSON object, e.g. \'{"id":"kitchen-fan"}\'')
+  .option('--node <id>', 'the node to ask')
+  .option('--all', 'ask every node seen on the broker')
+  .option('--timeout <duration>', 'how long to wait for the answers', '5s')
+  .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
+  .option('-c, --config <file>', 'node config file, for the broker, credentials and base topic')
+  .option('--json', 'print JSON')
+  .action(async (op: string, json: string | undefined, opts: { node?: string; all?: boolean; timeout?: string; mqtt?: string; config?: string; json?: boolean }) => {
+    const { fleetRequestCommand } = await import('./fleet-ops.js');
+    process.exitCode = await fleetRequestCommand(op, json, opts);
+  });
+
+fleet
+  .command('purge')
+  .description("clear a retired node's retained topics (state, availability, status, $info) and its Home Assistant discovery configs")
+  .argument('<node>', 'the node id')
+  .option('--dry-run', 'list what would be cleared')
+  .option('--force', 'clear even though the node says it is online')
+  .option('--wait <duration>', 'how long to collect retained messages', '2s')
+  .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
+  .option('-c, --config <file>', 'node config file, for the broker, credentials, base topic and discovery prefix')
+  .option('--json', 'print JSON')
+  .action(async (node: string, opts: { dryRun?: boolean; force?: boolean; wait?: string; mqtt?: string; config?: string; json?: boolean }) => {
+    const { fleetPurgeCommand } = await import('./fleet-ops.js');
+    process.exitCode = await fleetPurgeCommand(node, opts);
   });
 
 const service = program.command('service').description('run hanode as a systemd service');
