@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { connect, type MqttClient } from 'mqtt';
-import { loadConfig } from '../config/config.js';
+import { loadConfig, type Config } from '../config/config.js';
 import { checkDuration } from '../core/duration.js';
 import { hideCredentials } from '../core/redact.js';
 import { parseTopic } from '../core/topics.js';
@@ -48,7 +48,7 @@ export interface FleetReadOptions extends BrokerOptions {
 }
 
 /** A short-lived client for a fleet command; rejects with a message naming the broker (never its password). */
-export async function connectBroker(o: BrokerOptions, what: string): Promise<MqttClient> {
+export async function connectBroker(o: BrokerOptions & { connectTimeoutMs?: number }, what: string): Promise<MqttClient> {
   const client = connect(o.url, {
     clientId: `hanode-fleet-${Math.random().toString(16).slice(2, 10)}`,
     username: o.username,
@@ -58,7 +58,7 @@ export async function connectBroker(o: BrokerOptions, what: string): Promise<Mqt
     key: o.key,
     clean: true,
     reconnectPeriod: 0,
-    connectTimeout: 5_000,
+    connectTimeout: o.connectTimeoutMs ?? 5_000,
   });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -75,7 +75,11 @@ export async function connectBroker(o: BrokerOptions, what: string): Promise<Mqt
 
 /** The broker, credentials and base topic of the node config (`-c`, else ./hanode.yaml), as `hanode run` would use them. */
 export async function brokerFromConfig(opts: { mqtt?: string; config?: string }): Promise<BrokerOptions & { prefix: string }> {
-  const config = await loadConfig({ config: opts.config, mqtt: opts.mqtt });
+  return brokerOf(await loadConfig({ config: opts.config, mqtt: opts.mqtt }));
+}
+
+/** The broker a loaded config points at: its `mqtt.url`, else the local one at `broker.port`. */
+export async function brokerOf(config: Config): Promise<BrokerOptions & { prefix: string }> {
   const read = (f?: string) => (f ? readFile(f) : undefined);
   return {
     url: config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`,

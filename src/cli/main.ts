@@ -119,6 +119,19 @@ fleet
     process.exitCode = await fleetPurgeCommand(node, opts);
   });
 
+program
+  .command('doctor')
+  .description('check this Pi for hanode: Node version, groups, interfaces, broker, node id, data directory, schemes, clock, service; exits 1 on any fail')
+  .option('-c, --config <file>', 'node config file (default ./hanode.yaml when present)')
+  .option('--mqtt <url>', 'broker URL to check instead of the config\'s')
+  .option('--user <name>', 'account whose groups to check (default: the service\'s User=, else you)')
+  .option('--root <dir>', 'read <dir>/etc, <dir>/dev, <dir>/sys, <dir>/boot and <dir>/run instead of the real ones (a copied tree)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { config?: string; mqtt?: string; user?: string; root?: string; json?: boolean }) => {
+    const { doctorCommand } = await import('./doctor.js');
+    process.exitCode = await doctorCommand(opts);
+  });
+
 const service = program.command('service').description('run hanode as a systemd service');
 
 service
