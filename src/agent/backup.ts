@@ -36,6 +36,8 @@ export interface Backup {
   skipped: { file: string; reason: string }[];
   config: { file: string; yaml: string } | null;
   state: StateData;
+  /** What counted against the limit: the scheme texts and names, the config text and the state's JSON. */
+  bytes: number;
 }
 
 export async function makeBackup(ctx: BackupContext): Promise<Backup> {
@@ -71,5 +73,5 @@ export async function makeBackup(ctx: BackupContext): Promise<Backup> {
   }
   const state = ctx.state();
   count('the state store', Buffer.byteLength(JSON.stringify(state)));
-  return { version, node: ctx.node, created: new Date().toISOString(), schemes, skipped, config, state };
+  return { version, node: ctx.node, created: new Date().toISOString(), schemes, skipped, config, state, bytes: total };
 }

@@ -213,6 +213,27 @@ describe('with management.remote true', () => {
     assert.equal((await request(RW, 'scheme/delete', { file: 'big.yaml' })).status, 'ok');
   });
 
+  test('a scheme/put payload may be up to 1 MiB + 64 KiB; other requests stay at 64 KiB', async () => {
+    const limit = MAX_SCHEME_FILE_BYTES + 64 * 1024;
+    const since = probe.mark();
+    const payload = (size: number) => {
+      const head = JSON.stringify({ file: 'huge.yaml', transaction: 'huge', yaml: '' }).slice(0, -2);
+      return `${head}${'#'.repeat(size - head.length - 2)}"}`;
+    };
+    assert.equal(Buffer.byteLength(payload(limit)), limit);
+    await probe.publish(`han/${RW}/$request/scheme/put`, payload(limit));
+    const atLimit = JSON.parse((await probe.waitFor(`han/${RW}/$response/scheme/put`, () => true, 10_000, since)).payload);
+    assert.match(atLimit.error, /^yaml of \d+ bytes is over the limit of 1 MiB/, 'read, and refused by the file limit');
+    const next = probe.mark();
+    await probe.publish(`han/${RW}/$request/scheme/put`, payload(limit + 1));
+    const over = JSON.parse((await probe.waitFor(`han/${RW}/$response/scheme/put`, () => true, 10_000, next)).payload);
+    assert.equal(over.error, `payload of ${limit + 1} bytes is over the limit of 1088 KiB; refused without reading it`);
+    const get = probe.mark();
+    await probe.publish(`han/${RW}/$request/scheme/get`, JSON.stringify({ file: 'fan.yaml', pad: 'x'.repeat(64 * 1024) }));
+    const big = JSON.parse((await probe.waitFor(`han/${RW}/$response/scheme/get`, () => true, 10_000, get)).payload);
+    assert.match(big.error, /over the limit of 64 KiB/);
+  });
+
   test('scheme/get returns a file, and says when there is none', async () => {
     const r = await request(RW, 'scheme/get', { file: 'fan.yaml' });
     assert.deepEqual(r.data, { file: 'fan.yaml', yaml: FAN, bytes: Buffer.byteLength(FAN) });
