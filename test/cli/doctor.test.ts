@@ -5,7 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -182,4 +183,34 @@ test('config.txt settings: dtparam lists and overlays with parameters', () => {
   assert.equal(s.params.get('spi'), 'on');
   assert.equal(s.params.get('audio'), 'on');
   assert.deepEqual([...s.overlays], ['w1-gpio']);
+});
+
+test('a broker that asks for a password: refused without it or with a wrong one, ok as the configured user', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hanode-doctor-auth-'));
+  chmodSync(dir, 0o755);
+  const passwd = join(dir, 'passwd');
+  execFileSync('mosquitto_passwd', ['-b', '-c', passwd, 'hall-pi', 'right-password']);
+  chmodSync(passwd, 0o644);
+  const secured = await Mosquitto.start(`allow_anonymous false\npassword_file ${passwd}\n`);
+  try {
+    const root = tree('green');
+    const url = secured.url.replace('mqtt://', '');
+    const check = async (credentials: string) => {
+      const checks = await doctor({ mqtt: `mqtt://${credentials}${url}` }, environment(root));
+      return byName(checks)('broker')[0]!;
+    };
+    const anonymous = await check('');
+    assert.equal(anonymous.level, 'fail');
+    assert.match(anonymous.message, /refused the connection without credentials: .*not authori[sz]ed/i);
+    assert.match(anonymous.fix!, /mqtt\.username and mqtt\.password/);
+    const wrong = await check('hall-pi:wrong@');
+    assert.equal(wrong.level, 'fail');
+    assert.match(wrong.message, /refused the connection as hall-pi/);
+    assert.doesNotMatch(wrong.message, /wrong/);
+    const right = await check('hall-pi:right-password@');
+    assert.equal(right.level, 'ok');
+    assert.match(right.message, /reachable as hall-pi$/);
+  } finally {
+    await secured.stop();
+  }
 });
