@@ -35,6 +35,8 @@ export interface FleetRequestOptions extends BrokerOptions {
 export interface FleetRequestResult {
   op: string;
   asked: string[];
+  /** With every node asked for: those whose retained status says offline, not asked. */
+  offline: string[];
   answers: Record<string, Answer>;
   /** Asked but silent until the timeout. */
   missing: string[];
@@ -43,9 +45,11 @@ export interface FleetRequestResult {
 /** Sends `op` to each node with its own transaction id and collects the answers until all came or the timeout. */
 export async function fleetRequest(o: FleetRequestOptions): Promise<FleetRequestResult> {
   if (!OP.test(o.op)) throw new Error(`'${o.op}' is not an operation name; expected e.g. health or scheme/get`);
-  const asked = o.nodes ?? (await readFleet({ ...o, waitMs: o.discoverMs ?? 1_000 })).map((n) => n.node);
+  const seen = o.nodes ? undefined : await readFleet({ ...o, waitMs: o.discoverMs ?? 1_000 });
+  const asked = o.nodes ?? seen!.filter((n) => n.status !== 'offline').map((n) => n.node);
+  const offline = seen ? seen.filter((n) => n.status === 'offline').map((n) => n.node) : [];
   if (asked.length > MAX_FLEET_NODES) throw new Error(`${asked.length} nodes is over the limit of ${MAX_FLEET_NODES} for one request`);
-  const result: FleetRequestResult = { op: o.op, asked, answers: {}, missing: [] };
+  const result: FleetRequestResult = { op: o.op, asked, offline, answers: {}, missing: [] };
   if (asked.length === 0) return result;
   const client = await connectBroker(o, `send ${o.op} through`);
   const run = Math.random().toString(16).slice(2, 10);
@@ -86,7 +90,8 @@ export async function fleetRequest(o: FleetRequestOptions): Promise<FleetRequest
 
 /** One line per node: `NODE  ok  {data}`, `NODE  error  reason`, `NODE  no answer`; then the count. */
 export function describeAnswers(r: FleetRequestResult, timeoutMs: number): string {
-  if (r.asked.length === 0) return 'no hanode nodes seen on the broker; nothing was sent\n';
+  const offline = r.offline.length ? `not asked, offline: ${r.offline.join(', ')}\n` : '';
+  if (r.asked.length === 0) return `${offline}no online hanode nodes seen on the broker; nothing was sent\n`;
   const width = Math.max(...r.asked.map((n) => n.length));
   const lines = r.asked.map((node) => {
     const a = r.answers[node];
@@ -94,7 +99,7 @@ export function describeAnswers(r: FleetRequestResult, timeoutMs: number): strin
     if (a.status === 'error') return `${node.padEnd(width)}  error  ${a.error ?? ''}${a.data !== undefined ? ` ${JSON.stringify(a.data)}` : ''}`;
     return `${node.padEnd(width)}  ok     ${a.data === undefined ? '' : JSON.stringify(a.data)}`;
   });
-  return `${lines.join('\n')}\n${Object.keys(r.answers).length} of ${r.asked.length} node(s) answered ${r.op}\n`;
+  return `${lines.join('\n')}\n${Object.keys(r.answers).length} of ${r.asked.length} node(s) answered ${r.op}\n${offline}`;
 }
 
 export interface FleetRequestCommandOptions {

@@ -95,6 +95,11 @@ test("purge refuses an online node, then clears a retired node's retained topics
 
   await agents[2]!.stop();
   await probe.waitFor('han/ops-old/status', (p) => p === 'offline');
+  // An offline node is not asked by --all, and is listed as such.
+  const all = await fleetRequest({ ...broker(), op: 'health', args: {}, timeoutMs: 5_000, discoverMs: 500 });
+  assert.deepEqual([...all.asked].sort(), ['ops-a', 'ops-b']);
+  assert.deepEqual(all.offline, ['ops-old']);
+  assert.match(describeAnswers(all, 5_000), /2 of 2 node\(s\) answered health\nnot asked, offline: ops-old\n$/);
   const dry = await purgeNode({ ...broker(), node: 'ops-old', prefix: 'homeassistant', waitMs: 500, dryRun: true });
   assert.ok(dry.cleared.includes('han/ops-old/status'));
   assert.ok(dry.cleared.includes('han/ops-old/$info'));
