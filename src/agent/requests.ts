@@ -60,13 +60,18 @@ async function setEnabled(node: RequestContext, id: string, enabled: boolean): P
   return 'scheme';
 }
 
+/** The most problems one answer lists; `hanode validate` on the node lists them all. */
+export const MAX_ANSWER_PROBLEMS = 100;
+
 /** A refused scheme edit answers with its problems as `data.problems` too. */
 async function edit<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof SchemeEditError) throw new RequestError(err.message, err.problems.length ? { problems: err.problems } : undefined);
-    throw err;
+    if (!(err instanceof SchemeEditError)) throw err;
+    const { problems } = err;
+    const shown = problems.length > MAX_ANSWER_PROBLEMS ? [...problems.slice(0, MAX_ANSWER_PROBLEMS), `… and ${problems.length - MAX_ANSWER_PROBLEMS} more`] : problems;
+    throw new RequestError(err.message, problems.length ? { problems: shown } : undefined);
   }
 }
 

@@ -148,6 +148,19 @@ describe('with management.remote true', () => {
     assert.equal(existsSync(join(rw.config.schemes, 'other.yaml')), false);
   });
 
+  test('an answer lists at most 100 problems', async () => {
+    const yaml = ['inputs:', ...Array.from({ length: 101 }, (_, i) => `  - { id: s${i}, driver: nope }`), ''].join('\n');
+    const r = await request(RW, 'scheme/put', { file: 'many.yaml', yaml });
+    assert.equal(r.status, 'error');
+    assert.equal(r.data.problems.length, 101);
+    assert.match(r.data.problems[99], /^many\.yaml:101:/);
+    assert.equal(r.data.problems[100], '… and 1 more');
+    const exactly = ['inputs:', ...Array.from({ length: 100 }, (_, i) => `  - { id: s${i}, driver: nope }`), ''].join('\n');
+    const r100 = await request(RW, 'scheme/put', { file: 'many.yaml', yaml: exactly });
+    assert.equal(r100.data.problems.length, 100);
+    assert.ok(r100.data.problems.every((p: string) => p.startsWith('many.yaml:')));
+  });
+
   test('a put that would clash with another file (a duplicate id) is refused', async () => {
     const r = await request(RW, 'scheme/put', { file: 'dup.yaml', yaml: 'outputs:\n  - { id: fan, driver: gpio-out, pin: 5 }\n' });
     assert.equal(r.status, 'error');
