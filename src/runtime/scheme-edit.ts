@@ -61,7 +61,16 @@ export function schemeFileName(file: unknown): string {
 }
 
 export class SchemeEditor {
+  /** Edits run one at a time, so two puts are never validated against the same old directory. */
+  #queue: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly ctx: SchemeEditorContext) {}
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
 
   /** The text of one scheme file. */
   async get(file: unknown): Promise<{ file: string; yaml: string; bytes: number }> {
@@ -75,7 +84,16 @@ export class SchemeEditor {
   }
 
   /** Validates `yaml` as `file` among the others, writes it, and applies it. */
-  async put(file: unknown, yaml: unknown): Promise<{ file: string; created: boolean; bytes: number; reload: unknown }> {
+  put(file: unknown, yaml: unknown): Promise<{ file: string; created: boolean; bytes: number; reload: unknown }> {
+    return this.#serial(() => this.#put(file, yaml));
+  }
+
+  /** Removes one scheme file and applies the change; refused when other files would then be invalid. */
+  delete(file: unknown): Promise<{ file: string; reload: unknown }> {
+    return this.#serial(() => this.#delete(file));
+  }
+
+  async #put(file: unknown, yaml: unknown): Promise<{ file: string; created: boolean; bytes: number; reload: unknown }> {
     const name = schemeFileName(file);
     if (typeof yaml !== 'string') throw new SchemeEditError('expected {"file": "<name>.yaml", "yaml": "<the file\'s text>"}');
     const bytes = Buffer.byteLength(yaml, 'utf8');
@@ -94,8 +112,7 @@ export class SchemeEditor {
     return { file: name, created: !existing, bytes, reload };
   }
 
-  /** Removes one scheme file and applies the change; refused when other files would then be invalid. */
-  async delete(file: unknown): Promise<{ file: string; reload: unknown }> {
+  async #delete(file: unknown): Promise<{ file: string; reload: unknown }> {
     const name = schemeFileName(file);
     const path = await this.#inside(name, { mustExist: true });
     const info = await lstat(path);

@@ -148,6 +148,15 @@ describe('with management.remote true', () => {
     assert.equal(existsSync(join(rw.config.schemes, 'other.yaml')), false);
   });
 
+  test('two puts at once are validated one after the other: the second sees the first', async () => {
+    const yaml = 'outputs:\n  - { id: twin, driver: gpio-out, pin: 6 }\n';
+    const [a, b] = await Promise.all([request(RW, 'scheme/put', { file: 'twin-a.yaml', yaml }), request(RW, 'scheme/put', { file: 'twin-b.yaml', yaml })]);
+    assert.deepEqual([a.status, b.status], ['ok', 'error']);
+    assert.ok(b.data.problems.some((p: string) => /^twin-b\.yaml:2:\d+: .*twin/.test(p)), JSON.stringify(b.data));
+    assert.equal(existsSync(join(rw.config.schemes, 'twin-b.yaml')), false);
+    assert.equal((await request(RW, 'scheme/delete', { file: 'twin-a.yaml' })).status, 'ok');
+  });
+
   test('an answer lists at most 100 problems', async () => {
     const yaml = ['inputs:', ...Array.from({ length: 101 }, (_, i) => `  - { id: s${i}, driver: nope }`), ''].join('\n');
     const r = await request(RW, 'scheme/put', { file: 'many.yaml', yaml });
