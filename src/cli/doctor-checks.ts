@@ -12,7 +12,7 @@ import { formatBytes } from '../core/limits.js';
 import { hideCredentials } from '../core/redact.js';
 import { topicsFor } from '../core/topics.js';
 import type { DriverRegistry } from '../core/registry.js';
-import { formatProblem, validatePaths } from '../schemes/loader.js';
+import { formatProblem, loadSchemeDir, validatePaths } from '../schemes/loader.js';
 import { brokerOf, connectBroker } from './fleet.js';
 import { UNIT_NAME } from './service.js';
 
@@ -113,22 +113,47 @@ export function bootSettings(text: string): { params: Map<string, string>; overl
   return { params, overlays };
 }
 
-export async function checkInterfaces(env: DoctorEnvironment): Promise<Check[]> {
+/**
+ * The buses the node's valid schemes use, each with the ids of the schemes on it (none under
+ * `hardware: sim`, which needs no device).
+ */
+export async function busesInUse(config: Config, registry: DriverRegistry): Promise<Map<string, string[]>> {
+  const used = new Map<string, string[]>();
+  if (config.hardware === 'sim') return used;
+  const loaded = await loadSchemeDir(config.schemes, registry);
+  for (const s of [...loaded.inputs, ...loaded.outputs]) {
+    const bus = (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]?.bus;
+    if (bus) used.set(bus, [...(used.get(bus) ?? []), s.id]);
+  }
+  return used;
+}
+
+/** GPIO, I2C, SPI and 1-wire: a missing one fails when a scheme uses it, else it is a warning. */
+export async function checkInterfaces(env: DoctorEnvironment, used: Map<string, string[]> = new Map()): Promise<Check[]> {
   const devices = await readdir(join(env.root, 'dev')).catch(() => [] as string[]);
   const configPath = ['boot/firmware/config.txt', 'boot/config.txt'].find((p) => existsSync(join(env.root, p)));
   const boot = bootSettings(configPath ? ((await readText(join(env.root, configPath))) ?? '') : '');
   const where = configPath ? `/${configPath}` : '/boot/firmware/config.txt';
   const checks: Check[] = [];
+  // Missing and needed by a scheme is a fail; missing and unused only a warning.
+  const needed = (bus: string) => {
+    const ids = used.get(bus);
+    return ids?.length ? `, and ${ids.length > 3 ? `${ids.slice(0, 3).join(', ')} …` : ids.join(', ')} use${ids.length === 1 ? 's' : ''} it` : undefined;
+  };
+  const missing = (name: string, bus: string, message: string, fix: string) => {
+    const why = needed(bus);
+    return why ? fail(name, `${message}${why}`, fix) : warn(name, `${message} (only needed by schemes that use it)`, fix);
+  };
   const gpio = devices.filter((d) => /^gpiochip\d+$/.test(d)).sort();
   checks.push(
     gpio.length
       ? ok('gpio', `GPIO character devices: ${gpio.map((d) => `/dev/${d}`).join(', ')}`)
-      : warn('gpio', 'no /dev/gpiochip*: not a Raspberry Pi, or a kernel without the GPIO character device', 'on a Pi, update the kernel (sudo apt full-upgrade); elsewhere run with hardware: sim'),
+      : missing('gpio', 'gpio', 'no /dev/gpiochip*: not a Raspberry Pi, or a kernel without the GPIO character device', 'on a Pi, update the kernel (sudo apt full-upgrade); elsewhere run with hardware: sim'),
   );
   const iface = (name: string, found: string[], enabled: boolean, setting: string, raspi: string): Check => {
     if (found.length) return ok(name, `${name} on: ${found.map((d) => (d.startsWith('/') ? d : `/dev/${d}`)).join(', ')}`);
-    if (enabled) return warn(name, `${setting} is in ${where} but ${name} is not up yet`, 'reboot');
-    return warn(name, `${name} is off (only needed by schemes that use it)`, `sudo raspi-config nonint ${raspi} 0 (or add ${setting} to ${where}), then reboot`);
+    if (enabled) return missing(name, name, `${setting} is in ${where} but ${name} is not up yet`, 'reboot');
+    return missing(name, name, `${name} is off`, `sudo raspi-config nonint ${raspi} 0 (or add ${setting} to ${where}), then reboot`);
   };
   const on = (k: string) => boot.params.get(k) === 'on';
   checks.push(iface('i2c', devices.filter((d) => /^i2c-\d+$/.test(d)).sort(), on('i2c_arm') || on('i2c'), 'dtparam=i2c_arm=on', 'do_i2c'));

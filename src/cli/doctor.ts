@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { loadConfig, ConfigError } from '../config/config.js';
 import { registryFor } from './registry.js';
 import { UNIT_NAME } from './service.js';
-import { checkBroker, checkClock, checkData, checkGroups, checkInterfaces, checkNode, checkSchemes, checkService, type Check, type DoctorEnvironment } from './doctor-checks.js';
+import { busesInUse, checkBroker, checkClock, checkData, checkGroups, checkInterfaces, checkNode, checkSchemes, checkService, type Check, type DoctorEnvironment } from './doctor-checks.js';
 
 export type { Check, DoctorEnvironment };
 
@@ -65,20 +65,23 @@ export async function doctor(opts: DoctorOptions, env: DoctorEnvironment): Promi
   };
   await guard('node', () => checkNode(env));
   await guard('groups', () => checkGroups(env));
-  await guard('interfaces', () => checkInterfaces(env));
   let config;
   try {
     config = await loadConfig({ config: opts.config, mqtt: opts.mqtt }, {}, env.cwd);
-    checks.push({ name: 'config', level: 'ok', message: config.file ? `${config.file} is valid (node '${config.node.id}')` : `no hanode.yaml here; the defaults (node '${config.node.id}')` });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     checks.push({ name: 'config', level: 'fail', message: err.problems.slice(0, 3).join('; '), fix: 'correct hanode.yaml at the places named' });
   }
   if (config) {
     const c = config;
+    checks.push({ name: 'config', level: 'ok', message: c.file ? `${c.file} is valid (node '${c.node.id}')` : `no hanode.yaml here; the defaults (node '${c.node.id}')` });
+    const { registry } = await registryFor(c);
+    await guard('interfaces', async () => checkInterfaces(env, await busesInUse(c, registry)));
     await guard('broker', () => checkBroker(c, env));
     await guard('data', () => checkData(c));
-    await guard('schemes', async () => checkSchemes(c, (await registryFor(c)).registry));
+    await guard('schemes', () => checkSchemes(c, registry));
+  } else {
+    await guard('interfaces', () => checkInterfaces(env));
   }
   await guard('clock', () => checkClock(env));
   await guard('service', () => checkService(env));

@@ -162,6 +162,23 @@ test('old Node, an unsynchronised clock, invalid schemes, an older unit not enab
   assert.deepEqual(levels(checks).filter((l) => l.startsWith('fail')), ['fail node', 'fail schemes']);
 });
 
+test('a bus that is off fails when a scheme uses it, and only warns when none does', async () => {
+  const root = tree('green');
+  writeFileSync(join(root, 'home/pi/hanode/schemes/climate.yaml'), 'inputs:\n  - { id: kitchen-climate, driver: bme280, bus: 1, address: 0x76 }\n');
+  for (const dev of ['i2c-1', 'spidev0.0', 'spidev0.1']) rmSync(join(root, 'dev', dev));
+  const checks = await doctor({ mqtt: mosquitto.url }, environment(root));
+  const get = byName(checks);
+  assert.equal(get('i2c')[0]!.level, 'fail', describeChecks(checks));
+  assert.match(get('i2c')[0]!.message, /dtparam=i2c_arm=on is in \/boot\/firmware\/config\.txt but i2c is not up yet, and kitchen-climate uses it/);
+  assert.equal(get('i2c')[0]!.fix, 'reboot');
+  assert.equal(get('spi')[0]!.level, 'warn');
+  assert.match(get('spi')[0]!.message, /only needed by schemes that use it/);
+  // Under hardware: sim nothing needs a device.
+  writeFileSync(join(root, 'home/pi/hanode/hanode.yaml'), 'node: { id: doctor-green }\nhardware: sim\n');
+  const sim = await doctor({ mqtt: mosquitto.url }, environment(root));
+  assert.equal(byName(sim)('i2c')[0]!.level, 'warn');
+});
+
 test('without a unit, without timedatectl, and an unwritable data directory', async () => {
   const root = tree('green');
   rmSync(join(root, 'etc/systemd/system/hanode.service'));
