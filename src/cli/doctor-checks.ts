@@ -302,10 +302,16 @@ export async function checkService(env: DoctorEnvironment): Promise<Check[]> {
   const here = wd !== undefined && join(env.root, wd) === env.cwd;
   const stale = ['ProtectSystem', 'NoNewPrivileges', 'SupplementaryGroups'].filter((k) => !values.has(k));
   const ordered = (first('After') ?? '').includes('network-online.target');
-  if (!/hanode\.js"? run\b/.test(first('ExecStart') ?? '')) checks.push(fail('service', `${UNIT_NAME} does not run 'hanode.js run'`, `${install.replace('--write', '--write --force')}`));
+  const reinstall = 'sudo npx hanode service install --write --force && sudo systemctl daemon-reload && sudo systemctl restart hanode';
+  // ExecStart's program and script, as systemd splits it (quoted when they hold spaces).
+  const exec = [...(first('ExecStart') ?? '').matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]!));
+  const script = exec.find((a) => /hanode\.js$/.test(a));
+  const gone = [exec[0], script].filter((f): f is string => f !== undefined && f.startsWith('/') && !existsSync(join(env.root, f)));
+  if (!script || exec[exec.indexOf(script) + 1] !== 'run') checks.push(fail('service', `${UNIT_NAME} does not run 'hanode.js run'`, reinstall));
+  else if (gone.length) checks.push(fail('service', `${UNIT_NAME} runs ${gone.join(' and ')}, which no longer exist${gone.length === 1 ? 's' : ''} (Node.js or hanode moved?)`, reinstall));
   else if (!here) checks.push(warn('service', `${UNIT_NAME} runs hanode from ${wd ?? '(no WorkingDirectory)'}, not from here`, 'run hanode doctor in that directory, or reinstall the unit from here with --write --force'));
   else if (stale.length || !ordered) {
-    checks.push(warn('service', `${UNIT_NAME} is from an older hanode (no ${[...stale, ...(ordered ? [] : ['After=network-online.target'])].join(', ')})`, 'sudo npx hanode service install --write --force && sudo systemctl daemon-reload && sudo systemctl restart hanode'));
+    checks.push(warn('service', `${UNIT_NAME} is from an older hanode (no ${[...stale, ...(ordered ? [] : ['After=network-online.target'])].join(', ')})`, reinstall));
   } else checks.push(ok('service', `${UNIT_NAME} installed for this directory, hardened, user ${first('User') ?? 'root'}`));
   const enabled = await env.run('systemctl', ['is-enabled', UNIT_NAME]);
   const state = enabled.stdout.trim();

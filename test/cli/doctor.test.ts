@@ -179,6 +179,16 @@ test('a bus that is off fails when a scheme uses it, and only warns when none do
   assert.equal(byName(sim)('i2c')[0]!.level, 'warn');
 });
 
+test('a unit whose node or hanode.js is gone fails', async () => {
+  const root = tree('green');
+  rmSync(join(root, 'usr/bin/node'));
+  const checks = await doctor({ mqtt: mosquitto.url }, environment(root));
+  const service = byName(checks)('service')[0]!;
+  assert.equal(service.level, 'fail');
+  assert.equal(service.message, 'hanode.service runs /usr/bin/node, which no longer exists (Node.js or hanode moved?)');
+  assert.match(service.fix!, /service install --write --force/);
+});
+
 test('without a unit, without timedatectl, and an unwritable data directory', async () => {
   const root = tree('green');
   rmSync(join(root, 'etc/systemd/system/hanode.service'));
