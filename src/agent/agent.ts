@@ -28,6 +28,8 @@ import { Discovery } from '../discovery/index.js';
 import { NodeStatus } from './status.js';
 import { GatewayService } from '../gateway/service.js';
 import { runOperation } from './requests.js';
+import { makeBackup } from './backup.js';
+import { SchemeEditor } from '../runtime/scheme-edit.js';
 import { homepage, version } from '../version.js';
 import { MessageHooks, type PluginHooks } from '../core/message-hooks.js';
 import { Metrics } from '../http/metrics.js';
@@ -51,6 +53,11 @@ export interface AgentOptions {
   hooks?: PluginHooks[];
   /** How often `$info` is refreshed when the outbox figures changed (tests shorten it; default 30 s). */
   statsEveryMs?: number;
+  /**
+   * What `$request/restart` does once it has answered (`hanode run` passes one). Without it the
+   * operation is refused.
+   */
+  restart?: () => void;
 }
 
 export class Agent {
@@ -110,7 +117,11 @@ export class Agent {
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
     const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway, statsEveryMs: opts.statsEveryMs });
-    const request = (op: string, args: Record<string, unknown>) => runOperation({ schemes, rules, status, bus, gateway }, op, args);
+    const editor = new SchemeEditor({ dir: config.schemes, registry, log, reload: () => schemes.reload() });
+    const backup = () => makeBackup({ node: config.node.id, schemesDir: config.schemes, configFile: config.file, sensitive: config.sensitive ?? [], state: () => state.snapshot() });
+    const management = { remote: config.management?.remote ?? false };
+    const context = { schemes, rules, status, bus, gateway, management, log, editor, backup, restart: opts.restart };
+    const request = (op: string, args: Record<string, unknown>) => runOperation(context, op, args);
     const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined) });
     const discovery = new Discovery({
       link,
@@ -119,7 +130,7 @@ export class Agent {
       registry,
       log,
       schemes: () => schemes.all().map(({ scheme }) => scheme),
-      nodeInfo: { version, url: homepage, configurationUrl: dashboardUrl(config.http) },
+      nodeInfo: { version, url: homepage, configurationUrl: dashboardUrl(config.http), restart: config.management?.remote ?? false },
       model: async () => (await hardware.hardware.system.facts()).model ?? undefined,
       enabled: config.homeassistant?.discovery ?? true,
       prefix: config.homeassistant?.prefix,

@@ -3,6 +3,8 @@
  * `status online` once the restored states are out (and again after every reconnect, since the
  * broker may have published the will meanwhile), the hardware scan, and health.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import type { Service } from '../core/service.js';
@@ -39,6 +41,11 @@ export interface NodeStatusContext {
 export class NodeStatus implements Service {
   readonly name = 'status';
   readonly #started = new Date();
+  /**
+   * Says which running agent publishes this `$info`: two machines with one node id (a copied SD
+   * card) show two hosts or instances, which `hanode doctor` reports.
+   */
+  readonly #instance = randomBytes(4).toString('hex');
   #scan?: ScanResult | { error: string };
   #ready = false;
 
@@ -141,6 +148,8 @@ export class NodeStatus implements Service {
       inputs: schemes.ids('input'),
       outputs: schemes.ids('output'),
       started: this.#started.toISOString(),
+      host: hostname(),
+      instance: this.#instance,
       outbox: JSON.parse(figures) as { backlog: number; dropped: number },
       scan: this.#scan ?? (await this.scan()),
       ...(this.ctx.gateway ? { gateway: { devices: this.ctx.gateway.status().devices.map((d) => d.id) } } : {}),

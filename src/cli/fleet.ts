@@ -3,8 +3,8 @@
  * `B/N/$info` (README "Topics"). Read-only: it subscribes, listens for a moment, and leaves.
  */
 import { readFile } from 'node:fs/promises';
-import { connect, type IClientOptions } from 'mqtt';
-import { loadConfig } from '../config/config.js';
+import { connect, type MqttClient } from 'mqtt';
+import { loadConfig, type Config } from '../config/config.js';
 import { checkDuration } from '../core/duration.js';
 import { hideCredentials } from '../core/redact.js';
 import { parseTopic } from '../core/topics.js';
@@ -28,7 +28,8 @@ export interface FleetNode {
   last_seen?: string;
 }
 
-export interface FleetReadOptions {
+/** A broker to talk to, as the node config describes it. */
+export interface BrokerOptions {
   url: string;
   username?: string;
   password?: string;
@@ -37,10 +38,59 @@ export interface FleetReadOptions {
   key?: Buffer;
   /** Base topic, `han` by default. */
   base: string;
+}
+
+export interface FleetReadOptions extends BrokerOptions {
   /** How long to collect retained messages after subscribing, in ms. */
   waitMs: number;
   /** For tests. */
   now?: () => Date;
+}
+
+/** A short-lived client for a fleet command; rejects with a message naming the broker (never its password). */
+export async function connectBroker(o: BrokerOptions & { connectTimeoutMs?: number }, what: string): Promise<MqttClient> {
+  const client = connect(o.url, {
+    clientId: `hanode-fleet-${Math.random().toString(16).slice(2, 10)}`,
+    username: o.username,
+    password: o.password,
+    ca: o.ca,
+    cert: o.cert,
+    key: o.key,
+    clean: true,
+    reconnectPeriod: 0,
+    connectTimeout: o.connectTimeoutMs ?? 5_000,
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      client.once('connect', () => resolve());
+      client.once('error', reject);
+      client.once('close', () => reject(new Error('connection closed')));
+    });
+  } catch (err) {
+    await client.endAsync(true).catch(() => {});
+    throw new Error(`cannot ${what} ${hideCredentials(o.url)}: ${(err as Error).message}`);
+  }
+  return client;
+}
+
+/** The broker, credentials and base topic of the node config (`-c`, else ./hanode.yaml), as `hanode run` would use them. */
+export async function brokerFromConfig(opts: { mqtt?: string; config?: string }): Promise<BrokerOptions & { prefix: string }> {
+  return brokerOf(await loadConfig({ config: opts.config, mqtt: opts.mqtt }));
+}
+
+/** The broker a loaded config points at: its `mqtt.url`, else the local one at `broker.port`. */
+export async function brokerOf(config: Config): Promise<BrokerOptions & { prefix: string }> {
+  const read = (f?: string) => (f ? readFile(f) : undefined);
+  return {
+    url: config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    ca: await read(config.mqtt.ca),
+    cert: await read(config.mqtt.cert),
+    key: await read(config.mqtt.key),
+    base: config.base_topic,
+    prefix: config.homeassistant.prefix,
+  };
 }
 
 interface Seen {
@@ -50,18 +100,7 @@ interface Seen {
 
 /** Connects, collects `B/+/status` and `B/+/$info` for `waitMs`, and returns the nodes by id. */
 export async function readFleet(o: FleetReadOptions): Promise<FleetNode[]> {
-  const options: IClientOptions = {
-    clientId: `hanode-fleet-${Math.random().toString(16).slice(2, 10)}`,
-    username: o.username,
-    password: o.password,
-    ca: o.ca,
-    cert: o.cert,
-    key: o.key,
-    clean: true,
-    reconnectPeriod: 0,
-    connectTimeout: 5_000,
-  };
-  const client = connect(o.url, options);
+  const client = await connectBroker(o, 'read the fleet from');
   const seen = new Map<string, Seen>();
   const of = (node: string) => seen.get(node) ?? (seen.set(node, {}), seen.get(node)!);
   client.on('message', (topic, payload, packet) => {
@@ -80,11 +119,6 @@ export async function readFleet(o: FleetReadOptions): Promise<FleetNode[]> {
     }
   });
   try {
-    await new Promise<void>((resolve, reject) => {
-      client.once('connect', () => resolve());
-      client.once('error', reject);
-      client.once('close', () => reject(new Error('connection closed')));
-    });
     await client.subscribeAsync([`${o.base}/+/status`, `${o.base}/+/$info`], { qos: 1 });
     await new Promise((r) => setTimeout(r, o.waitMs));
   } catch (err) {
@@ -166,20 +200,10 @@ export async function fleetCommand(opts: FleetCommandOptions): Promise<number> {
     return 2;
   }
   const waitMs = wait.ms;
-  // The broker and credentials of the node config, as `hanode run` would use them.
-  const config = await loadConfig({ config: opts.config, mqtt: opts.mqtt });
-  const url = config.mqtt.url ?? `mqtt://127.0.0.1:${config.broker.port}`;
-  const read = (f?: string) => (f ? readFile(f) : undefined);
-  const nodes = await readFleet({
-    url,
-    username: config.mqtt.username,
-    password: config.mqtt.password,
-    ca: await read(config.mqtt.ca),
-    cert: await read(config.mqtt.cert),
-    key: await read(config.mqtt.key),
-    base: config.base_topic,
-    waitMs,
-  });
+  const broker = await brokerFromConfig(opts);
+  const { url } = broker;
+  const config = { base_topic: broker.base };
+  const nodes = await readFleet({ ...broker, waitMs });
   const where = `${hideCredentials(url)} under '${config.base_topic}/'`;
   process.stdout.write(
     opts.json ? JSON.stringify({ broker: hideCredentials(url), base_topic: config.base_topic, nodes }, null, 2) + '\n' : describeFleet(nodes, where),

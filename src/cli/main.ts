@@ -8,6 +8,8 @@ const program = new Command('hanode')
   .description('Makes a Raspberry Pi\'s hardware speak MQTT, driven by YAML scheme files')
   .version(version)
   .showHelpAfterError()
+  // `fleet` and its subcommands share option names (--mqtt, -c): each belongs to the command it follows.
+  .enablePositionalOptions()
   .exitOverride();
 
 program
@@ -74,9 +76,9 @@ program
     driversCommand(await registry(opts.config), opts);
   });
 
-program
+const fleet = program
   .command('fleet')
-  .description('list the hanode nodes on the broker, from their retained status and $info')
+  .description('list the hanode nodes on the broker, from their retained status and $info; or ask them (request) or clear a retired one (purge)')
   .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
   .option('-c, --config <file>', 'node config file, for the broker, credentials and base topic')
   .option('--wait <duration>', 'how long to collect retained messages', '1s')
@@ -86,9 +88,53 @@ program
     process.exitCode = await fleetCommand(opts);
   });
 
+fleet
+  .command('request')
+  .description('send a $request to one node or to all and print the answers; exits 1 unless every node asked answered ok')
+  .argument('<op>', 'the operation: health, schemes, read, log_level, scheme/get, backup, …')
+  .argument('[json]', 'its arguments as a JSON object, e.g. \'{"id":"kitchen-fan"}\'')
+  .option('--node <id>', 'the node to ask')
+  .option('--all', 'ask every node seen on the broker')
+  .option('--timeout <duration>', 'how long to wait for the answers', '5s')
+  .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
+  .option('-c, --config <file>', 'node config file, for the broker, credentials and base topic')
+  .option('--json', 'print JSON')
+  .action(async (op: string, json: string | undefined, opts: { node?: string; all?: boolean; timeout?: string; mqtt?: string; config?: string; json?: boolean }) => {
+    const { fleetRequestCommand } = await import('./fleet-ops.js');
+    process.exitCode = await fleetRequestCommand(op, json, opts);
+  });
+
+fleet
+  .command('purge')
+  .description("clear a retired node's retained topics (state, availability, status, $info) and its Home Assistant discovery configs")
+  .argument('<node>', 'the node id')
+  .option('--dry-run', 'list what would be cleared')
+  .option('--force', 'clear even though the node says it is online')
+  .option('--wait <duration>', 'how long to collect retained messages', '2s')
+  .option('--mqtt <url>', 'broker URL (default: the config\'s, else mqtt://127.0.0.1:1883)')
+  .option('-c, --config <file>', 'node config file, for the broker, credentials, base topic and discovery prefix')
+  .option('--json', 'print JSON')
+  .action(async (node: string, opts: { dryRun?: boolean; force?: boolean; wait?: string; mqtt?: string; config?: string; json?: boolean }) => {
+    const { fleetPurgeCommand } = await import('./fleet-ops.js');
+    process.exitCode = await fleetPurgeCommand(node, opts);
+  });
+
 program
-  .command('service')
-  .description('run hanode as a systemd service')
+  .command('doctor')
+  .description('check this Pi for hanode: Node version, groups, interfaces, broker, node id, data directory, schemes, clock, service; exits 1 on any fail')
+  .option('-c, --config <file>', 'node config file (default ./hanode.yaml when present)')
+  .option('--mqtt <url>', 'broker URL to check instead of the config\'s')
+  .option('--user <name>', 'account whose groups to check (default: the service\'s User=, else you)')
+  .option('--root <dir>', 'read <dir>/etc, <dir>/dev, <dir>/sys, <dir>/boot and <dir>/run instead of the real ones (a copied tree)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { config?: string; mqtt?: string; user?: string; root?: string; json?: boolean }) => {
+    const { doctorCommand } = await import('./doctor.js');
+    process.exitCode = await doctorCommand(opts);
+  });
+
+const service = program.command('service').description('run hanode as a systemd service');
+
+service
   .command('install')
   .description('print the systemd unit for `hanode run` in this directory, or write it with --write (root)')
   .option('--write', 'write /etc/systemd/system/hanode.service (needs root)')
@@ -98,6 +144,15 @@ program
   .action(async (opts: { write?: boolean; force?: boolean; user?: string; config?: string }) => {
     const { serviceInstall } = await import('./service.js');
     process.exitCode = await serviceInstall(opts);
+  });
+
+service
+  .command('uninstall')
+  .description('stop and disable the service, remove its unit and reload systemd (root); does nothing when it is not installed')
+  .option('--dry-run', 'print the steps without doing them')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const { serviceUninstall } = await import('./service.js');
+    process.exitCode = await serviceUninstall(opts);
   });
 
 export async function main(argv: string[]): Promise<void> {

@@ -117,6 +117,9 @@ const homeassistantSchema = z
   })
   .strict();
 
+/** Remote management over `$request` (README "Managing nodes without SSH"): the writing operations are off unless `remote: true`. */
+const managementSchema = z.object({ remote: z.boolean().default(false) }).strict();
+
 const configSchema = z
   .object({
     node: nodeSchema.default({}),
@@ -132,6 +135,7 @@ const configSchema = z
     plugins: z.array(z.string()).default([]),
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
     homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
+    management: managementSchema.default({ remote: false }),
     gateway: gatewaySchema.optional(),
     // Off unless present (README "HTTP API and history").
     history: historySchema.optional(),
@@ -148,6 +152,7 @@ const knownKeys: Record<string, string[]> = {
   broker: Object.keys(brokerSchema.shape),
   outbox: Object.keys(outboxSchema.shape),
   homeassistant: Object.keys(homeassistantSchema.shape),
+  management: Object.keys(managementSchema.shape),
   ...gatewayKeys,
   history: Object.keys(historySchema.shape),
   http: Object.keys(httpSchema.shape),
@@ -157,8 +162,10 @@ const knownKeys: Record<string, string[]> = {
 export type FileConfig = z.output<typeof configSchema>;
 
 /** Everything the agent needs, resolved: paths absolute, node id decided. */
-export interface Config extends Omit<FileConfig, 'node' | 'bridges'> {
+export interface Config extends Omit<FileConfig, 'node' | 'bridges' | 'management'> {
   node: { id: string };
+  /** Remote management; absent means `remote: false`. */
+  management?: { remote: boolean };
   /** The bridges that passed validation. */
   bridges: BridgeConfig[];
   /** Problems that left a bridge out (FILE:LINE:COL each); the agent reports them and runs without it. */

@@ -53,6 +53,7 @@ export type ParsedTopic =
   | { kind: 'other' };
 
 const ID = /^[a-z0-9][a-z0-9-]*$/;
+const OP = /^[a-z][a-z0-9_-]*$/;
 
 /**
  * What a topic under `base` means to node `node`. Commands (`set`, `$request`, `$sim`) are
@@ -71,9 +72,11 @@ export function parseTopic(base: string, node: string, topic: string): ParsedTop
   }
   if (parts.length === 3) {
     if (mine && b === 'set' && ID.test(a) && a !== 'status') return { kind: 'set', id: a };
-    if (mine && a === '$request' && /^[a-z][a-z0-9_-]*$/.test(b)) return { kind: 'request', op: b };
+    if (mine && a === '$request' && OP.test(b)) return { kind: 'request', op: b };
     if (b === 'availability' && ID.test(a)) return { kind: 'availability', node: n, id: a };
   }
+  // Grouped operations take two levels: `$request/scheme/put`.
+  if (parts.length === 4 && mine && a === '$request' && OP.test(b) && OP.test(c)) return { kind: 'request', op: `${b}/${c}` };
   if (parts.length === 4 && mine && a === '$sim' && c === 'set' && ID.test(b)) return { kind: 'sim', id: b };
   return { kind: 'other' };
 }

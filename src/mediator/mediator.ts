@@ -8,10 +8,36 @@ import type { IPublishPacket } from 'mqtt';
 import type { EventBus } from '../core/bus.js';
 import type { Reading } from '../core/driver.js';
 import { parseTopic, type Topics } from '../core/topics.js';
-import { excerpt, MAX_ERROR_CHARS, MAX_PAYLOAD_BYTES, sizeError } from '../core/limits.js';
+import { excerpt, MAX_ERROR_CHARS, MAX_PAYLOAD_BYTES, MAX_SCHEME_FILE_BYTES, sizeError } from '../core/limits.js';
 import type { Service } from '../core/service.js';
 import type { MqttLink } from '../mqtt/link.js';
 import { parseSetPayload } from '../core/set-payload.js';
+
+/** An operation's answer that has something to do once the answer is out (a restart). */
+export class AfterReply {
+  constructor(
+    readonly data: unknown,
+    readonly afterReply: () => void,
+  ) {}
+}
+
+/** A refusal whose answer also carries `data` (the problems of an invalid scheme file, say). */
+export class RequestError extends Error {
+  constructor(
+    message: string,
+    readonly data: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The largest `$request` payload: {@link MAX_PAYLOAD_BYTES}, except `scheme/put`, which carries a
+ * whole scheme file (up to {@link MAX_SCHEME_FILE_BYTES}) JSON-quoted plus room for its escapes.
+ */
+export function requestLimit(op: string): number {
+  return op === 'scheme/put' ? MAX_SCHEME_FILE_BYTES + MAX_PAYLOAD_BYTES : MAX_PAYLOAD_BYTES;
+}
 
 export interface MediatorContext {
   link: MqttLink;
@@ -38,6 +64,7 @@ export class Mediator implements Service {
     const prefix = `${topics.base}/${topics.node}`;
     link.subscribe(`${prefix}/+/set`, this.#handler, { rap: true });
     link.subscribe(`${prefix}/$request/+`, this.#handler, { rap: true });
+    link.subscribe(`${prefix}/$request/+/+`, this.#handler, { rap: true });
     this.#simulator = this.ctx.simulator?.();
     if (this.#simulator) link.subscribe(`${prefix}/$sim/+/set`, this.#handler, { rap: true });
   }
@@ -54,7 +81,7 @@ export class Mediator implements Service {
       return;
     }
     if (parsed.kind === 'set' || parsed.kind === 'request' || parsed.kind === 'sim') {
-      const tooLarge = sizeError(payload.length, MAX_PAYLOAD_BYTES);
+      const tooLarge = sizeError(payload.length, parsed.kind === 'request' ? requestLimit(parsed.op) : MAX_PAYLOAD_BYTES);
       if (tooLarge) return this.#refuseOversize(topic, parsed, tooLarge);
     }
     switch (parsed.kind) {
@@ -100,15 +127,19 @@ export class Mediator implements Service {
         return void (await reply({ status: 'error', error }));
       }
     }
+    let result: unknown;
     try {
-      const data = await this.ctx.request(op, args);
-      await reply({ status: 'ok', ...(data !== undefined ? { data } : {}) });
+      result = await this.ctx.request(op, args);
     } catch (err) {
       // The reason may quote the request (an unknown id, say): send back only an excerpt.
       const error = excerpt((err as Error).message, MAX_ERROR_CHARS);
       this.#reject(topics.request(op), error);
-      await reply({ status: 'error', error });
+      const data = err instanceof RequestError ? err.data : undefined;
+      return void (await reply({ status: 'error', error, ...(data !== undefined ? { data } : {}) }));
     }
+    const data = result instanceof AfterReply ? result.data : result;
+    await reply({ status: 'ok', ...(data !== undefined ? { data } : {}) });
+    if (result instanceof AfterReply) result.afterReply();
   }
 
   #simulate(topic: string, id: string, payload: Buffer): void {

@@ -155,7 +155,7 @@ const tooLarge = (size: number) => `the file has ${size} bytes, over the limit o
 const MAX_PROBLEM_CHARS = 200;
 
 /** Reads `file`, found under `dir`, noting where it really is when a symlink takes it outside `dir`. */
-async function readInside(dir: string, file: string): Promise<SchemeText> {
+export async function readInside(dir: string, file: string): Promise<SchemeText> {
   const text = await readText(file);
   try {
     const [root, target] = await Promise.all([realpath(dir), realpath(file)]);
@@ -183,7 +183,7 @@ async function readText(file: string): Promise<SchemeText> {
 }
 
 /** Every YAML file under `dir`, sorted by path so the load order never depends on the disk. */
-async function listYamlFiles(dir: string): Promise<string[]> {
+export async function listYamlFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (rel: string) => {
     for (const entry of await readdir(join(dir, rel), { withFileTypes: true })) {

@@ -43,22 +43,7 @@ export class AtomicJsonFile<T> implements Adapter<T> {
 
   async write(data: T): Promise<void> {
     // Serialise first, synchronously, so later changes to `data` cannot tear this write.
-    const text = `${JSON.stringify(data, null, 2)}\n`;
-    const tmp = `${this.file}.${process.pid}.${++sequence}.tmp`;
-    try {
-      const handle = await open(tmp, 'w', this.mode);
-      try {
-        await handle.writeFile(text, 'utf8');
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.file);
-    } catch (err) {
-      await rm(tmp, { force: true }).catch(() => {});
-      throw err;
-    }
-    await syncDir(dirname(this.file));
+    await writeAtomic(this.file, `${JSON.stringify(data, null, 2)}\n`, this.mode);
     this.#writes++;
   }
 
@@ -73,8 +58,35 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 }
 
+/**
+ * Replaces `file` with `text` so a power cut leaves the old file or the new one: a temp file in
+ * the same directory (named `.<name>.<pid>.<n>.tmp`, hidden from the scheme loader), fsynced,
+ * renamed over `file`, then the directory fsynced.
+ */
+export async function writeAtomic(file: string, text: string, mode = 0o644, tmp = `${file}.${process.pid}.${++sequence}.tmp`): Promise<void> {
+  try {
+    const handle = await open(tmp, 'w', mode);
+    try {
+      await handle.writeFile(text, 'utf8');
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => {});
+    throw err;
+  }
+  await syncDir(dirname(file));
+}
+
+/** A temp name beside `file` that starts with a dot, so directory loaders skip it. */
+export function hiddenTemp(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}.${++sequence}.tmp`);
+}
+
 /** Makes a rename in `dir` durable. Some filesystems refuse to fsync a directory; then the rename is as durable as it gets. */
-async function syncDir(dir: string): Promise<void> {
+export async function syncDir(dir: string): Promise<void> {
   let handle;
   try {
     handle = await open(dir, 'r');

@@ -135,6 +135,11 @@ export class StateStore implements Service {
     this.#changed(this.#flushMs);
   }
 
+  /** A deep copy of everything the store holds, as it would be written (for `$request/backup`). */
+  snapshot(): StateData {
+    return structuredClone(this.#db.data);
+  }
+
   /** A copy of the runtime overrides. */
   overrides(): Overrides {
     const { intervals, disabled, enabled } = this.#db.data.overrides;

@@ -6,6 +6,9 @@ test('parseTopic: table of topics as seen by node kitchen under han', () => {
   const table: [string, ReturnType<typeof parseTopic>][] = [
     ['han/kitchen/fan/set', { kind: 'set', id: 'fan' }],
     ['han/kitchen/$request/read', { kind: 'request', op: 'read' }],
+    ['han/kitchen/$request/scheme/put', { kind: 'request', op: 'scheme/put' }],
+    ['han/kitchen/$request/scheme/put/x', { kind: 'other' }],
+    ['han/kitchen/$request/scheme/', { kind: 'other' }],
     ['han/kitchen/$sim/climate/set', { kind: 'sim', id: 'climate' }],
     ['han/kitchen/climate', { kind: 'state', node: 'kitchen', id: 'climate' }],
     ['han/hall/climate', { kind: 'state', node: 'hall', id: 'climate' }],
