@@ -39,7 +39,7 @@ before(async () => {
     url: mosquitto.url,
     node: N,
     schemes,
-    config: { http: { host: '127.0.0.1', port, max_callbacks: 100, max_concurrent: 64 } },
+    config: { http: { host: '127.0.0.1', port, max_callbacks: 100, max_concurrent: 64 }, management: { remote: true } },
   }));
   await watcher.waitFor(`han/${N}/status`, (p) => p === 'online', 20_000);
   await watcher.close();
