@@ -13,6 +13,8 @@ import type { EventBus } from '../core/bus.js';
 import { topicsFor, type Topics } from '../core/topics.js';
 import type { LoadedRule } from '../schemes/types.js';
 import { describeAction, runAction, type RuleActions } from './actions.js';
+import { TemplateError } from '../core/template.js';
+import { displayPath } from '../yaml/problem.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_DAMPING, RunningRule, type Damping, type Firing, type RuleInfo } from './running-rule.js';
 
@@ -213,12 +215,21 @@ export class RuleEngine {
       .publish(this.#topics.rule(rule.id), JSON.stringify({ fired: which, ts }), { retain: false, qos: 1 })
       .catch((err) => log.warn(`rule ${rule.id}: cannot publish the firing: ${(err as Error).message}`));
     const list = (which === 'then' ? rule.rule.then : rule.rule.else) ?? [];
-    const ctx = { node: this.#opts.node, topics: this.#topics, actions };
+    const scope = () => {
+      const out: Record<string, unknown> = {};
+      for (const [name, fact] of this.#facts) out[name] = fact.state;
+      return { ...out, rule: { id: rule.id, fired: which }, node: this.#opts.node, now: this.#clock.now().toISOString() };
+    };
+    const ctx = { node: this.#opts.node, topics: this.#topics, actions, scope };
     // Chained, so `else` never overtakes a slow `then` on the same output.
     rule.queue = rule.queue.then(async () => {
       for (const action of list) {
         // A failing action is reported and the rule's other actions still run.
-        await runAction(action, ctx).catch((err) => this.#error(rule, `${rule.id}: ${describeAction(action)}: ${(err as Error)?.message ?? err}`));
+        await runAction(action, ctx).catch((err) => {
+          // A template fails at its place in the scheme file, which the user can go and fix.
+          const where = err instanceof TemplateError ? ` (${displayPath(rule.rule.file)}:${rule.rule.line}:${rule.rule.col})` : '';
+          this.#error(rule, `${rule.id}${where}: ${describeAction(action)}: ${(err as Error)?.message ?? err}`);
+        });
       }
     });
   }

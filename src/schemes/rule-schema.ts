@@ -7,6 +7,7 @@ import { Cron } from 'croner';
 import { duration, SCHEME_ID } from './pieces.js';
 import { didYouMean } from '../core/suggest.js';
 import { objectCheck, show, type Path } from './issues.js';
+import { jsonTemplateProblems } from '../core/template.js';
 
 /** The json-rules-engine operators a condition may use. */
 export const OPERATORS = [
@@ -127,7 +128,12 @@ export const publishAction = z
       .min(1)
       .refine((t) => !/[+#]/.test(t), { message: 'expected a topic without the wildcards + and #' })
       .meta({ examples: ['han/hall-pi/hall-display/set'] }),
-    payload: z.unknown().describe('Text, a number, or a mapping sent as JSON'),
+    payload: z
+      .unknown()
+      .superRefine((payload, ctx) => {
+        for (const p of jsonTemplateProblems(payload)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      })
+      .describe('Text, a number, or a mapping sent as JSON; strings may be templates such as "{{ kitchen-climate.temperature | round: 1 }}"'),
     retain: z.boolean().optional(),
     qos: qos.optional(),
   })
