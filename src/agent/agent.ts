@@ -3,7 +3,7 @@
  * service gets what it needs passed in here, and nothing else happens here. To add a service,
  * write a class with `name`, `start()` and `stop()` (see `Service`) and put it in the list.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
@@ -78,7 +78,9 @@ export class Agent {
     const state = new StateStore({ file: join(config.data, 'state.json'), log, bus });
     const outbox = { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate };
     const problems = [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))];
-    const publisher = new Publisher({ link, bus, topics, log, outbox, sensitive: config.sensitive, problems });
+    // One list for the publisher, the logger and the scheme loader, which adds the secrets of scheme files to it.
+    const sensitive = (config.sensitive ??= []);
+    const publisher = new Publisher({ link, bus, topics, log, outbox, sensitive, problems });
     // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.
     const bridges = config.bridges.length
       ? new BridgeService({ bridges: config.bridges, node: config.node.id, base: config.base_topic, localLink: link, bus, log: log.child({ service: 'bridges' }), dataDir: config.data })
@@ -92,6 +94,8 @@ export class Agent {
       store: state,
       rules: { apply: (loaded) => rules.apply(loaded) },
       retry: opts.retry,
+      secretsFile: resolve(config.dir, 'secrets.yaml'),
+      sensitive,
     }));
     const rules = new RulesService({
       topics,
