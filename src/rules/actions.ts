@@ -18,6 +18,8 @@ export interface RuleActions {
   publish(topic: string, payload: string, opts: { retain: boolean; qos: 0 | 1 | 2 }): Promise<void>;
   /** Subscribes to another node's state topic `B/N/S`; `handler` gets the parsed state JSON. */
   subscribe(topic: string, handler: (state: Record<string, unknown>) => void): void;
+  /** Listens to any topic (an external fact) until the function returned is called; `handler` gets each payload as it came. */
+  watch(topic: string, handler: (payload: Buffer) => void): () => void;
   /** The `notify` action; bridges come later, until then the agent logs it. */
   notify(bridge: string, payload: Record<string, unknown>): Promise<void>;
 }
