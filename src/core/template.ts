@@ -7,7 +7,7 @@
  * rendering may take, the memory it may allocate and the text it may produce. Templates cannot
  * read files (`include`, `render` and `layout` are refused). Each text is parsed once and kept.
  */
-import { Liquid, Tag, type Context, type TagToken, type TopLevelToken, type Template as Parsed } from 'liquidjs';
+import { Context, Liquid, Tag, Value, toValueSync, type TagToken, type TopLevelToken, type Template as Parsed } from 'liquidjs';
 import { MAX_CACHED_TEMPLATES, MAX_TEMPLATE_CHARS, MAX_TEMPLATE_OUTPUT_CHARS, MAX_TEMPLATE_RENDER_MS } from './limits.js';
 
 /** A template that cannot be parsed or rendered; the message says where in the template. */
@@ -87,15 +87,14 @@ function describe(err: unknown): string {
   return `template ${where}${reason}`;
 }
 
-/** `{{ a.b-c.d }}` and nothing else: a value that can keep its type. */
-const SINGLE = /^\{\{-?\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*-?\}\}$/;
 /** An output tag's content that is a plain path, with filters or not. */
 const OUTPUT_PATH = /^\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*(\|[\s\S]*)?$/;
 
 /** A parsed template: render it as often as the values change. */
 export class Template {
   readonly #parsed: Parsed[];
-  readonly #single?: string[];
+  /** The expression of a template that is one `{{ … }}` and nothing else: its value can keep its type. */
+  readonly #single?: Value;
   /** Every variable path the template reads from its scope (loop variables left out), once each. */
   readonly paths: string[][];
   /** Paths that top-level `{{ … }}` tags print without `| default`: the values the text cannot do without. */
@@ -110,7 +109,8 @@ export class Template {
     } catch (err) {
       throw new TemplateError(describe(err));
     }
-    this.#single = SINGLE.exec(source)?.[1]?.split('.');
+    const only = this.#parsed.length === 1 ? (this.#parsed[0] as { token?: { content?: unknown } }).token : undefined;
+    if (this.#parsed[0]?.constructor.name === 'Output' && typeof only?.content === 'string') this.#single = new Value(only.content, engine);
     this.required = [];
     for (const t of this.#parsed) {
       const content = (t as { token?: { kind?: unknown; content?: unknown } }).token;
@@ -125,7 +125,7 @@ export class Template {
     return [...new Set(this.paths.map((p) => p[0]!))];
   }
 
-  /** True when the template is one `{{ path }}` and nothing else, so its value can keep its type. */
+  /** True when the template is one `{{ … }}` and nothing else, so its value can keep its type. */
   get single(): boolean {
     return this.#single !== undefined;
   }
@@ -147,10 +147,19 @@ export class Template {
     return out;
   }
 
-  /** The raw value of a single-path template (a number stays a number), the rendered text otherwise. */
+  /**
+   * The value of a template that is one `{{ … }}` and nothing else, filters applied (a number stays
+   * a number: `{{ t | round: 1 }}` is 21.5), the rendered text otherwise.
+   */
   value(scope: Record<string, unknown>, opts: RenderOptions = {}): unknown {
     if (!this.#single) return this.render(scope, opts);
-    const v = valueAt(scope, this.#single);
+    let v: unknown;
+    try {
+      v = toValueSync(this.#single.value(new Context(scope, engine.options), false));
+    } catch (err) {
+      throw new TemplateError(describe(err));
+    }
+    if (typeof v === 'string' && v.length > MAX_TEMPLATE_OUTPUT_CHARS) throw new TemplateError(`template output of ${v.length} characters is over the limit of ${MAX_TEMPLATE_OUTPUT_CHARS}`);
     return v === undefined || v === null ? (opts.missing ?? null) : v;
   }
 }
