@@ -30,8 +30,11 @@ export interface SchemeVars {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Reads the secrets file only when some file uses `!secret`. */
-async function varsFor(texts: readonly SchemeText[], opts: SchemeVars): Promise<YamlVars> {
+/**
+ * What {@link loadSchemeTexts} needs for `!secret` and `${ENV_VAR}` in `texts`: the secrets file is
+ * read only when some text uses `!secret`. For any caller that loads texts it holds in memory.
+ */
+export async function varsFor(texts: readonly SchemeText[], opts: SchemeVars): Promise<YamlVars> {
   const env = opts.env ?? process.env;
   if (!texts.some((t) => 'text' in t && t.text.includes('!secret'))) return { env };
   if (!opts.secretsFile) return { env, secrets: { values: {}, label: 'secrets.yaml (no config file names one)' } };
