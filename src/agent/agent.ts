@@ -112,7 +112,7 @@ export class Agent {
       : undefined;
     const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway });
     const request = (op: string, args: Record<string, unknown>) => runOperation({ schemes, rules, status, bus, gateway }, op, args);
-    const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined) });
+    const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined), sensitive });
     const discovery = new Discovery({
       link,
       bus,
