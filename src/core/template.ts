@@ -7,7 +7,7 @@
  * rendering may take, the memory it may allocate and the text it may produce. Templates cannot
  * read files (`include`, `render` and `layout` are refused). Each text is parsed once and kept.
  */
-import { Context, Liquid, Tag, Value, toValueSync, type TagToken, type TopLevelToken, type Template as Parsed } from 'liquidjs';
+import { Context, Liquid, Output, Tag, Value, toValueSync, type TagToken, type TopLevelToken, type Template as Parsed } from 'liquidjs';
 import { MAX_CACHED_TEMPLATES, MAX_TEMPLATE_CHARS, MAX_TEMPLATE_OUTPUT_CHARS, MAX_TEMPLATE_RENDER_MS } from './limits.js';
 
 /** A template that cannot be parsed or rendered; the message says where in the template. */
@@ -109,13 +109,11 @@ export class Template {
     } catch (err) {
       throw new TemplateError(describe(err));
     }
-    const only = this.#parsed.length === 1 ? (this.#parsed[0] as { token?: { content?: unknown } }).token : undefined;
-    if (this.#parsed[0]?.constructor.name === 'Output' && typeof only?.content === 'string') this.#single = new Value(only.content, engine);
+    const outputs = this.#parsed.filter((t): t is Output => t instanceof Output);
+    if (this.#parsed.length === 1 && outputs.length === 1) this.#single = new Value(outputs[0]!.token.content, engine);
     this.required = [];
-    for (const t of this.#parsed) {
-      const content = (t as { token?: { kind?: unknown; content?: unknown } }).token;
-      if (t.constructor.name !== 'Output' || typeof content?.content !== 'string') continue;
-      const m = OUTPUT_PATH.exec(content.content);
+    for (const t of outputs) {
+      const m = OUTPUT_PATH.exec(t.token.content);
       if (m && !/\|\s*default\b/.test(m[2] ?? '')) this.required.push(m[1]!.split('.'));
     }
   }
@@ -128,11 +126,6 @@ export class Template {
   /** True when the template is one `{{ … }}` and nothing else, so its value can keep its type. */
   get single(): boolean {
     return this.#single !== undefined;
-  }
-
-  /** True when the text has no tags at all. */
-  get plain(): boolean {
-    return this.#parsed.every((t) => t.constructor.name === 'HTML');
   }
 
   /** Renders with `scope`; throws TemplateError when a limit is reached or a filter fails. */
