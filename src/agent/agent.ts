@@ -126,7 +126,7 @@ export class Agent {
       prefix: config.homeassistant?.prefix,
       republishStates: () => schemes.republish(),
     });
-    const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, bus, log, onChange: () => schemes.reload() });
+    const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, secretsFile: resolve(config.dir, 'secrets.yaml'), bus, log, onChange: () => schemes.reload() });
     const web = httpServices({ config, link, bus, log, metrics: this.metrics, publisher, schemes, bridges, hooks, health: () => status.health() });
     this.http = web.http;
 

@@ -1,6 +1,6 @@
 /**
  * Hot reload: watches the schemes directory and asks for a reload when a scheme file is added,
- * changed or removed. Editors save in bursts (temp file, rename, chmod), so changes are gathered
+ * changed or removed, or when the secrets.yaml their `!secret` values come from changes. Editors save in bursts (temp file, rename, chmod), so changes are gathered
  * for `debounceMs` and applied once.
  */
 import { watch, type FSWatcher } from 'chokidar';
@@ -24,6 +24,8 @@ export class SchemeWatcher implements Service {
       onChange: (files: string[]) => Promise<unknown>;
       /** hanode.yaml: its options need a restart, so a change to it is only reported (log and `$error`). */
       configFile?: string;
+      /** The secrets.yaml that `!secret` in scheme files reads: a change to it reloads the schemes. */
+      secretsFile?: string;
       bus?: EventBus;
     },
   ) {}
@@ -45,6 +47,8 @@ export class SchemeWatcher implements Service {
       this.#timer = setTimeout(() => void this.#flush(), this.opts.debounceMs ?? 200);
     };
     watcher.on('add', note('added')).on('change', note('changed')).on('unlink', note('removed'));
+    // Its changes go through `note` like a scheme file's: the schemes that use a secret get its new value.
+    if (this.opts.secretsFile) watcher.add(this.opts.secretsFile);
     if (this.opts.configFile) {
       watcher.add(this.opts.configFile);
       watcher.on('change', (path) => path === this.opts.configFile && this.#configChanged(path));

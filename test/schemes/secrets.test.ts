@@ -9,7 +9,8 @@ import { pino } from 'pino';
 import { builtinRegistry } from '../../src/cli/registry.js';
 import { loadSchemeDir, validatePaths, formatProblem } from '../../src/schemes/loader.js';
 import { SchemeFiles } from '../../src/runtime/scheme-files.js';
-import { hidingHooks } from '../../src/core/log.js';
+import { hidingHooks, silentLogger } from '../../src/core/log.js';
+import { SchemeWatcher } from '../../src/schemes/watch.js';
 import { hanode } from '../cli/hanode.js';
 
 const SCHEME = [
@@ -107,4 +108,27 @@ test('hanode validate: !secret in a scheme file reads the secrets.yaml beside ha
   const bad = await hanode(['validate', '-c', join(dir, 'hanode.yaml')], { env: { WEATHER_KEY: 'k' } });
   assert.equal(bad.code, 1);
   assert.equal(bad.stdout, `${join(dir, 'schemes/weather.yaml')}:4:18: secret 'weather_url' is not in ${join(dir, 'secrets.yaml')}\n`);
+});
+
+test('secrets in schemes: a change to secrets.yaml reloads the schemes', async (t) => {
+  const dir = tree({ 'secrets.yaml': 'weather_url: https://a.test/\n', 'schemes/weather.yaml': SCHEME });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const changes: string[][] = [];
+  let changed!: () => void;
+  const seen = new Promise<void>((resolve) => (changed = resolve));
+  const watcher = new SchemeWatcher({
+    dir: join(dir, 'schemes'),
+    secretsFile: join(dir, 'secrets.yaml'),
+    log: silentLogger,
+    debounceMs: 20,
+    onChange: async (files) => {
+      changes.push(files);
+      changed();
+    },
+  });
+  await watcher.start();
+  t.after(() => watcher.stop());
+  writeFileSync(join(dir, 'secrets.yaml'), 'weather_url: https://b.test/\n');
+  await seen;
+  assert.deepEqual(changes, [[join(dir, 'secrets.yaml')]]);
 });
