@@ -13,6 +13,7 @@ const SCHEME_FILE = /\.ya?ml$/i;
 export class SchemeWatcher implements Service {
   readonly name = 'watcher';
   #watcher?: FSWatcher;
+  #secrets?: FSWatcher;
   #timer?: NodeJS.Timeout;
   readonly #changed = new Set<string>();
 
@@ -47,14 +48,23 @@ export class SchemeWatcher implements Service {
       this.#timer = setTimeout(() => void this.#flush(), this.opts.debounceMs ?? 200);
     };
     watcher.on('add', note('added')).on('change', note('changed')).on('unlink', note('removed'));
-    // Its changes go through `note` like a scheme file's: the schemes that use a secret get its new value.
-    if (this.opts.secretsFile) watcher.add(this.opts.secretsFile);
     if (this.opts.configFile) {
       watcher.add(this.opts.configFile);
       watcher.on('change', (path) => path === this.opts.configFile && this.#configChanged(path));
     }
     watcher.on('error', (err) => log.warn(`schemes: watching ${dir} failed: ${(err as Error).message}`));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    const ready = [new Promise<void>((resolve) => watcher.once('ready', () => resolve()))];
+    if (this.opts.secretsFile) {
+      // A watcher of its own: added to the directory's, a file that does not exist yet would stop
+      // the directory's events. Its changes count as a scheme file's: the schemes that use a
+      // secret get its new value.
+      const secrets = watch(this.opts.secretsFile, { ignoreInitial: true, persistent: true });
+      this.#secrets = secrets;
+      secrets.on('all', (event, path) => (event === 'add' || event === 'change' || event === 'unlink') && note(`secrets ${event}`)(path));
+      secrets.on('error', (err) => log.warn(`schemes: watching ${this.opts.secretsFile} failed: ${(err as Error).message}`));
+      ready.push(new Promise<void>((resolve) => secrets.once('ready', () => resolve())));
+    }
+    await Promise.all(ready);
     log.info(`schemes: watching ${dir} for changes`);
   }
 
@@ -68,7 +78,9 @@ export class SchemeWatcher implements Service {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     await this.#watcher?.close();
+    await this.#secrets?.close();
     this.#watcher = undefined;
+    this.#secrets = undefined;
   }
 
   async #flush(): Promise<void> {
