@@ -3,7 +3,7 @@
  * service gets what it needs passed in here, and nothing else happens here. To add a service,
  * write a class with `name`, `start()` and `stop()` (see `Service`) and put it in the list.
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { EventBus } from '../core/bus.js';
@@ -88,7 +88,9 @@ export class Agent {
     const state = new StateStore({ file: join(config.data, 'state.json'), log, bus });
     const outbox = { dir: config.data, maxMessages: config.outbox.max_messages, maxBytes: config.outbox.max_bytes, drainRate: config.outbox.drain_rate };
     const problems = [...(opts.startupProblems ?? []), ...(config.bridgeProblems ?? []).map((p) => ({ topic: p.file, error: formatProblem(p) }))];
-    const publisher = new Publisher({ link, bus, topics, log, outbox, sensitive: config.sensitive, problems });
+    // One list for the publisher, the logger and the scheme loader, which adds the secrets of scheme files to it.
+    const sensitive = (config.sensitive ??= []);
+    const publisher = new Publisher({ link, bus, topics, log, outbox, sensitive, problems });
     // Every bridge keeps its own backlog and connection: a dead cloud never slows the local loop.
     const bridges = config.bridges.length
       ? new BridgeService({ bridges: config.bridges, node: config.node.id, base: config.base_topic, localLink: link, bus, log: log.child({ service: 'bridges' }), dataDir: config.data })
@@ -102,6 +104,8 @@ export class Agent {
       store: state,
       rules: { apply: (loaded) => rules.apply(loaded) },
       retry: opts.retry,
+      secretsFile: resolve(config.dir, 'secrets.yaml'),
+      sensitive,
     }));
     const rules = new RulesService({
       topics,
@@ -117,12 +121,12 @@ export class Agent {
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
     const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway, statsEveryMs: opts.statsEveryMs });
-    const editor = new SchemeEditor({ dir: config.schemes, registry, log, reload: () => schemes.reload() });
+    const editor = new SchemeEditor({ dir: config.schemes, registry, log, secretsFile: resolve(config.dir, 'secrets.yaml'), reload: () => schemes.reload() });
     const backup = () => makeBackup({ node: config.node.id, schemesDir: config.schemes, configFile: config.file, sensitive: config.sensitive ?? [], state: () => state.snapshot() });
     const management = { remote: config.management?.remote ?? false };
     const context = { schemes, rules, status, bus, gateway, management, log, editor, backup, restart: opts.restart };
     const request = (op: string, args: Record<string, unknown>) => runOperation(context, op, args);
-    const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined) });
+    const mediator = new Mediator({ link, bus, topics, log, outputs: schemes, request, simulator: () => (isSim(hardware.hardware) ? schemes : undefined), sensitive });
     const discovery = new Discovery({
       link,
       bus,
@@ -136,7 +140,7 @@ export class Agent {
       prefix: config.homeassistant?.prefix,
       republishStates: () => schemes.republish(),
     });
-    const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, bus, log, onChange: () => schemes.reload() });
+    const watcher = new SchemeWatcher({ dir: config.schemes, configFile: config.file, secretsFile: resolve(config.dir, 'secrets.yaml'), bus, log, onChange: () => schemes.reload() });
     const web = httpServices({
       config,
       link,

@@ -1,9 +1,10 @@
 /**
- * The two template languages of `bridges:`. Topic templates take `{name}` placeholders (`{node}`,
- * `{id}`, plus what the bridge type adds), payload templates take `{{path}}`, so a JSON payload
- * template can keep its own braces. Both are checked once when the config is read; rendering is
- * then a plain walk over parts.
+ * The templates of `bridges:`. Topic templates take `{name}` placeholders (`{node}`, `{id}`, plus
+ * what the bridge type adds); payload templates are Liquid (`{{ temperature | round: 1 }}`, README
+ * "Templates"), the one engine the displays and rules use, so a JSON payload template keeps its
+ * own braces. Both are checked once when the config is read.
  */
+import { compileTemplate, templateProblem, valueAt } from '../core/template.js';
 
 /** A message seen on the local broker, as the templates see it. */
 export interface LocalMessage {
@@ -79,33 +80,9 @@ export function renderTopic(template: string, vars: Record<string, string>): str
   return parts.map((p) => (typeof p === 'string' ? p : vars[p.name] ?? '')).join('');
 }
 
-const PATH = /^[A-Za-z0-9_$-]+(\.[A-Za-z0-9_$-]+)*$/;
-
-function splitPayload(template: string): Part[] | string {
-  const parts: Part[] = [];
-  let rest = template;
-  while (rest) {
-    const open = rest.indexOf('{{');
-    if (open < 0) {
-      parts.push(rest);
-      break;
-    }
-    const close = rest.indexOf('}}', open + 2);
-    if (close < 0) return `unclosed '{{' in '${template}'`;
-    if (open > 0) parts.push(rest.slice(0, open));
-    const name = rest.slice(open + 2, close).trim();
-    if (!name) return `empty '{{}}' in '${template}'`;
-    if (!PATH.test(name)) return `'{{${name}}}' is not a field; expected a name or a dotted path such as {{temperature}} or {{state.value}}`;
-    parts.push({ name });
-    rest = rest.slice(close + 2);
-  }
-  return parts;
-}
-
-/** What is wrong with a payload template, or undefined. */
+/** What is wrong with a payload template (Liquid, README "Templates"), or undefined. */
 export function payloadTemplateProblem(template: string): string | undefined {
-  const parts = splitPayload(template);
-  return typeof parts === 'string' ? parts : undefined;
+  return templateProblem(template);
 }
 
 /** A field of a message by dotted path; `node`, `id`, `topic` and `ts` come from the message itself. */
@@ -129,21 +106,13 @@ export function valueText(v: unknown): string {
 
 /**
  * Renders a checked payload template; no template means the payload as it came. Undefined when
- * the template names a field the message lacks: forwarding "undefined" helps nobody.
+ * the template prints a field the message lacks (without `| default`): forwarding "undefined"
+ * helps nobody.
  */
 export function renderPayload(template: string | undefined, msg: LocalMessage): string | undefined {
   if (template === undefined) return msg.text;
-  const parts = splitPayload(template);
-  if (typeof parts === 'string') throw new Error(parts);
-  let out = '';
-  for (const p of parts) {
-    if (typeof p === 'string') {
-      out += p;
-      continue;
-    }
-    const v = lookup(msg, p.name);
-    if (v === undefined) return undefined;
-    out += valueText(v);
-  }
-  return out;
+  const t = compileTemplate(template);
+  const scope: Record<string, unknown> = { ...msg.data, node: msg.node, id: msg.id, topic: msg.topic, ts: msg.ts.toISOString() };
+  if (t.required.some((path) => valueAt(scope, path) === undefined)) return undefined;
+  return t.render(scope);
 }

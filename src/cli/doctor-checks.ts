@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { packagePath } from '../core/package-root.js';
 import type { Config } from '../config/config.js';
@@ -122,7 +122,7 @@ export function bootSettings(text: string): { params: Map<string, string>; overl
 export async function busesInUse(config: Config, registry: DriverRegistry): Promise<Map<string, string[]>> {
   const used = new Map<string, string[]>();
   if (config.hardware === 'sim') return used;
-  const loaded = await loadSchemeDir(config.schemes, registry);
+  const loaded = await loadSchemeDir(config.schemes, registry, { secretsFile: resolve(config.dir, 'secrets.yaml') });
   for (const s of [...loaded.inputs, ...loaded.outputs]) {
     const bus = (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]?.bus;
     if (bus) used.set(bus, [...(used.get(bus) ?? []), s.id]);
@@ -205,7 +205,7 @@ export async function checkData(config: Config): Promise<Check> {
 export async function checkSchemes(config: Config, registry: DriverRegistry): Promise<Check> {
   const name = 'schemes';
   if (!existsSync(config.schemes)) return warn(name, `no schemes directory at ${config.schemes}`, `mkdir ${config.schemes}, then draft files with: hanode scan --write ${config.schemes}`);
-  const { problems, fileCount } = await validatePaths([config.schemes], registry);
+  const { problems, fileCount } = await validatePaths([config.schemes], registry, { secretsFile: resolve(config.dir, 'secrets.yaml') });
   if (problems.length) {
     const shown = problems.slice(0, 3).map(formatProblem).join('; ');
     return fail(name, `${problems.length} problem(s) in ${config.schemes}: ${shown}${problems.length > 3 ? '; …' : ''}`, `hanode validate ${config.schemes} lists every problem as FILE:LINE:COL`);

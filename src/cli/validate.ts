@@ -1,5 +1,6 @@
 /** `hanode validate [PATH…]`: one `FILE:LINE:COL: message` line per problem; exit 1 on any. */
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { loadConfig } from '../config/config.js';
 import { validatePaths, formatProblem } from '../schemes/loader.js';
 import { registryFor } from './registry.js';
@@ -13,7 +14,8 @@ export async function validateCommand(paths: string[], opts: { config?: string }
   const targets = paths.length ? paths : [config.schemes];
   const missing = targets.filter((p) => !existsSync(p));
   for (const p of missing) process.stderr.write(`${p}: no such file or directory\n`);
-  const { problems, fileCount } = await validatePaths(targets.filter((p) => existsSync(p)), registry);
+  // `!secret` in scheme files reads the secrets.yaml beside hanode.yaml, as the agent does.
+  const { problems, fileCount } = await validatePaths(targets.filter((p) => existsSync(p)), registry, { secretsFile: resolve(config.dir, 'secrets.yaml') });
   for (const p of problems) process.stdout.write(formatProblem(p) + '\n');
   const files = `${fileCount} file${fileCount === 1 ? '' : 's'}`;
   if (problems.length || missing.length || pluginProblems.length) {

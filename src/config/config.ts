@@ -7,10 +7,11 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { hideCredentials, redactValues } from '../core/redact.js';
+import { hideCredentials } from '../core/redact.js';
 
 export { hideCredentials };
 import { didYouMean } from '../core/suggest.js';
+import { hideSensitive as hideShared } from '../yaml/substitute.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatConfigProblem, ConfigError, type Located, type Problem } from '../yaml/config-file.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
 import type { BridgeConfig } from '../bridge/schema.js';
@@ -188,18 +189,9 @@ export interface Overrides {
   logLevel?: string;
 }
 
-/**
- * A problem about a value that came from `!secret` or `${VAR}` says what is wrong with it, never
- * the value: the part after ", got" is dropped at that value's place, and the value itself is
- * hidden wherever else a message quotes it.
- */
+/** The problem with any value from `!secret` or `${VAR}` hidden (yaml/substitute.ts). */
 function hideSensitive(p: Problem, source: Located | undefined): Problem {
-  if (!source || source.sensitive.values.length === 0) return p;
-  let message = p.message;
-  if (p.file === source.file && source.sensitive.at.has(`${p.line}:${p.col}`)) {
-    message = message.replace(/, got [\s\S]*$/, ', got a value from secrets.yaml or the environment (not shown)');
-  }
-  return { ...p, message: redactValues(message, source.sensitive.values) };
+  return source ? hideShared(p, source.file, source.sensitive) : p;
 }
 
 /** `hostname`, lower-cased, with anything outside [a-z0-9-] turned into '-'. */

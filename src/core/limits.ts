@@ -40,3 +40,21 @@ export const MAX_ERROR_CHARS = 500;
 export function excerpt(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
+
+/** The longest template (a display line, an `http` body, a rule's `publish` payload, a bridge payload): 8 KiB. */
+export const MAX_TEMPLATE_CHARS = 8 * 1024;
+
+/** The most text one rendering of a template may produce: 64 KiB, the size of a payload. */
+export const MAX_TEMPLATE_OUTPUT_CHARS = 64 * 1024;
+
+/** How long one rendering of a template may run before it is stopped, in ms. */
+export const MAX_TEMPLATE_RENDER_MS = 50;
+
+/** How many parsed templates are kept, so each is parsed once. */
+export const MAX_CACHED_TEMPLATES = 1000;
+
+/** How many `facts:` on other MQTT topics the rules of a node may declare in all. */
+export const MAX_EXTERNAL_FACTS = 64;
+
+/** The largest payload taken as an external fact: 16 KiB; a sensor's state is far smaller. */
+export const MAX_FACT_PAYLOAD_BYTES = 16 * 1024;

@@ -21,9 +21,11 @@ export function createLogger(level: LogLevel = 'info', opts: { pretty?: boolean;
 /** A logger that drops everything, for tests and library use. */
 export const silentLogger: Logger = pino({ level: 'silent' });
 
-/** pino hooks that hide `sensitive` values (from `!secret` and `${VAR}`) in every message and error text. */
+/**
+ * pino hooks that hide `sensitive` values (from `!secret` and `${VAR}`) in every message and error
+ * text. The list is read at each call: secrets from scheme files are added to it as they load.
+ */
 export function hidingHooks(sensitive: readonly string[]): { logMethod?: (this: Logger, args: unknown[], method: (...a: unknown[]) => void) => void } {
-  if (sensitive.length === 0) return {};
   const hide = (a: unknown): unknown => {
     if (typeof a === 'string') return redactValues(a, sensitive);
     if (a instanceof Error) return { message: redactValues(a.message, sensitive), name: a.name };
@@ -32,7 +34,7 @@ export function hidingHooks(sensitive: readonly string[]): { logMethod?: (this: 
   };
   return {
     logMethod(args, method) {
-      method.apply(this, args.map(hide));
+      method.apply(this, sensitive.length === 0 ? args : args.map(hide));
     },
   };
 }

@@ -6,12 +6,21 @@
  */
 import { z } from 'zod';
 import { CommandError, type OutputContext, type OutputDriver, type Reading } from '../core/driver.js';
-import { duration } from '../schemes/pieces.js';
+import { duration, template } from '../schemes/pieces.js';
 import { Template, referencedIds, statesLookup } from './template.js';
 import { clip, pad, wrapText } from './text-layout.js';
 
 /** Shown where a template names a scheme or field that has no value yet. */
 export const MISSING = '--';
+
+/** A template saved before a restart; one the engine no longer takes is shown as it is rather than lost. */
+function restoredTemplate(text: string): Template {
+  try {
+    return new Template(text);
+  } catch {
+    return new Template(text.replaceAll('{{', '{ {').replaceAll('{%', '{ %'));
+  }
+}
 
 /** One character display as the shared logic sees it. */
 export interface TextPanel {
@@ -32,9 +41,9 @@ export interface TextPanel {
 /** Options both displays have. */
 export const displayOptions = {
   lines: z
-    .array(z.string())
+    .array(template('One row'))
     .optional()
-    .describe('Lines shown at start when there is nothing to restore; `{{scheme.field}}` shows another scheme\'s value')
+    .describe('Lines shown at start when there is nothing to restore; `{{ scheme.field }}` shows another scheme\'s value (README "Templates")')
     .meta({ examples: [['Kitchen', '{{kitchen-climate.temperature}} °C']] }),
 };
 
@@ -43,8 +52,8 @@ export function displayCommand<E extends z.ZodRawShape>(extra: E) {
   return z
     .strictObject({
       state: z.enum(['ON', 'OFF', 'TOGGLE']).optional().describe('Display on or off (the content is kept)'),
-      text: z.string().optional().describe('Text wrapped onto the rows; may hold `{{scheme.field}}` templates'),
-      lines: z.array(z.string()).optional().describe('One string per row, cut to the width'),
+      text: template('Text wrapped onto the rows; may hold templates such as `{{ kitchen-climate.temperature | round: 1 }}`').optional(),
+      lines: z.array(template('One row')).optional().describe('One string per row, cut to the width; each may hold templates'),
       value: z.number().optional().describe('A bare number payload, shown as text'),
       clear: z.boolean().optional().describe('true blanks the display'),
       for: duration('With state: switch back after this long').optional(),
@@ -107,7 +116,7 @@ export function textDisplay(panel: TextPanel, initial: string[] | undefined, ctx
     async start(restored) {
       await panel.open(restored);
       const saved = typeof restored?.template === 'string' ? restored.template : restored?.text;
-      if (typeof saved === 'string') setContent({ kind: 'text', template: new Template(saved) });
+      if (typeof saved === 'string') setContent({ kind: 'text', template: restoredTemplate(saved) });
       else setContent({ kind: 'lines', templates: (initial ?? []).map((l) => new Template(l)) });
       on = restored?.state !== 'OFF';
       await draw();

@@ -6,7 +6,7 @@
 import type { Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { CommandError, defineOutput, fromPayload } from '../core/driver.js';
-import { duration } from '../schemes/pieces.js';
+import { duration, template } from '../schemes/pieces.js';
 import { Template, firstOf, objectLookup, statesLookup } from './template.js';
 
 const address = z.string().min(3).regex(/@/, 'expected an e-mail address');
@@ -33,15 +33,15 @@ export const email = defineOutput({
       .meta({ examples: ['SMTP_PASSWORD'] }),
     from: address.describe('Sender, e.g. "Hall Pi <pi@example.com>"').meta({ examples: ['Hall Pi <pi@example.com>'] }),
     to: z.union([address, z.array(address).min(1)]).describe('Recipient or recipients').meta({ examples: [['me@example.com']] }),
-    subject: z.string().default('Message from hanode').describe('Subject template, when the payload has none'),
+    subject: template('Subject template, when the payload has none').default('Message from hanode'),
     timeout: duration('Connection, greeting and socket timeout').prefault('30s'),
   }),
   command: z
     .strictObject({
-      text: z.string().optional().describe('The message; may hold templates'),
+      text: template('The message; may hold templates').optional(),
       value: z.number().optional().describe('A bare number payload, sent as the text'),
       state: z.string().optional().describe('ON/OFF/TOGGLE payloads, sent as the text'),
-      subject: z.string().optional().describe('Subject template for this message'),
+      subject: template('Subject template for this message').optional(),
     })
     .refine((c) => c.text !== undefined || c.value !== undefined || c.state !== undefined, 'expected text to send'),
   fields: [

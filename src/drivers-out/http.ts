@@ -8,7 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { CommandError, defineOutput, fromPayload, type Reading } from '../core/driver.js';
-import { duration } from '../schemes/pieces.js';
+import { duration, template } from '../schemes/pieces.js';
+import { jsonTemplateProblems } from '../core/template.js';
 import { Template, firstOf, objectLookup, statesLookup, type Lookup } from './template.js';
 
 const MAX_BACKOFF_MS = 60_000;
@@ -49,15 +50,19 @@ export const http = defineOutput({
     'Webhook: each command is an HTTP request with a templated URL, headers and body ({{value}}, {{text}}, {{state}}, payload fields, {{scheme.field}}), a timeout and retries with backoff; 2xx is success.',
   bus: 'network',
   schema: z.object({
-    url: z
-      .string()
+    url: template('Where to send the request')
       .regex(/^https?:\/\/\S+$/i, 'expected an http:// or https:// URL')
       .describe('Where to send the request; templates in it are URL-encoded')
       .meta({ examples: ['https://hooks.example.com/notify?msg={{text}}'] }),
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST').describe('HTTP method'),
-    headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may be templates').meta({ examples: [{ Authorization: 'Bearer abc123' }] }),
+    headers: z.record(z.string(), template('A header value')).default({}).describe('Request headers; values may be templates').meta({ examples: [{ Authorization: 'Bearer abc123' }] }),
     body: z
-      .union([z.string(), z.record(z.string(), z.unknown())])
+      .union([
+        template('A text template'),
+        z.record(z.string(), z.unknown()).superRefine((body, ctx) => {
+          for (const p of jsonTemplateProblems(body)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+        }),
+      ])
       .optional()
       .describe('A text template, or a JSON object whose strings are templates ("{{value}}" alone keeps the number); default: the payload as JSON (not for GET)')
       .meta({ examples: [{ temperature: '{{kitchen-climate.temperature}}', message: '{{text}}' }] }),

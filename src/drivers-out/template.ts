@@ -1,76 +1,54 @@
 /**
- * `{{path}}` templates, shared by the displays, `http` and `email`. A tag names a dotted path
- * (`{{kitchen-climate.temperature}}`, `{{value}}`, `{{payload.level}}`); what the first segment
- * means is up to the lookup the caller passes: another scheme's id for the displays, a payload
- * field first for the webhook. Text that is not a well-formed tag stays as it is, so a stray
- * `{{` in a message never makes it fail.
+ * Templates of the displays, `http` and `email` (README "Templates"): Liquid, through the one
+ * engine in core/template.ts. A tag names a dotted path (`{{ kitchen-climate.temperature }}`,
+ * `{{ value }}`, `{{ payload.level | round: 1 }}`); what its first segment means is up to the
+ * lookup the caller passes: another scheme's id for the displays, a payload field first for the
+ * webhook. Text without `{{` or `{%` is used as it is.
  */
 import type { Reading, StateView } from '../core/driver.js';
+import { compileTemplate, formatValue, isTemplate, type RenderOptions, type Template as Liquid } from '../core/template.js';
 
-/** Segments are scheme ids (`kitchen-climate`) or field names (`temperature`, `rate_per_min`). */
-const TAG = /\{\{\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g;
+export { formatValue, type RenderOptions };
+export { TemplateError } from '../core/template.js';
 
 /** Finds the value at a dotted path; undefined when there is none. */
 export type Lookup = (path: readonly string[]) => unknown;
 
-/** How `Template.render` fills in values. */
-export interface RenderOptions {
-  /** Shown for a path with no value (default: empty). */
-  missing?: string;
-  /** Applied to each substituted value, e.g. `encodeURIComponent` for URLs. */
-  encode?: (text: string) => string;
-}
-
-type Part = string | readonly string[];
-
-/** A parsed template: render it as often as the values change. */
+/** A parsed template: render it as often as the values change. Throws TemplateError for a bad one. */
 export class Template {
-  readonly #parts: Part[] = [];
-  /** Every path the template refers to, in order, as written. */
-  readonly paths: (readonly string[])[] = [];
+  readonly #t?: Liquid;
 
   constructor(readonly source: string) {
-    let at = 0;
-    for (const m of source.matchAll(TAG)) {
-      if (m.index > at) this.#parts.push(source.slice(at, m.index));
-      const path = m[1]!.split('.');
-      this.#parts.push(path);
-      this.paths.push(path);
-      at = m.index + m[0].length;
-    }
-    if (at < source.length) this.#parts.push(source.slice(at));
+    this.#t = isTemplate(source) ? compileTemplate(source) : undefined;
+  }
+
+  /** Every path the template reads, once each. */
+  get paths(): (readonly string[])[] {
+    return this.#t?.paths ?? [];
   }
 
   /** True when the template is one tag and nothing else, so its value can keep its type. */
   get single(): boolean {
-    return this.#parts.length === 1 && typeof this.#parts[0] !== 'string';
+    return this.#t?.single ?? false;
+  }
+
+  #scope(lookup: Lookup): Record<string, unknown> {
+    const scope: Record<string, unknown> = {};
+    for (const root of this.#t?.roots ?? []) {
+      const v = lookup([root]);
+      if (v !== undefined) scope[root] = v;
+    }
+    return scope;
   }
 
   render(lookup: Lookup, opts: RenderOptions = {}): string {
-    return this.#parts
-      .map((part) => {
-        if (typeof part === 'string') return part;
-        const text = formatValue(lookup(part));
-        if (text === undefined) return opts.missing ?? '';
-        return opts.encode ? opts.encode(text) : text;
-      })
-      .join('');
+    return this.#t ? this.#t.render(this.#scope(lookup), opts) : this.source;
   }
 
   /** The raw value of a single-tag template, the rendered text otherwise. */
   value(lookup: Lookup, opts?: RenderOptions): unknown {
-    if (!this.single) return this.render(lookup, opts);
-    const v = lookup(this.#parts[0] as readonly string[]);
-    return v === undefined || v === null ? (opts?.missing ?? null) : v;
+    return this.#t ? this.#t.value(this.#scope(lookup), opts) : this.source;
   }
-}
-
-/** How a value reads in text: numbers and booleans as JS writes them, objects as JSON; nothing for null. */
-export function formatValue(value: unknown): string | undefined {
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
-  return JSON.stringify(value);
 }
 
 /** Walks `path` into a plain object: `{a: {b: 1}}` at `a.b` is 1. */

@@ -3,6 +3,7 @@
  * into operations answered on `$response/OP`, and (under sim) `B/N/$sim/S/set` into simulated
  * physics. Nothing a sender does can throw out of here: every rejection becomes a `$error`.
  */
+import { redactValues } from '../core/redact.js';
 import type { Logger } from 'pino';
 import type { IPublishPacket } from 'mqtt';
 import type { EventBus } from '../core/bus.js';
@@ -50,6 +51,8 @@ export interface MediatorContext {
   request(op: string, args: Record<string, unknown>): Promise<unknown>;
   /** Asked at start: what sets simulated quantities behind a scheme, when the node runs on sim. */
   simulator?: () => { simulate(id: string, quantities: Record<string, unknown>): void } | undefined;
+  /** Values from `!secret` and `${VAR}` (hanode.yaml and scheme files): hidden in every answer, as in logs and `$error`. */
+  sensitive?: readonly string[];
 }
 
 export class Mediator implements Service {
@@ -113,7 +116,7 @@ export class Mediator implements Service {
     let transaction: unknown;
     const reply = (body: Record<string, unknown>) =>
       link
-        .publish(topics.response(op), JSON.stringify({ ...body, ...(transaction !== undefined ? { transaction } : {}) }), { qos: 1, retain: false })
+        .publish(topics.response(op), redactValues(JSON.stringify({ ...body, ...(transaction !== undefined ? { transaction } : {}) }), this.ctx.sensitive ?? []), { qos: 1, retain: false })
         .catch((err) => this.ctx.log.warn(`reply to ${op} failed: ${err.message}`));
     if (text) {
       try {

@@ -4,6 +4,7 @@
  */
 import type { Topics } from '../core/topics.js';
 import type { Action } from '../schemes/rule-schema.js';
+import { renderJson } from '../core/template.js';
 
 /** The agent's side of the rule engine. */
 export interface RuleActions {
@@ -17,6 +18,8 @@ export interface RuleActions {
   publish(topic: string, payload: string, opts: { retain: boolean; qos: 0 | 1 | 2 }): Promise<void>;
   /** Subscribes to another node's state topic `B/N/S`; `handler` gets the parsed state JSON. */
   subscribe(topic: string, handler: (state: Record<string, unknown>) => void): void;
+  /** Listens to any topic (an external fact) until the function returned is called; `handler` gets each payload as it came. */
+  watch(topic: string, handler: (payload: Buffer) => void): () => void;
   /** The `notify` action; bridges come later, until then the agent logs it. */
   notify(bridge: string, payload: Record<string, unknown>): Promise<void>;
 }
@@ -25,6 +28,8 @@ export interface ActionContext {
   node: string;
   topics: Topics;
   actions: RuleActions;
+  /** What `publish` payload templates see: every fact by name, plus `rule`, `node` and `now`. */
+  scope?: () => Record<string, unknown>;
 }
 
 /** A payload as MQTT text: strings as they are, everything else as JSON. */
@@ -57,7 +62,9 @@ export async function runAction(action: Action, ctx: ActionContext): Promise<voi
   }
   if (action.publish) {
     const { topic, payload, retain, qos } = action.publish;
-    await actions.publish(topic, payloadText(payload), { retain: retain ?? false, qos: qos ?? 1 });
+    // Strings in the payload are Liquid templates (README "Rules"), checked when the file was read.
+    const rendered = ctx.scope ? renderJson(payload, ctx.scope()) : payload;
+    await actions.publish(topic, payloadText(rendered), { retain: retain ?? false, qos: qos ?? 1 });
     return;
   }
   if (action.notify) {

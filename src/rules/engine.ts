@@ -13,8 +13,40 @@ import type { EventBus } from '../core/bus.js';
 import { topicsFor, type Topics } from '../core/topics.js';
 import type { LoadedRule } from '../schemes/types.js';
 import { describeAction, runAction, type RuleActions } from './actions.js';
+import { TemplateError } from '../core/template.js';
+import { JSONPath } from 'jsonpath-plus';
+import { excerpt, formatBytes, MAX_EXTERNAL_FACTS, MAX_FACT_PAYLOAD_BYTES } from '../core/limits.js';
+import { displayPath } from '../yaml/problem.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DEFAULT_DAMPING, RunningRule, type Damping, type Firing, type RuleInfo } from './running-rule.js';
+
+/** Fact keys of external facts start with this; no scheme id or N/S can. */
+const EXTERNAL = '@';
+
+type ExternalFact = NonNullable<LoadedRule['facts']>[string];
+
+/** One key per topic, path and format: two rules reading the same thing share it. */
+function externalKey(f: ExternalFact): string {
+  return EXTERNAL + JSON.stringify([f.topic, f.path ?? null, f.format]);
+}
+
+/** The value of an external fact in a payload, or why there is none. */
+export function externalValue(fact: ExternalFact, payload: Buffer): { value: unknown } | { problem: string } {
+  if (payload.length > MAX_FACT_PAYLOAD_BYTES) return { problem: `payload of ${payload.length} bytes is over the limit of ${formatBytes(MAX_FACT_PAYLOAD_BYTES)} for a fact` };
+  const text = payload.toString('utf8');
+  if (fact.format === 'text') return { value: text };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { problem: `the payload is not JSON (${JSON.stringify(excerpt(text, 40))}); for a plain value such as ON, declare the fact with format: text` };
+  }
+  if (!fact.path) return { value: json };
+  if (json === null || typeof json !== 'object') return { problem: `expected a JSON object or list to find ${fact.path} in, got ${excerpt(text, 40)}` };
+  const matches = JSONPath({ path: fact.path, json: json as object, wrap: true, eval: 'safe' }) as unknown[];
+  if (matches.length === 0) return { problem: `the payload has nothing at ${fact.path}` };
+  return { value: matches.length === 1 ? matches[0] : matches };
+}
 
 export interface RuleEngineOptions {
   rules: LoadedRule[];
@@ -43,8 +75,16 @@ export class RuleEngine {
   readonly #rules = new Map<string, RunningRule>();
   /** Fact name → rules that read it. */
   readonly #readers = new Map<string, RunningRule[]>();
-  /** Fact name → state JSON, and the same without `ts` to spot repeats. */
-  readonly #facts = new Map<string, { state: Record<string, unknown>; key: string }>();
+  /** Fact name → state JSON (any JSON value for an external fact), and the same without `ts` to spot repeats. */
+  readonly #facts = new Map<string, { state: unknown; key: string }>();
+  /** External fact key → where it comes from (README "Rules": facts from any topic). */
+  readonly #external = new Map<string, ExternalFact>();
+  /** Rule id → its fact names → external fact keys, for its templates. */
+  readonly #declared = new Map<string, Map<string, string>>();
+  /** External fact key → the problem last reported for it, so each is reported once. */
+  readonly #factProblems = new Map<string, string>();
+  /** Unsubscribes from the external facts' topics. */
+  #unwatch: (() => void)[] = [];
   readonly #dirty = new Set<RunningRule>();
   #batch?: NodeJS.Immediate;
   #running = false;
@@ -60,10 +100,18 @@ export class RuleEngine {
     const disabled = new Set(opts.disabled ?? []);
     const enabled = new Set(opts.enabled ?? []);
     for (const rule of opts.rules) {
+      const declared = new Map<string, string>();
+      for (const [name, fact] of Object.entries(rule.facts ?? {})) {
+        const key = externalKey(fact);
+        declared.set(name, key);
+        this.#external.set(key, fact);
+      }
+      this.#declared.set(rule.id, declared);
       const running = new RunningRule(rule, {
         clock: this.#clock,
         damping,
-        factName: (name) => this.#factName(name),
+        // A name the rule declares under `facts:` is that topic's fact, even where a scheme has the same id.
+        factName: (name) => declared.get(name) ?? this.#factName(name),
         execute: (r, which) => this.#execute(r, which),
         paused: (r, firings) => this.#paused(r, firings, damping),
         resumed: (r) => this.#markDirty(r),
@@ -82,9 +130,10 @@ export class RuleEngine {
     const generation = ++this.#generation;
     const { bus, actions, node } = this.#opts;
     bus.on('state', this, (e) => this.setFact(e.id, { ...e.state, ts: e.ts.toISOString() }));
+    this.#watchExternal(generation);
     for (const fact of this.#readers.keys()) {
       const slash = fact.indexOf('/');
-      if (slash < 0) continue;
+      if (slash < 0 || fact.startsWith(EXTERNAL)) continue;
       const [other, id] = [fact.slice(0, slash), fact.slice(slash + 1)];
       if (other === node) continue;
       actions.subscribe(this.#topics.remoteState(other, id), (state) => {
@@ -96,8 +145,11 @@ export class RuleEngine {
       rule.arm();
       this.#markDirty(rule);
     }
-    const remote = [...this.#readers.keys()].filter((f) => f.includes('/'));
-    this.#opts.log.info(`rules: ${this.#rules.size} rule(s) started` + (remote.length ? `; remote facts: ${remote.join(', ')}` : ''));
+    const remote = [...this.#readers.keys()].filter((f) => f.includes('/') && !f.startsWith(EXTERNAL));
+    const topics = [...new Set([...this.#external.values()].map((f) => f.topic))];
+    this.#opts.log.info(
+      `rules: ${this.#rules.size} rule(s) started` + (remote.length ? `; remote facts: ${remote.join(', ')}` : '') + (topics.length ? `; facts from topics: ${topics.join(', ')}` : ''),
+    );
   }
 
   /** Clears timers, schedules and listeners, and waits (a bounded time) for running actions. */
@@ -105,6 +157,9 @@ export class RuleEngine {
     if (!this.#running) return;
     this.#running = false;
     this.#opts.bus.off(this);
+    // The topics of external facts are listened to only while their rules are loaded.
+    for (const unwatch of this.#unwatch) unwatch();
+    this.#unwatch = [];
     if (this.#batch) clearImmediate(this.#batch);
     this.#batch = undefined;
     this.#dirty.clear();
@@ -152,6 +207,56 @@ export class RuleEngine {
     // A repeat of the same values (a 10 Hz input that did not change) cannot change any rule.
     if (previous?.key === key) return;
     for (const rule of this.#readers.get(fact) ?? []) this.#markDirty(rule);
+  }
+
+  /** Subscribes to the topic of every external fact, up to the limit. */
+  #watchExternal(generation: number): void {
+    const byTopic = new Map<string, string[]>();
+    for (const [key, fact] of this.#external) byTopic.set(fact.topic, [...(byTopic.get(fact.topic) ?? []), key]);
+    let count = 0;
+    for (const [topic, keys] of byTopic) {
+      if (++count > MAX_EXTERNAL_FACTS) {
+        this.#factProblem(keys[0]!, topic, `not listened to: the rules of this node read facts from more than ${MAX_EXTERNAL_FACTS} topics`);
+        continue;
+      }
+      this.#unwatch.push(
+        this.#opts.actions.watch(topic, (payload) => {
+          if (this.#running && generation === this.#generation) for (const key of keys) this.#externalMessage(key, topic, payload);
+        }),
+      );
+    }
+  }
+
+  /** A message on an external fact's topic: its value, or a problem named by the topic. The rules carry on either way. */
+  #externalMessage(key: string, topic: string, payload: Buffer): void {
+    const fact = this.#external.get(key)!;
+    if (payload.length === 0) {
+      // A retained value cleared: nothing is known, and nothing is wrong.
+      if (this.#facts.delete(key)) for (const rule of this.#readers.get(key) ?? []) this.#markDirty(rule);
+      return;
+    }
+    const value = externalValue(fact, payload);
+    if ('problem' in value) {
+      this.#factProblem(key, topic, value.problem);
+      // What the fact was is no longer known: its rules go to unknown rather than act on a stale value.
+      if (this.#facts.delete(key)) for (const rule of this.#readers.get(key) ?? []) this.#markDirty(rule);
+      return;
+    }
+    if (this.#factProblems.delete(key)) this.#opts.log.info(`rules: fact on ${topic}${fact.path ? ` at ${fact.path}` : ''} has a value again`);
+    const text = JSON.stringify(value.value);
+    if (this.#facts.get(key)?.key === text) return;
+    this.#facts.set(key, { state: value.value, key: text });
+    for (const rule of this.#readers.get(key) ?? []) this.#markDirty(rule);
+  }
+
+  #factProblem(key: string, topic: string, problem: string): void {
+    const fact = this.#external.get(key);
+    const users = [...this.#declared].filter(([, names]) => [...names.values()].includes(key)).map(([id]) => id);
+    const error = `fact on ${topic}${fact?.path ? ` at ${fact.path}` : ''} (rule ${users.join(', ')}): ${problem}`;
+    if (this.#factProblems.get(key) === error) return;
+    this.#factProblems.set(key, error);
+    this.#opts.log.warn(error);
+    this.#opts.bus.emit('error', { topic, error });
   }
 
   #factName(name: string): string {
@@ -213,12 +318,22 @@ export class RuleEngine {
       .publish(this.#topics.rule(rule.id), JSON.stringify({ fired: which, ts }), { retain: false, qos: 1 })
       .catch((err) => log.warn(`rule ${rule.id}: cannot publish the firing: ${(err as Error).message}`));
     const list = (which === 'then' ? rule.rule.then : rule.rule.else) ?? [];
-    const ctx = { node: this.#opts.node, topics: this.#topics, actions };
+    const scope = () => {
+      const out: Record<string, unknown> = {};
+      for (const [name, fact] of this.#facts) if (!name.startsWith(EXTERNAL)) out[name] = fact.state;
+      for (const [name, key] of this.#declared.get(rule.id) ?? []) out[name] = this.#facts.get(key)?.state;
+      return { ...out, rule: { id: rule.id, fired: which }, node: this.#opts.node, now: this.#clock.now().toISOString() };
+    };
+    const ctx = { node: this.#opts.node, topics: this.#topics, actions, scope };
     // Chained, so `else` never overtakes a slow `then` on the same output.
     rule.queue = rule.queue.then(async () => {
       for (const action of list) {
         // A failing action is reported and the rule's other actions still run.
-        await runAction(action, ctx).catch((err) => this.#error(rule, `${rule.id}: ${describeAction(action)}: ${(err as Error)?.message ?? err}`));
+        await runAction(action, ctx).catch((err) => {
+          // A template fails at its place in the scheme file, which the user can go and fix.
+          const where = err instanceof TemplateError ? ` (${displayPath(rule.rule.file)}:${rule.rule.line}:${rule.rule.col})` : '';
+          this.#error(rule, `${rule.id}${where}: ${describeAction(action)}: ${(err as Error)?.message ?? err}`);
+        });
       }
     });
   }

@@ -111,6 +111,12 @@ export class RulesService implements Service {
         },
         publish: (topic, payload, { retain, qos }) => this.ctx.publish({ topic, payload, retain, qos }),
         subscribe: (topic, handler) => this.#subscribe(topic, handler),
+        watch: (topic, handler) => {
+          // Its own handler per engine: unsubscribing when the engine stops drops the topic if no other engine reads it.
+          const fn: MessageHandler = (_t, payload) => handler(payload);
+          this.ctx.link.subscribe(topic, fn);
+          return () => this.ctx.link.unsubscribe(fn);
+        },
         notify: (bridge, payload) => this.ctx.notify(bridge, payload),
       },
     });

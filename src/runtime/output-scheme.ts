@@ -2,6 +2,7 @@
  * One running output scheme. Commands are applied one at a time in arrival order; a command with
  * `for` is undone after that long unless another command comes first.
  */
+import { TemplateError } from '../core/template.js';
 import type { Hardware } from '../hardware/types.js';
 import { CommandError, type OutputDriver, type OutputDriverDef, type Reading, type CommonOptions, type Persist, type StateView } from '../core/driver.js';
 import { parseDuration } from '../core/duration.js';
@@ -75,7 +76,8 @@ export class OutputScheme extends Supervised {
       state = await driver.apply(rest);
     } catch (err) {
       // A refused command says nothing about the device: report it, stay online.
-      if (err instanceof CommandError) throw new Error(`${this.id}: ${err.message}`);
+      // So is a template in the command that does not parse or render (README "Templates").
+      if (err instanceof CommandError || err instanceof TemplateError) throw new Error(`${this.id}: ${err.message}`);
       void this.fail(err, 'command');
       throw new Error(`${this.id}: ${(err as Error).message}`);
     }

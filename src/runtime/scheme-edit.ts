@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { DriverRegistry } from '../core/registry.js';
 import { formatBytes, MAX_SCHEME_FILE_BYTES } from '../core/limits.js';
-import { listYamlFiles, loadSchemeTexts, readInside, type Problem, type SchemeText } from '../schemes/loader.js';
+import { listYamlFiles, loadSchemeTexts, readInside, varsFor, type Problem, type SchemeText } from '../schemes/loader.js';
 import { hiddenTemp, syncDir, writeAtomic } from '../state/atomic-file.js';
 
 /** The longest scheme file name a request may give, in characters. */
@@ -38,6 +38,8 @@ export interface SchemeEditorContext {
   dir: string;
   registry: DriverRegistry;
   log: Logger;
+  /** The secrets.yaml that `!secret` in a scheme file reads, as when the agent loads them. */
+  secretsFile?: string;
   /** Applies the directory as it now is (the scheme runtime's reload). */
   reload(): Promise<unknown>;
 }
@@ -136,10 +138,12 @@ export class SchemeEditor {
       throw err;
     });
     const current = await Promise.all(files.map((f) => readInside(dir, f)));
-    const before = loadSchemeTexts(current, registry);
-    const validBefore = new Set(before.files.filter((f) => f.ok).map((f) => f.file));
     const others = current.filter((t) => t.file !== path);
-    const after = loadSchemeTexts(text ? [...others, text] : others, registry);
+    const next = text ? [...others, text] : others;
+    const vars = await varsFor([...current, ...next], { secretsFile: this.ctx.secretsFile });
+    const before = loadSchemeTexts(current, registry, vars);
+    const validBefore = new Set(before.files.filter((f) => f.ok).map((f) => f.file));
+    const after = loadSchemeTexts(next, registry, vars);
     return after.problems.filter((p) => p.file === path || validBefore.has(p.file)).map((p) => this.#format(p));
   }
 

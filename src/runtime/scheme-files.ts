@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { DriverRegistry } from '../core/registry.js';
-import { loadSchemeDir, formatProblem, type LoadResult, type LoadedScheme, type LoadedRule } from '../schemes/loader.js';
+import { loadSchemeDir, formatProblem, type LoadResult, type LoadedScheme, type LoadedRule, type SchemeVars } from '../schemes/loader.js';
 
 interface FilePart {
   inputs: LoadedScheme[];
@@ -26,12 +26,18 @@ export class SchemeFiles {
   readonly #lastGood = new Map<string, FilePart>();
   #latest?: LoadResult;
 
-  constructor(private readonly ctx: { dir: string; registry: DriverRegistry; log: Logger }) {}
+  /**
+   * @param ctx.vars where `!secret` and `${ENV_VAR}` come from
+   * @param ctx.sensitive the node's list of values never to log (the logger's and publisher's): secrets found in the files are added to it
+   */
+  constructor(private readonly ctx: { dir: string; registry: DriverRegistry; log: Logger; vars?: SchemeVars; sensitive?: string[] }) {}
 
   /** Reads the directory again. */
   async load(): Promise<SchemeLoad> {
-    const { dir, registry, log } = this.ctx;
-    const loaded = await loadSchemeDir(dir, registry);
+    const { dir, registry, log, sensitive } = this.ctx;
+    const loaded = await loadSchemeDir(dir, registry, this.ctx.vars);
+    // Before anything is logged: a secret in a scheme file is hidden like one in hanode.yaml.
+    if (sensitive) for (const v of loaded.sensitive) if (!sensitive.includes(v)) sensitive.push(v);
     for (const p of loaded.problems) log.error(formatProblem(p));
     const skipped = loaded.files.filter((f) => !f.ok).length;
     log.info(

@@ -41,6 +41,10 @@ export interface SchemeRuntimeContext {
   rules?: { apply(rules: LoadedRule[]): Promise<void> };
   /** Driver retry backoff in ms (tests shorten it). */
   retry?: { min: number; max: number };
+  /** The `secrets.yaml` that `!secret` in scheme files reads (README "Secrets in scheme files"). */
+  secretsFile?: string;
+  /** The node's values never to log; secrets from scheme files are added. */
+  sensitive?: string[];
 }
 
 /** What a reload did. */
@@ -61,7 +65,7 @@ export class SchemeRuntime implements Service {
   #hardware?: Hardware;
 
   constructor(private readonly ctx: SchemeRuntimeContext) {
-    this.#files = new SchemeFiles({ dir: ctx.dir, registry: ctx.registry, log: ctx.log });
+    this.#files = new SchemeFiles({ dir: ctx.dir, registry: ctx.registry, log: ctx.log, vars: { secretsFile: ctx.secretsFile }, sensitive: ctx.sensitive });
   }
 
   async start(): Promise<void> {

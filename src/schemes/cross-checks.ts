@@ -10,6 +10,7 @@ import { isRemoteRef, type Condition } from './rule-schema.js';
 import { didYouMean } from '../core/suggest.js';
 import { displayPath, type LoadedRule, type LoadedScheme, type Problem } from './types.js';
 import type { YamlSource } from '../yaml/source.js';
+import { MAX_EXTERNAL_FACTS } from '../core/limits.js';
 
 /** A file after the first pass: what validated, and where it sits in the YAML. */
 export interface FileUnit {
@@ -101,11 +102,20 @@ export function crossCheck(units: FileUnit[], registry: DriverRegistry): void {
   }
 
   const ruleIds = new Map<string, Entry>();
+  // Every topic the node's rules read facts from: one subscription each, and a limit on them all.
+  const factTopics = new Set<string>();
   for (const r of rules) {
     const at = { unit: r.unit, path: r.path };
     const first = ruleIds.get(r.id);
     if (first) report(at, ['id'], `duplicate rule id '${r.id}'; first defined at ${where(first)}`);
     else ruleIds.set(r.id, at);
+    for (const [name, fact] of Object.entries(r.facts ?? {})) {
+      factTopics.add(fact.topic);
+      if (factTopics.size > MAX_EXTERNAL_FACTS) {
+        report(at, ['facts', name], `the rules of a node may read facts from at most ${MAX_EXTERNAL_FACTS} topics; this is one more`);
+        factTopics.delete(fact.topic);
+      }
+    }
     checkRuleRefs(r.raw, schemes, declared, registry, (sub, message) => report(at, sub, message));
   }
 }
@@ -131,7 +141,9 @@ function checkRuleRefs(
 ): void {
   const byId = new Map(schemes.map((s) => [s.id, s]));
   const outputs = schemes.filter((s) => s.direction === 'output').map((s) => s.id);
-  const exists = (id: string) => byId.has(id) || declared.has(id);
+  // Names declared under the rule's `facts:` are facts from other topics.
+  const external = Object.keys((raw.facts ?? {}) as Record<string, unknown>);
+  const exists = (id: string) => byId.has(id) || declared.has(id) || external.includes(id);
   for (const branch of ['then', 'else'] as const) {
     const actions = (raw[branch] ?? []) as Record<string, { output?: string } | undefined>[];
     actions.forEach((action, i) => {
@@ -146,7 +158,8 @@ function checkRuleRefs(
   walkConditions(raw.when as Condition | undefined, ['when'], (leaf, sub) => {
     const fact = leaf.fact;
     if (fact === undefined || isRemoteRef(fact)) return;
-    if (!exists(fact)) return report([...sub, 'fact'], `unknown fact '${fact}'${didYouMean(fact, byId.keys())}`);
+    if (!exists(fact)) return report([...sub, 'fact'], `unknown fact '${fact}'${didYouMean(fact, [...byId.keys(), ...external]) || "; a fact is a scheme id, NODE/SCHEME, or a name under the rule's facts:"}`);
+    if (external.includes(fact)) return;
     const scheme = byId.get(fact);
     if (!scheme) return;
     // Only a plain `$.field` can be checked; deeper JSONPath is the rule author's business.

@@ -11,7 +11,10 @@ import { show } from './issues.js';
 import { SECTIONS, validateEntry, validateRule } from './schema.js';
 import { didYouMean } from '../core/suggest.js';
 import type { LoadResult, Problem } from './types.js';
-import { parseYaml } from '../yaml/source.js';
+import { parseYaml, type YamlVars } from '../yaml/source.js';
+import { readSecrets } from '../yaml/config-file.js';
+import { hideSensitive } from '../yaml/substitute.js';
+import { displayPath } from '../yaml/problem.js';
 
 export { formatProblem, displayPath } from './types.js';
 export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport } from './types.js';
@@ -19,10 +22,35 @@ export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport } from '
 const YAML_FILE = /\.ya?ml$/i;
 
 /**
+ * Where `!secret` and `${ENV_VAR}` in scheme files come from: the `secrets.yaml` beside
+ * `hanode.yaml` (README "Secrets in scheme files") and the environment.
+ */
+export interface SchemeVars {
+  secretsFile?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * What {@link loadSchemeTexts} needs for `!secret` and `${ENV_VAR}` in `texts`: the secrets file is
+ * read only when some text uses `!secret`. For any caller that loads texts it holds in memory.
+ */
+export async function varsFor(texts: readonly SchemeText[], opts: SchemeVars): Promise<YamlVars> {
+  const env = opts.env ?? process.env;
+  if (!texts.some((t) => 'text' in t && t.text.includes('!secret'))) return { env };
+  if (!opts.secretsFile) return { env, secrets: { values: {}, label: 'secrets.yaml (no config file names one)' } };
+  const label = displayPath(opts.secretsFile);
+  try {
+    return { env, secrets: { values: await readSecrets(opts.secretsFile), label } };
+  } catch (err) {
+    return { env, secrets: { values: {}, label }, secretsError: `${label} has problems (run hanode validate on the config): ${(err as Error).message.split('\n')[0]}` };
+  }
+}
+
+/**
  * Loads every `*.yaml`/`*.yml` file under `dir`, subdirectories included, in sorted order.
  * A missing directory loads as empty: a fresh node has no schemes yet.
  */
-export async function loadSchemeDir(dir: string, registry: DriverRegistry): Promise<LoadResult> {
+export async function loadSchemeDir(dir: string, registry: DriverRegistry, vars: SchemeVars = {}): Promise<LoadResult> {
   let files: string[];
   try {
     files = await listYamlFiles(dir);
@@ -30,14 +58,15 @@ export async function loadSchemeDir(dir: string, registry: DriverRegistry): Prom
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') files = [];
     else return loadSchemeTexts([{ file: dir, error: err as Error }], registry);
   }
-  return loadSchemeTexts(await Promise.all(files.map((f) => readInside(dir, f))), registry);
+  const texts = await Promise.all(files.map((f) => readInside(dir, f)));
+  return loadSchemeTexts(texts, registry, await varsFor(texts, vars));
 }
 
 /**
  * Loads the given files and directories (directories as {@link loadSchemeDir} does), in the
  * order given. A path that cannot be read is a problem, not an exception.
  */
-export async function loadSchemeFiles(paths: readonly string[], registry: DriverRegistry): Promise<LoadResult> {
+export async function loadSchemeFiles(paths: readonly string[], registry: DriverRegistry, vars: SchemeVars = {}): Promise<LoadResult> {
   const seen = new Set<string>();
   const texts: SchemeText[] = [];
   for (const path of paths) {
@@ -54,12 +83,12 @@ export async function loadSchemeFiles(paths: readonly string[], registry: Driver
       texts.push(isDir ? await readInside(path, file) : await readText(file));
     }
   }
-  return loadSchemeTexts(texts, registry);
+  return loadSchemeTexts(texts, registry, await varsFor(texts, vars));
 }
 
 /** `hanode validate`: every problem in the given paths, and how many files were read. */
-export async function validatePaths(paths: readonly string[], registry: DriverRegistry): Promise<{ problems: Problem[]; fileCount: number }> {
-  const result = await loadSchemeFiles(paths, registry);
+export async function validatePaths(paths: readonly string[], registry: DriverRegistry, vars: SchemeVars = {}): Promise<{ problems: Problem[]; fileCount: number }> {
+  const result = await loadSchemeFiles(paths, registry, vars);
   return { problems: result.problems, fileCount: result.files.length };
 }
 
@@ -69,9 +98,12 @@ export async function validatePaths(paths: readonly string[], registry: DriverRe
  */
 export type SchemeText = ({ file: string; text: string } | { file: string; error: Error }) & { external?: string };
 
-/** Loads scheme files already in memory, in the order given. Pure apart from the registry's drivers. */
-export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRegistry): LoadResult {
-  const units = texts.map((t) => ('error' in t ? unreadable(t.file, t.error) : checkFile(t.file, t.text, registry)));
+/**
+ * Loads scheme files already in memory, in the order given. Pure apart from the registry's drivers
+ * and `vars` (`${ENV_VAR}` from the environment unless given, `!secret` from the secrets read).
+ */
+export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRegistry, vars: YamlVars = { env: process.env }): LoadResult {
+  const units = texts.map((t) => ('error' in t ? unreadable(t.file, t.error) : checkFile(t.file, t.text, registry, vars)));
   crossCheck(units, registry);
   texts.forEach((t, i) => {
     const unit = units[i]!;
@@ -79,8 +111,14 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
     // Its messages could quote its lines (a key, a value); for a file such as /etc/shadow those must not reach $error.
     unit.problems = [{ file: unit.file, line: 1, col: 1, message: `this file links to a file outside the schemes directory (${t.external}) that is not a valid scheme file; its content is not quoted here, run hanode validate on that file to see its problems` }];
   });
-  const result: LoadResult = { inputs: [], outputs: [], rules: [], problems: [], files: [] };
+  const result: LoadResult = { inputs: [], outputs: [], rules: [], problems: [], files: [], sensitive: [] };
   for (const unit of units) {
+    // No problem quotes a value from secrets.yaml or the environment.
+    if (unit.source?.sensitive.values.length) {
+      const { sensitive } = unit.source;
+      unit.problems = unit.problems.map((p) => hideSensitive(p, unit.file, sensitive));
+      result.sensitive.push(...sensitive.values);
+    }
     unit.problems.sort((a, b) => a.line - b.line || a.col - b.col);
     const ok = unit.problems.length === 0;
     result.files.push({ file: unit.file, ok, problems: unit.problems });
@@ -93,10 +131,10 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
 }
 
 /** The first pass over one file: YAML syntax, the top-level shape, then each entry's schema. */
-function checkFile(file: string, text: string, registry: DriverRegistry): FileUnit {
+function checkFile(file: string, text: string, registry: DriverRegistry, vars: YamlVars): FileUnit {
   const size = Buffer.byteLength(text, 'utf8');
   if (size > MAX_SCHEME_FILE_BYTES) return unreadable(file, new Error(tooLarge(size)), false);
-  const source = parseYaml(text);
+  const source = parseYaml(text, vars);
   const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [] };
   // A problem quotes at most a short excerpt of the file: a long line is not sent back whole.
   const problem = (pos: { line: number; col: number }, message: string, max = MAX_PROBLEM_CHARS) => unit.problems.push({ file, ...pos, message: excerpt(message, max) });

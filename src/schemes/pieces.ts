@@ -4,6 +4,7 @@
  * README's driver table are generated from them.
  */
 import { z } from 'zod';
+import { isTemplate, templateProblem } from '../core/template.js';
 import { checkDuration, DURATION_PATTERN, INTERVAL_BOUNDS, NOT_A_DURATION, type DurationBounds } from '../core/duration.js';
 
 /**
@@ -125,4 +126,15 @@ export function baudRate(defaultBaud: number) {
       .describe('Baud rate (8 data bits, no parity, one stop bit)')
       .meta({ examples: [defaultBaud] }),
   };
+}
+
+/** A string that may hold a Liquid template (README "Templates"), checked when the file is read. */
+export function template(description: string) {
+  return z
+    .string()
+    .superRefine((text, ctx) => {
+      const problem = isTemplate(text) ? templateProblem(text) : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .describe(description);
 }

@@ -7,6 +7,11 @@ import { Cron } from 'croner';
 import { duration, SCHEME_ID } from './pieces.js';
 import { didYouMean } from '../core/suggest.js';
 import { objectCheck, show, type Path } from './issues.js';
+import { jsonTemplateProblems } from '../core/template.js';
+import { MAX_EXTERNAL_FACTS } from '../core/limits.js';
+
+/** The longest topic a fact may be read from. */
+const MAX_FACT_TOPIC_CHARS = 256;
 
 /** The json-rules-engine operators a condition may use. */
 export const OPERATORS = [
@@ -127,7 +132,12 @@ export const publishAction = z
       .min(1)
       .refine((t) => !/[+#]/.test(t), { message: 'expected a topic without the wildcards + and #' })
       .meta({ examples: ['han/hall-pi/hall-display/set'] }),
-    payload: z.unknown().describe('Text, a number, or a mapping sent as JSON'),
+    payload: z
+      .unknown()
+      .superRefine((payload, ctx) => {
+        for (const p of jsonTemplateProblems(payload)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message });
+      })
+      .describe('Text, a number, or a mapping sent as JSON; strings may be templates such as "{{ kitchen-climate.temperature | round: 1 }}"'),
     retain: z.boolean().optional(),
     qos: qos.optional(),
   })
@@ -137,6 +147,36 @@ export const publishAction = z
 export const notifyAction = z
   .looseObject({ bridge: z.string().regex(SCHEME_ID, 'expected the id of a bridge in hanode.yaml') })
   .describe('Send a message through a bridge; the other options go to the bridge');
+
+/** An MQTT topic a fact is read from: one topic, so no wildcards. */
+const factTopic = z
+  .string()
+  .min(1)
+  .max(MAX_FACT_TOPIC_CHARS, `expected a topic of at most ${MAX_FACT_TOPIC_CHARS} characters`)
+  .refine((t) => !/[+#]/.test(t), { message: 'expected one topic, without the wildcards + and #: each fact is one topic' })
+  .meta({ examples: ['zigbee2mqtt/hall_sensor', 'tele/plug-1/SENSOR', 'esphome-porch/sensor/porch_temperature/state'] });
+
+/** One entry of `facts:`: a topic, or a topic with a JSONPath into its payload and the payload's format. */
+export const externalFact = z
+  .union([
+    factTopic,
+    z.strictObject({
+      topic: factTopic,
+      path: z.string().regex(/^\$/, 'expected a JSONPath such as $.ENERGY.Power').optional().describe('Where in the JSON payload the fact\'s value is; the whole payload when left out'),
+      format: z.enum(['json', 'text']).default('json').describe('json: the payload must be JSON (a number is JSON); text: taken as it is, e.g. ON from ESPHome'),
+    }),
+  ])
+  .transform((f) => (typeof f === 'string' ? { topic: f, format: 'json' as const } : f))
+  .describe('A fact from any MQTT topic: ESPHome, Tasmota, Zigbee2MQTT, another program');
+
+/** `facts:` of a rule: names for facts read from other MQTT topics. */
+const externalFacts = z.record(z.string(), externalFact).superRefine((facts, ctx) => {
+  const names = Object.keys(facts);
+  for (const name of names.filter((n) => !SCHEME_ID.test(n))) {
+    ctx.addIssue({ code: 'custom', path: [name], message: `'${name}' is not a fact name: expected lower-case letters, digits and dashes` });
+  }
+  if (names.length > MAX_EXTERNAL_FACTS) ctx.addIssue({ code: 'custom', message: `expected at most ${MAX_EXTERNAL_FACTS} facts in a rule, got ${names.length}` });
+});
 
 const ACTIONS = ['set', 'publish', 'notify'] as const;
 
@@ -163,6 +203,7 @@ const topCondition = condition.transform((c): Condition => (c.fact !== undefined
 export const ruleSchema = z
   .strictObject({
     id: z.string().regex(SCHEME_ID, 'expected lower-case letters, digits and dashes, starting with a letter or digit').describe('Unique rule id; firings go to B/N/$rules/<id>').meta({ examples: ['fan-when-hot'] }),
+    facts: externalFacts.optional().describe('Facts from other MQTT topics, by the name the conditions and templates use: { hall-z2m: zigbee2mqtt/hall_sensor }'),
     when: topCondition.optional().describe('json-rules-engine conditions: all / any / not, and {fact, path, operator, value} tests'),
     for: duration('The condition must hold this long before then runs').optional().meta({ examples: ['10s'] }),
     schedule: cron.optional(),

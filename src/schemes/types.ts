@@ -36,4 +36,6 @@ export interface LoadResult {
   /** Every problem of every file, in file order and then by position. */
   problems: Problem[];
   files: FileReport[];
+  /** Values that came from `!secret` or `${ENV_VAR}` in the files: hidden wherever they would be logged. */
+  sensitive: string[];
 }

@@ -1,6 +1,6 @@
 /**
  * Hot reload: watches the schemes directory and asks for a reload when a scheme file is added,
- * changed or removed. Editors save in bursts (temp file, rename, chmod), so changes are gathered
+ * changed or removed, or when the secrets.yaml their `!secret` values come from changes. Editors save in bursts (temp file, rename, chmod), so changes are gathered
  * for `debounceMs` and applied once.
  */
 import { watch, type FSWatcher } from 'chokidar';
@@ -13,6 +13,7 @@ const SCHEME_FILE = /\.ya?ml$/i;
 export class SchemeWatcher implements Service {
   readonly name = 'watcher';
   #watcher?: FSWatcher;
+  #secrets?: FSWatcher;
   #timer?: NodeJS.Timeout;
   readonly #changed = new Set<string>();
 
@@ -24,6 +25,8 @@ export class SchemeWatcher implements Service {
       onChange: (files: string[]) => Promise<unknown>;
       /** hanode.yaml: its options need a restart, so a change to it is only reported (log and `$error`). */
       configFile?: string;
+      /** The secrets.yaml that `!secret` in scheme files reads: a change to it reloads the schemes. */
+      secretsFile?: string;
       bus?: EventBus;
     },
   ) {}
@@ -50,7 +53,18 @@ export class SchemeWatcher implements Service {
       watcher.on('change', (path) => path === this.opts.configFile && this.#configChanged(path));
     }
     watcher.on('error', (err) => log.warn(`schemes: watching ${dir} failed: ${(err as Error).message}`));
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    const ready = [new Promise<void>((resolve) => watcher.once('ready', () => resolve()))];
+    if (this.opts.secretsFile) {
+      // A watcher of its own: added to the directory's, a file that does not exist yet would stop
+      // the directory's events. Its changes count as a scheme file's: the schemes that use a
+      // secret get its new value.
+      const secrets = watch(this.opts.secretsFile, { ignoreInitial: true, persistent: true });
+      this.#secrets = secrets;
+      secrets.on('all', (event, path) => (event === 'add' || event === 'change' || event === 'unlink') && note(`secrets ${event}`)(path));
+      secrets.on('error', (err) => log.warn(`schemes: watching ${this.opts.secretsFile} failed: ${(err as Error).message}`));
+      ready.push(new Promise<void>((resolve) => secrets.once('ready', () => resolve())));
+    }
+    await Promise.all(ready);
     log.info(`schemes: watching ${dir} for changes`);
   }
 
@@ -64,7 +78,9 @@ export class SchemeWatcher implements Service {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     await this.#watcher?.close();
+    await this.#secrets?.close();
     this.#watcher = undefined;
+    this.#secrets = undefined;
   }
 
   async #flush(): Promise<void> {

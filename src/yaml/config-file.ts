@@ -3,11 +3,11 @@
  * Resolves `!secret name` (from secrets.yaml) and `${ENV_VAR}` in place, before toJS().
  */
 import { open } from 'node:fs/promises';
-import { Document, LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Scalar } from 'yaml';
+import { Document, LineCounter, parseDocument, isMap, isPair, isScalar } from 'yaml';
 import { didYouMean } from '../core/suggest.js';
 import { toPlainData } from './source.js';
 import { formatConfigProblem, yamlErrorMessage, type Problem } from './problem.js';
-import { sensitiveParts } from '../core/redact.js';
+import { hasSecrets, secretTag, substitute, type Sensitive } from './substitute.js';
 import { formatBytes, MAX_CONFIG_FILE_BYTES } from '../core/limits.js';
 
 /** A config that cannot be used; each problem is a `FILE:LINE:COL: message` line. */
@@ -29,15 +29,13 @@ export interface Located {
    * Every value that came from `!secret` or `${ENV_VAR}`, and where: never to be echoed in a
    * problem or a log line.
    */
-  sensitive: { values: string[]; at: Set<string> };
+  sensitive: Sensitive;
   /**
    * Problems found while resolving `${ENV_VAR}` and `!secret`; the caller reports them together
    * with its own, so the user sees every problem at once.
    */
   problems: Problem[];
 }
-
-const secretTag = { tag: '!secret', resolve: (str: string) => str };
 
 /** Parses a YAML file with positions; throws ConfigError for an unreadable file or invalid YAML. */
 async function parseFile(file: string, customTags: (typeof secretTag)[] = []): Promise<{ doc: Document; lines: LineCounter; problems: Problem[] }> {
@@ -94,39 +92,10 @@ export async function readYamlFile(
   opts: { secrets: () => Promise<Record<string, unknown>>; env: NodeJS.ProcessEnv },
 ): Promise<Located> {
   const { doc, lines, problems } = await parseFile(file, [secretTag]);
-  const at = (node: Scalar, message: string): Problem => ({ file, ...lines.linePos(node.range?.[0] ?? 0), message });
-
-  const pending: { node: Scalar; name: string }[] = [];
-  const sensitive = { values: [] as string[], at: new Set<string>() };
-  const mark = (node: Scalar, values: string[]) => {
-    sensitive.values.push(...values);
-    const pos = lines.linePos(node.range?.[0] ?? 0);
-    sensitive.at.add(`${pos.line}:${pos.col}`);
-  };
-  visit(doc, {
-    Scalar(_key, node) {
-      if (node.tag === '!secret') pending.push({ node, name: String(node.value) });
-      else if (typeof node.value === 'string' && node.value.includes('${')) {
-        const used: string[] = [];
-        node.value = node.value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-          const value = opts.env[name];
-          if (value === undefined) problems.push(at(node, `environment variable ${name} is not set`));
-          else used.push(value);
-          return value ?? '';
-        });
-        if (used.length) mark(node, [...used.flatMap(sensitiveParts), ...sensitiveParts(node.value)]);
-      }
-    },
-  });
-  if (pending.length) {
-    const secrets = await opts.secrets();
-    for (const { node, name } of pending) {
-      if (!Object.hasOwn(secrets, name)) problems.push(at(node, `secret '${name}' is not in secrets.yaml${didYouMean(name, Object.keys(secrets))}`));
-      node.value = secrets[name] ?? '';
-      node.tag = undefined;
-      mark(node, sensitiveParts(node.value));
-    }
-  }
+  const secrets = hasSecrets(doc) ? { values: await opts.secrets(), label: 'secrets.yaml' } : undefined;
+  const resolved = substitute(doc, lines, file, opts.env, secrets);
+  problems.push(...resolved.problems);
+  const sensitive = resolved.sensitive;
   const value = plain(file, doc, lines, problems);
   if (problems.some((p) => p.message.includes('alias bomb'))) throw new ConfigError(problems.map(formatConfigProblem));
   return { file, doc, lines, value, problems, sensitive };

@@ -5,6 +5,7 @@
 import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Document, type Node } from 'yaml';
 import { MAX_YAML_ALIASES } from '../core/limits.js';
 import { yamlErrorMessage } from './problem.js';
+import { secretTag, substitute, type Sensitive } from './substitute.js';
 
 /** Keys and indexes from the document's root to a node. */
 export type Path = (string | number)[];
@@ -23,17 +24,36 @@ export interface YamlSource {
   errors: (Position & { message: string })[];
   /** Where the node at `path` is: its key, or its value. Falls back to the nearest parent. */
   locate(path: Path, at?: 'key' | 'value'): Position;
+  /** Values that came from `!secret` or `${ENV_VAR}`: never to be quoted. */
+  sensitive: Sensitive;
 }
 
-/** Parses YAML text, keeping positions; never throws. */
-export function parseYaml(text: string): YamlSource {
+/** What `!secret` and `${ENV_VAR}` resolve from (yaml/substitute.ts). */
+export interface YamlVars {
+  env: NodeJS.ProcessEnv;
+  /** The secrets file's values, and how a problem names the file; undefined when none was read. */
+  secrets?: { values: Record<string, unknown>; label: string };
+  /** Why the secrets file could not be read, for each `!secret` to report. */
+  secretsError?: string;
+}
+
+/** Parses YAML text, keeping positions; never throws. With `vars`, `!secret` and `${ENV_VAR}` are resolved. */
+export function parseYaml(text: string, vars?: YamlVars): YamlSource {
   const lines = new LineCounter();
   // merge: true so `<<: *defaults` shares options between schemes, as ESPHome users expect.
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true });
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, customTags: vars ? [secretTag] : [] });
   const errors = [...doc.errors, ...doc.warnings].map((e) => ({
     ...lines.linePos(e.pos[0]),
     message: yamlErrorMessage(e, 'a scheme file'),
   }));
+  let sensitive: Sensitive = { values: [], at: new Set() };
+  if (vars && !doc.errors.length) {
+    const resolved = substitute(doc, lines, '', vars.env, vars.secrets);
+    sensitive = resolved.sensitive;
+    // A secrets file that cannot be read is said once per `!secret`, instead of "not in" it.
+    const problems = vars.secretsError ? resolved.problems.map((p) => (p.message.startsWith('secret ') ? { ...p, message: `${p.message.replace(/ is not in .*$/, '')} cannot be read: ${vars.secretsError}` } : p)) : resolved.problems;
+    errors.push(...problems.map(({ line, col, message }) => ({ line, col, message })));
+  }
   errors.sort((a, b) => a.line - b.line || a.col - b.col);
   const start = (n: Node | null | undefined): Position | undefined => (n?.range ? lines.linePos(n.range[0]) : undefined);
   // An empty value (`pin:` with nothing after it) has its range at the end of the line; the key is where the eye goes.
@@ -49,6 +69,7 @@ export function parseYaml(text: string): YamlSource {
   return {
     value,
     errors,
+    sensitive,
     locate(path, at = 'value') {
       let node = doc.contents as Node | null;
       let key: Node | undefined;

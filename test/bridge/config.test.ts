@@ -89,7 +89,7 @@ log_level: warn
       `${file}:${pos(text, 'mqqt')}: bridge 'typo': unknown bridge type 'mqqt'; did you mean 'mqtt'?`,
       `${file}:${pos(text, 'certs/missing.crt')}: bridge 'certless': cannot read cert file ${join(dir, 'certs/missing.crt')}: no such file`,
       `${file}:${pos(text, '"home/{nod}"')}: bridge 'badtpl': forward.0.to: unknown placeholder {nod}; expected {node}, {id}, {base}`,
-      `${file}:${pos(text, '"{{temperature"')}: bridge 'badtpl': forward.0.payload: unclosed '{{' in '{{temperature'`,
+      `${file}:${pos(text, '"{{temperature"')}: bridge 'badtpl': forward.0.payload: template line 1, col 1: output "{{temperature" not closed`,
       `${file}:${pos(text, '${HOOK_URL_NOT_SET}')}: environment variable HOOK_URL_NOT_SET is not set`,
       `${file}:${pos(text, 'methd')}: bridge 'spelt': unknown key 'methd'; did you mean 'method'?`,
     ]);

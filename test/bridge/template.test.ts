@@ -41,13 +41,15 @@ describe('payload templates', () => {
     ['{{humidity}}', undefined],
     ['{{topic}}', 'han/kitchen-pi/kitchen-climate'],
     ['no fields', 'no fields'],
+    ['{{ temperature | round }} {{ label | upper }}', '22 WARM'],
+    ['{{ humidity | default: 0 }}', '0'],
+    ['{% if temperature > 20 %}hot{% endif %}', 'hot'],
   ] as const) {
     test(`${JSON.stringify(template)} → ${JSON.stringify(out)}`, () => assert.equal(renderPayload(template, msg), out));
   }
   for (const [template, problem] of [
-    ['{{temperature', "unclosed '{{' in '{{temperature'"],
-    ['{{}}', "empty '{{}}' in '{{}}'"],
-    ['{{a b}}', "'{{a b}}' is not a field; expected a name or a dotted path such as {{temperature}} or {{state.value}}"],
+    ['{{temperature', 'template line 1, col 1: output "{{temperature" not closed'],
+    ['{{ a | nofilter }}', 'template line 1, col 1: undefined filter: nofilter'],
     ['{"a": 1}', undefined],
   ] as const) {
     test(`problem of ${JSON.stringify(template)}`, () => assert.equal(payloadTemplateProblem(template), problem));

@@ -88,7 +88,8 @@ test('hd44780: templates re-render when the referenced scheme publishes', async 
   const { chip, driver } = setup({ lines: ['{{kitchen-climate.temperature}}°C {{kitchen-climate.humidity}}%'] }, states);
   assert.equal((await driver.start()).text, '21.5°C 40%');
   states.publish('kitchen-climate', { temperature: 19, humidity: 40 });
-  await settle();
+  // The redraw is queued behind the display's other work: wait for it rather than for a fixed time.
+  for (let i = 0; i < 100 && chip.rows()[0] !== '19°C 40%        '; i++) await settle();
   assert.equal(chip.rows()[0], '19°C 40%        ');
   assert.deepEqual(chip.errors, []);
   await driver.stop();
@@ -167,4 +168,16 @@ test('hd44780: options and command schema', () => {
   assert.throws(() => hd44780.schema.parse({ columns: 17 }));
   assert.deepEqual(hd44780.command.parse({ backlight: false }), { backlight: false });
   assert.throws(() => hd44780.command.parse({ contrast: 3 }), 'no software contrast on a backpack');
+});
+
+test('hd44780: templates take filters; a command with a bad template is refused by the command schema, saying where', async () => {
+  const states = fakeStates({ 'kitchen-climate': { temperature: 21.46, humidity: 40 } });
+  const { driver } = setup({ lines: ['{{ kitchen-climate.temperature | round: 1 }}C {{ attic.temperature | default: "n/a" }}'] }, states);
+  assert.equal((await driver.start()).text, '21.5C n/a');
+  const parsed = hd44780.command!.safeParse({ text: 'T {{ kitchen-climate.temperature | rond }}' });
+  assert.equal(parsed.success, false);
+  assert.equal(parsed.error!.issues[0]!.message, 'template line 1, col 3: undefined filter: rond');
+  // Past the schema (a restored text, say), the driver refuses it as a command error would be: it never fails the device.
+  await assert.rejects(driver.apply({ text: '{{ not closed' }), /template line 1, col 1: output "\{\{ not closed" not closed/);
+  await driver.stop();
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Template, firstOf, formatValue, objectLookup, referencedIds, statesLookup } from '../../src/drivers-out/template.js';
+import { Template, TemplateError, firstOf, formatValue, objectLookup, referencedIds, statesLookup } from '../../src/drivers-out/template.js';
 import { fakeStates } from './display-helpers.js';
 
 const states = fakeStates({ 'kitchen-climate': { temperature: 21.5, humidity: 40 }, door: { state: 'ON' } });
@@ -19,18 +19,29 @@ test('template: rendering table', () => {
     ['{{kitchen-climate.pressure}}', '--'],
     ['{{none}}', '--'],
     ['no tags at all', 'no tags at all'],
-    ['{{ not closed', '{{ not closed'],
-    ['{{has space}}', '{{has space}}'],
-    ['{{}}', '{{}}'],
-    ['{{a..b}}', '{{a..b}}'],
+    ['{{ kitchen-climate.temperature | fixed: 2 }}', '21.50'],
+    ['{{ door.state | default: "?" }} {{ nowhere.x | default: "?" }}', 'ON ?'],
+    ['{% if value > 40 %}high{% else %}low{% endif %}', 'high'],
+    ['no tags at all', 'no tags at all'],
+    ['a single { brace }', 'a single { brace }'],
     ['', ''],
   ];
   for (const [source, want] of rows) assert.equal(new Template(source).render(lookup, { missing: '--' }), want, source);
 });
 
+test('template: a malformed tag is an error that says where, not text shown as it is', () => {
+  for (const [source, want] of [
+    ['{{ not closed', /template line 1, col 1: output "\{\{ not closed" not closed/],
+    ['ok\n{{ value | nofilter }}', /template line 2, col 1: undefined filter: nofilter/],
+    ['{% include "secrets.yaml" %}', /'include' is not available: templates cannot read files/],
+  ] as const) {
+    assert.throws(() => new Template(source), (err: Error) => err instanceof TemplateError && want.test(err.message), source);
+  }
+});
+
 test('template: paths, referenced ids, single-tag values keep their type', () => {
   const t = new Template('{{kitchen-climate.temperature}} and {{door.state}} and {{kitchen-climate.humidity}}');
-  assert.deepEqual(t.paths, [['kitchen-climate', 'temperature'], ['door', 'state'], ['kitchen-climate', 'humidity']]);
+  assert.deepEqual(t.paths, [['kitchen-climate', 'temperature'], ['kitchen-climate', 'humidity'], ['door', 'state']]);
   assert.deepEqual([...referencedIds([t, new Template('{{value}}')])], ['kitchen-climate', 'door', 'value']);
   assert.equal(new Template('{{value}}').single, true);
   assert.equal(new Template(' {{value}}').single, false);

@@ -70,11 +70,13 @@ export interface Recorded {
   publish: [string, string, { retain: boolean; qos: 0 | 1 | 2 }][];
   notify: [string, Record<string, unknown>][];
   subscribed: Map<string, (state: Record<string, unknown>) => void>;
+  /** Topics of external facts listened to now. */
+  watched: Map<string, (payload: Buffer) => void>;
 }
 
 /** RuleActions that record every call; `setLocal` can be replaced per test. */
 export function fakeActions(setLocal?: RuleActions['setLocal']): RuleActions & { calls: Recorded; firings(id?: string): unknown[] } {
-  const calls: Recorded = { set: [], publish: [], notify: [], subscribed: new Map() };
+  const calls: Recorded = { set: [], publish: [], notify: [], subscribed: new Map(), watched: new Map() };
   return {
     calls,
     /** The `$rules/<id>` payloads published, parsed. */
@@ -89,6 +91,10 @@ export function fakeActions(setLocal?: RuleActions['setLocal']): RuleActions & {
     },
     subscribe(topic, handler) {
       calls.subscribed.set(topic, handler);
+    },
+    watch(topic, handler) {
+      calls.watched.set(topic, handler);
+      return () => void calls.watched.delete(topic);
     },
     async notify(bridge, payload) {
       calls.notify.push([bridge, payload]);

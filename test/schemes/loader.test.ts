@@ -119,7 +119,7 @@ test('the shape of the file itself', () => {
   assert.deepEqual(lines({ 'a.yaml': 'inputs:\n  - system\n' }), ['a.yaml:2:5: expected a mapping with id and driver, got "system"']);
   assert.deepEqual(lines({ 'a.yaml': 'inputs: []\ninputs: []\n' }), ['a.yaml:2:1: invalid YAML: Map keys must be unique']);
   assert.deepEqual(lines({ 'a.yaml': 'inputs: []\n---\nrules: []\n' }), ['a.yaml:2:1: invalid YAML: a scheme file holds one document; split it at --- into files']);
-  assert.deepEqual(lines({ 'a.yaml': 'inputs:\n  - id: a\n    driver: system\n    interval: !secret x\n' }), ['a.yaml:4:15: invalid YAML: Unresolved tag: !secret']);
+  assert.deepEqual(lines({ 'a.yaml': 'inputs:\n  - id: a\n    driver: system\n    interval: !env x\n' }), ['a.yaml:4:15: invalid YAML: Unresolved tag: !env']);
 });
 
 test('YAML merge keys share options between entries', () => {
@@ -277,7 +277,7 @@ test('loadSchemeDir: recursive, sorted, *.yaml and *.yml only, hidden entries sk
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.inputs.map((s) => s.id), ['a', 'upper', 'deep', 'z']);
     const missing = await loadSchemeDir(join(dir, 'nope'), fakeRegistry());
-    assert.deepEqual(missing, { inputs: [], outputs: [], rules: [], problems: [], files: [] });
+    assert.deepEqual(missing, { inputs: [], outputs: [], rules: [], problems: [], files: [], sensitive: [] });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
