@@ -7,7 +7,7 @@
  * is false, `any` with a true member is true, `not unknown` is unknown) and an unknown rule
  * counts as not holding, so nothing fires until the facts are in.
  */
-import { Engine, type TopLevelCondition } from 'json-rules-engine';
+import type { Engine, TopLevelCondition } from 'json-rules-engine';
 import type { Condition } from '../schemes/rule-schema.js';
 
 /** true, false, or undefined for unknown. */
@@ -83,18 +83,28 @@ export function truthOf(node: ResultNode): Truth {
   return node.result;
 }
 
+// Loaded when the first rules start (RuleEngine.start), so a node without rules never loads it.
+let EngineClass: typeof Engine | undefined;
+
+/** Loads json-rules-engine, once. */
+export async function loadConditionEngine(): Promise<void> {
+  EngineClass ??= (await import('json-rules-engine')).Engine;
+}
+
 /** One rule's condition, ready to evaluate against the current facts. */
 export class ConditionEvaluator {
-  readonly #engine: Engine;
+  #engine?: Engine;
 
   /** @param when a condition rooted at all/any/not, as the scheme loader gives it */
-  constructor(when: Condition) {
-    // A missing fact must read as undefined, not throw: it only means no state has come yet.
-    this.#engine = new Engine([{ conditions: when as TopLevelCondition, event: { type: 'holds' } }], { allowUndefinedFacts: true });
-  }
+  constructor(private readonly when: Condition) {}
 
   /** Evaluates against `facts` (fact name → state JSON); facts not given are unknown. */
   async evaluate(facts: Record<string, unknown>): Promise<Truth> {
+    if (!this.#engine) {
+      if (!EngineClass) await loadConditionEngine();
+      // A missing fact must read as undefined, not throw: it only means no state has come yet.
+      this.#engine ??= new EngineClass!([{ conditions: this.when as TopLevelCondition, event: { type: 'holds' } }], { allowUndefinedFacts: true });
+    }
     const { results, failureResults } = await this.#engine.run(facts);
     const result = results[0] ?? failureResults[0];
     if (!result) return undefined;

@@ -8,6 +8,7 @@
  * changes its own rule's fact therefore comes back at the earliest one event-loop turn later,
  * and loop damping (see {@link RunningRule}) stops it after a burst.
  */
+import { loadConditionEngine } from './condition.js';
 import type { Logger } from 'pino';
 import type { EventBus } from '../core/bus.js';
 import { topicsFor, type Topics } from '../core/topics.js';
@@ -126,6 +127,7 @@ export class RuleEngine {
   /** Listens for local states, subscribes to remote ones, starts schedules, and evaluates every rule once. */
   async start(): Promise<void> {
     if (this.#running) return;
+    if (this.#rules.size) await loadConditionEngine();
     this.#running = true;
     const generation = ++this.#generation;
     const { bus, actions, node } = this.#opts;
