@@ -88,7 +88,10 @@ let EngineClass: typeof Engine | undefined;
 
 /** Loads json-rules-engine, once. */
 export async function loadConditionEngine(): Promise<void> {
-  EngineClass ??= (await import('json-rules-engine')).Engine;
+  // A CommonJS package: Node's loader names its exports, a bundle's import() may give them as `default`.
+  const mod = (await import('json-rules-engine')) as { Engine?: typeof Engine; default?: { Engine?: typeof Engine } };
+  EngineClass ??= mod.Engine ?? mod.default?.Engine;
+  if (!EngineClass) throw new Error('json-rules-engine did not load: it has no Engine export');
 }
 
 /** One rule's condition, ready to evaluate against the current facts. */
