@@ -34,12 +34,13 @@ export class FilterChain {
 
   /**
    * Filters one reading taken at `ts` (default: now). Returns the reading to publish, or null
-   * when the filters drop it. The input is never modified.
+   * when the filters drop it. The input is never modified. `force` (a reading someone asked for)
+   * lets it through every gate, as a heartbeat does, and still converts it.
    */
-  apply(reading: Reading, ts?: Date | number): Reading | null {
+  apply(reading: Reading, ts?: Date | number, opts: { force?: boolean } = {}): Reading | null {
     const t = ts === undefined ? this.#now() : typeof ts === 'number' ? ts : ts.getTime();
     const last = this.#lastPublished;
-    const rescue = this.#heartbeat !== undefined && (last === undefined || t < last || t - last >= this.#heartbeat);
+    const rescue = opts.force === true || (this.#heartbeat !== undefined && (last === undefined || t < last || t - last >= this.#heartbeat));
     let current: Reading | null = reading;
     const passed: Stage[] = [];
     for (const stage of this.#stages) {

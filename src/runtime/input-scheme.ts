@@ -8,7 +8,8 @@ import { Supervised, type SupervisedContext } from './supervised.js';
 import { monotonicNow } from '../core/monotonic.js';
 
 /** Turns a raw reading into the one to publish, or null to drop it (delta, throttle …). */
-export type ReadingFilter = (reading: Reading, ts: Date) => Reading | null;
+/** The scheme's filters; `force` (a `$request/read`) passes the gates (delta, throttle) but still converts (offset, round…). */
+export type ReadingFilter = (reading: Reading, ts: Date, force: boolean) => Reading | null;
 
 export interface InputSchemeContext extends SupervisedContext {
   def: InputDriverDef<any>;
@@ -53,7 +54,7 @@ export class InputScheme extends Supervised {
     const reading = await this.#read(driver);
     if (!shared && driver === this.#driver) {
       this.proven();
-      this.#accept(reading, new Date(), true);
+      return this.#accept(reading, new Date(), true) ?? reading;
     }
     return reading;
   }
@@ -131,8 +132,10 @@ export class InputScheme extends Supervised {
     this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (monotonicNow() - started)));
   }
 
-  #accept(reading: Reading, ts: Date, forced: boolean): void {
-    const out = this.ctx.filter && !forced ? this.ctx.filter(reading, ts) : reading;
+  /** Runs the filters and publishes what they let through; returns it (null when a gate dropped it). */
+  #accept(reading: Reading, ts: Date, forced: boolean): Reading | null {
+    const out = this.ctx.filter ? this.ctx.filter(reading, ts, forced) : reading;
     if (out) this.publishState(out, ts, 'input');
+    return out;
   }
 }

@@ -254,7 +254,7 @@ export class SchemeRuntime implements Service {
     const enabled = options.enabled !== false;
     if (scheme.direction === 'input') {
       const chain = options.filters?.length ? new FilterChain(options.filters) : undefined;
-      const runtime = new InputScheme({ ...base, def: registry.inputs[scheme.driver], filter: chain && ((r, ts) => chain.apply(r, ts)) });
+      const runtime = new InputScheme({ ...base, def: registry.inputs[scheme.driver], filter: chain && ((r, ts, force) => chain.apply(r, ts, { force })) });
       return { scheme, runtime, enabled };
     }
     const runtime = new OutputScheme({ ...base, def: registry.outputs[scheme.driver], restored: store.getState(scheme.id)?.state });

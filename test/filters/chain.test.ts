@@ -233,3 +233,14 @@ test('roundTo and fitLine', () => {
   for (const [v, d, expected] of rounding) assert.equal(roundTo(v, d), expected, `${v} to ${d}`);
   assert.deepEqual(fitLine([[0, 32], [100, 212]]), { slope: 1.8, intercept: 32 });
 });
+
+test('a forced reading ($request/read) passes the gates but is still converted', () => {
+  const chain = new FilterChain(parse([{ offset: -0.4, field: 't' }, { round: 1, field: 't' }, { throttle: '1h' }, { delta: 5, field: 't' }]));
+  assert.deepEqual(chain.apply({ t: 21.26 }, 0), { t: 20.9 });
+  // Within the throttle and below the delta: dropped, unless someone asked for it.
+  assert.equal(chain.apply({ t: 21.36 }, 1_000), null);
+  assert.deepEqual(chain.apply({ t: 21.36 }, 2_000, { force: true }), { t: 21 });
+  // The forced one counts as published: the throttle runs from it.
+  assert.equal(chain.apply({ t: 40 }, 2_000 + 3_599_000), null);
+  assert.deepEqual(chain.apply({ t: 40 }, 2_000 + 3_600_000), { t: 39.6 });
+});

@@ -31,6 +31,14 @@ before(async () => {
       'a.yaml': [
         'inputs:',
         '  - { id: climate, driver: bme280, interval: 5s }',
+        '  - id: attic',
+        '    driver: bme280',
+        '    address: 0x77',
+        '    interval: 1h',
+        '    filters:',
+        '      - { offset: 100, field: temperature }',
+        '      - { round: 0, field: temperature }',
+        '      - { throttle: 1h }',
         'outputs:',
         '  - { id: fan, driver: gpio-out, pin: 27 }',
         'rules:',
@@ -55,17 +63,27 @@ test('read publishes a fresh reading and returns it', async () => {
   await probe.waitForState(T('climate'), () => true, 3_000, since);
 });
 
+test("read runs the scheme's filters: converted as every reading is, let through the throttle", async () => {
+  await probe.waitForState(T('attic'), (s) => s.temperature > 100);
+  const since = probe.mark();
+  const r = await request('read', { id: 'attic' });
+  assert.equal(r.status, 'ok');
+  assert.ok(Number.isInteger(r.data.state.temperature) && r.data.state.temperature > 100, JSON.stringify(r.data.state));
+  const published = await probe.waitForState(T('attic'), () => true, 3_000, since);
+  assert.equal(published.temperature, r.data.state.temperature);
+});
+
 test('schemes lists the running schemes', async () => {
   const r = await request('schemes');
   assert.equal(r.status, 'ok');
-  assert.deepEqual(r.data.schemes.map((s: { id: string }) => s.id).sort(), ['climate', 'fan']);
+  assert.deepEqual(r.data.schemes.map((s: { id: string }) => s.id).sort(), ['attic', 'climate', 'fan']);
 });
 
 test('health reports connection, schemes and outbox', async () => {
   const r = await request('health');
   assert.equal(r.status, 'ok');
   assert.equal(r.data.connection.connected, true);
-  assert.equal(r.data.schemes.total, 2);
+  assert.equal(r.data.schemes.total, 3);
   assert.equal(typeof r.data.outbox.backlog, 'number');
   assert.equal(typeof r.data.outbox.dropped, 'number');
 });
