@@ -54,6 +54,12 @@ export interface MosquittoOptions {
   tls?: { ca: string; cert: string; key: string; requireCertificate?: boolean };
 }
 
+// A test file that ends without stopping its broker (a timeout, a failed hook) must not leave it running.
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const proc of started) proc.kill('SIGKILL');
+});
+
 export class Mosquitto {
   #proc?: ChildProcess;
   readonly url: string;
@@ -89,6 +95,11 @@ export class Mosquitto {
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr += d));
     this.#proc = proc;
+    started.add(proc);
+    proc.once('exit', () => started.delete(proc));
+    // Nor keep a finished test process waiting on it: the exit hook above ends it.
+    proc.unref();
+    (proc.stderr as unknown as { unref(): void }).unref();
     const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))));
     await Promise.race([waitForPort(this.port, 5_000), exited]);
     exited.catch(() => {});
