@@ -97,9 +97,6 @@ export class Mosquitto {
     this.#proc = proc;
     started.add(proc);
     proc.once('exit', () => started.delete(proc));
-    // Nor keep a finished test process waiting on it: the exit hook above ends it.
-    proc.unref();
-    (proc.stderr as unknown as { unref(): void }).unref();
     const exited = new Promise<never>((_, reject) => proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${stderr}`))));
     await Promise.race([waitForPort(this.port, 5_000), exited]);
     exited.catch(() => {});
