@@ -50,13 +50,23 @@ rules:
   await probe.waitForState('han/bundle-pi/relay', (s) => s.state === 'ON', 5_000, since);
   assert.equal((await probe.waitFor('han/bundle-pi/said', () => true, 5_000, since)).payload, 'BUNDLE-PI saw ON at 21.5');
 
+  // The HTTP server starts after `online` (README "One controller, a list of services"): until it
+  // listens, a refused connection is a reason to ask again, not a failure.
   let records: { topic: string; payload: { state?: string } }[] = [];
-  for (let i = 0; i < 50 && !records.some((r) => r.payload.state === 'ON'); i++) {
+  let lastError: unknown;
+  for (let i = 0; i < 100 && !records.some((r) => r.payload.state === 'ON'); i++) {
     await new Promise((r) => setTimeout(r, 100));
-    const res = await fetch(`http://127.0.0.1:${port}/api/records?topic=han/bundle-pi/relay&limit=10`);
+    let res: Response;
+    try {
+      res = await fetch(`http://127.0.0.1:${port}/api/records?topic=han/bundle-pi/relay&limit=10`);
+    } catch (err) {
+      lastError = err;
+      continue;
+    }
     assert.equal(res.status, 200);
     records = ((await res.json()) as { records: typeof records }).records;
   }
+  assert.ok(records.length, `no records from the API (last error: ${String(lastError)})`);
   assert.ok(records.some((r) => r.topic === 'han/bundle-pi/relay' && r.payload.state === 'ON'), JSON.stringify(records));
   assert.ok(!agent.logLines().some((l) => l.level >= 40 && /not a constructor|is not a function/.test(l.msg)), agent.output);
 });
