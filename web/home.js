@@ -1,5 +1,5 @@
 // The home page and a scheme's page.
-import { store, h, api, onChange, ago } from './app.js';
+import { store, h, api, onChange, ago } from './core.js';
 import { slug, local, title, unitOf, stateTime, page, schemesOf, nodeOrder, values, controls, availabilityNote, statusBadge } from './parts.js';
 
 const RANGES = [

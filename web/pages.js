@@ -1,5 +1,5 @@
 // The pages. Each is a function (main, params) that draws into main and returns {destroy()}.
-import { store, h, api, onChange } from './app.js';
+import { store, h, api, onChange } from './core.js';
 import { slug, format, page, nodeOrder, statusBadge, table } from './parts.js';
 import { home, scheme } from './home.js';
 

@@ -1,5 +1,5 @@
 // What the pages share: names, units and values of schemes, the controls of outputs, tables.
-import { store, h, api } from './app.js';
+import { store, h, api } from './core.js';
 
 /** The units README "Topics" fixes by field name, for schemes of other nodes. */
 export const UNITS = { temperature: '°C', humidity: '%RH', pressure: 'hPa', illuminance: 'lx', voltage: 'V', current: 'A', power: 'W', cpu_temp: '°C', mem_used_pct: '%', disk_used_pct: '%', brightness: '%', angle: '°', uptime: 's' };
