@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineInput, type Reading } from '../core/driver.js';
 import type { GpioLine } from '../hardware/types.js';
 import { i2cDevice, pin, polled } from '../schemes/pieces.js';
+import { portLooks } from './port-looks.js';
 import { MCP23017_CHIPS, Mcp23017Port } from '../drivers-out/mcp23017-port.js';
 import { MCP23017_ADDRESSES } from '../hardware/datasheets/mcp23017.js';
 import { attachMcp23017In } from '../hardware/sim/chips/mcp23017.js';
@@ -48,10 +49,7 @@ export const mcp23017In = defineInput({
     let port: Mcp23017Port | undefined;
     let line: GpioLine | undefined;
     let unwatch: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
     let last: number | undefined;
-    let busy: Promise<void> | undefined;
-    let again = false;
     const mask = options.pins.reduce((m, p) => m | (1 << p), 0);
     const toReading = (value: number): Reading =>
       Object.fromEntries(options.pins.map((p) => [`p${p}`, (((value >> p) & 1) === 1) !== options.invert ? 'ON' : 'OFF']));
@@ -76,39 +74,15 @@ export const mcp23017In = defineInput({
         if ((await line.read()) === 1) return;
       }
     };
-    const check = () => {
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = look()
-        .catch((err: Error) => {
-          again = false;
-          if (port) ctx.fail(err);
-        })
-        .finally(() => {
-          busy = undefined;
-          if (again && port) {
-            again = false;
-            check();
-          }
-        });
-    };
-    const poll = () => {
-      timer = setTimeout(() => {
-        check();
-        poll();
-      }, options.interval);
-    };
+    const looks = portLooks(look, { alive: () => port !== undefined, fail: (err) => ctx.fail(err) });
     const stop = async () => {
-      clearTimeout(timer);
       unwatch?.();
       unwatch = undefined;
       port = undefined;
       last = undefined;
       const l = line;
       line = undefined;
-      await busy;
+      await looks.cancel();
       await l?.close();
     };
 
@@ -120,7 +94,7 @@ export const mcp23017In = defineInput({
           // Watch INT before the first read: a change right after it still gives an edge.
           if (options.int_pin !== undefined) {
             line = await ctx.hardware.gpio.open(options.int_pin, { direction: 'in', edge: 'falling' });
-            unwatch = line.watch(check);
+            unwatch = line.watch(looks.check);
           }
           const first = line ? (await p.readInterrupt()).port : await p.readPort();
           port = p;
@@ -129,8 +103,8 @@ export const mcp23017In = defineInput({
           await stop();
           throw err;
         }
-        if (line) check();
-        else poll();
+        if (line) looks.check();
+        else looks.poll(options.interval);
       },
       async read() {
         if (!port) throw new Error('mcp23017-in not started');

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { defineInput, type Reading } from '../core/driver.js';
 import type { GpioLine, I2cBus } from '../hardware/types.js';
 import { i2cDevice, pin, polled } from '../schemes/pieces.js';
+import { portLooks } from './port-looks.js';
 import { PCF8574_CHIPS, Pcf8574Port } from '../drivers-out/pcf8574-port.js';
 import { attachPcf8574In } from '../hardware/sim/chips/pcf8574-in.js';
 
@@ -49,10 +50,7 @@ export const pcf8574In = defineInput({
     let bus: I2cBus | undefined;
     let line: GpioLine | undefined;
     let unwatch: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
     let last: number | undefined;
-    let busy: Promise<void> | undefined;
-    let again = false;
     const addr = options.address;
     const mask = options.pins.reduce((m, p) => m | (1 << p), 0);
     const toReading = (port: number): Reading =>
@@ -73,43 +71,16 @@ export const pcf8574In = defineInput({
         if (!line || (await line.read()) === 1) return;
       }
     };
-    // Edges can come faster than the bus answers: never two looks at once, and one more after a busy one.
-    const check = () => {
-      if (busy) {
-        again = true;
-        return;
-      }
-      busy = look()
-        .catch((err: Error) => {
-          // One report per fault: the scheme is restarted, which reads the port afresh.
-          again = false;
-          if (bus) ctx.fail(err);
-        })
-        .finally(() => {
-          busy = undefined;
-          if (again && bus) {
-            again = false;
-            check();
-          }
-        });
-    };
-    const poll = () => {
-      timer = setTimeout(() => {
-        check();
-        poll();
-      }, options.interval);
-    };
+    const looks = portLooks(look, { alive: () => bus !== undefined, fail: (err) => ctx.fail(err) });
 
     const stop = async () => {
-      clearTimeout(timer);
-      timer = undefined;
       unwatch?.();
       unwatch = undefined;
       bus = undefined;
       last = undefined;
       const l = line;
       line = undefined;
-      await busy;
+      await looks.cancel();
       await l?.close();
     };
 
@@ -124,7 +95,7 @@ export const pcf8574In = defineInput({
           // Watch INT before the first read: a change right after that read still gives an edge.
           if (options.int_pin !== undefined) {
             line = await ctx.hardware.gpio.open(options.int_pin, { direction: 'in', edge: 'falling' });
-            unwatch = line.watch(check);
+            unwatch = line.watch(looks.check);
           }
           last = await readPort(b);
         } catch (err) {
@@ -134,8 +105,8 @@ export const pcf8574In = defineInput({
         bus = b;
         ctx.emit(toReading(last));
         // Edges before this point found no bus and were dropped; one look now covers them.
-        if (line) check();
-        else poll();
+        if (line) looks.check();
+        else looks.poll(options.interval);
       },
       async read() {
         const b = bus;
