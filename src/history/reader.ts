@@ -5,9 +5,11 @@
  * (WAL lets it read while the store writes), and only the rows cross back. If the thread cannot
  * run, the store answers queries itself.
  */
+import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { topicMatches } from '../mqtt/topic-match.js';
 import { SqliteThread } from './sqlite-thread.js';
+import { textCode } from './series-blocks.js';
 
 // The thread cannot load TypeScript, so it carries its own copy of the MQTT filter match
 // (src/mqtt/topic-match.ts, which the tests check it against). Rows cross back as columns: ids
@@ -18,13 +20,20 @@ ${topicMatchSource()}
 db.pragma('mmap_size = 268435456');
 db.function('mqtt_match', { deterministic: true }, (f, t) => (topicMatches(String(f), String(t)) ? 1 : 0));
 const prepared = new Map();
-function handle({ sql, params }) {
+function statement(sql) {
   let st = prepared.get(sql);
   if (!st) {
     st = db.prepare(sql).raw(true);
     if (prepared.size > 100) prepared.clear();
     prepared.set(sql, st);
   }
+  return st;
+}
+${textCode()}
+function handle(m) {
+  if (m.op === 'text' || m.op === 'series') return recordsText(m);
+  const { sql, params } = m;
+  const st = statement(sql);
   const ids = [], times = [], payloads = [];
   let topic, topics = null;
   for (const row of st.iterate(...params)) {
@@ -52,6 +61,17 @@ export interface Row {
   ts: number;
 }
 
+/** The records of one topic in `[lo, hi]` (ms), read from series blocks where there are any; or any SELECT of `id, topic, payload, ts`. */
+export type TextQuery =
+  | { op: 'series'; topic: string; lo: number; hi: number; limit: number; desc: boolean }
+  | { op: 'text'; sql: string; params: unknown[] };
+
+/** A response body in chunks (one unless it is large), and how many records it holds. */
+export interface RecordsText {
+  count: number;
+  chunks: Uint8Array[];
+}
+
 interface Columns {
   ids: Float64Array;
   ts: Float64Array;
@@ -64,8 +84,8 @@ interface Columns {
 export class Reader {
   readonly #thread: SqliteThread;
 
-  constructor(opts: { file: string; log: Logger }) {
-    this.#thread = new SqliteThread({ name: 'query', file: opts.file, readonly: true, code: CODE, log: opts.log });
+  constructor(opts: { file: string; log: Logger; fallback?: Database.Database }) {
+    this.#thread = new SqliteThread({ name: 'query', file: opts.file, readonly: true, code: CODE, log: opts.log, fallback: opts.fallback });
   }
 
   /** False once the thread failed: the caller then queries on its own connection. */
@@ -87,6 +107,11 @@ export class Reader {
       rows[i] = { id: ids[i], topic: topics ? topics[i] : topic, payload, ts: ts[i] };
     }
     return rows;
+  }
+
+  /** A query answered as the D2/D3 response body, `{"records":[…]}` in UTF-8, in one or more chunks. */
+  text(q: TextQuery): Promise<RecordsText> {
+    return this.#thread.call<RecordsText>(q);
   }
 
   stop(): Promise<void> {

@@ -22,7 +22,8 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { GroupCommit } from './group-commit.js';
 import { Checkpointer } from './checkpointer.js';
-import { Reader } from './reader.js';
+import { Reader, type RecordsText } from './reader.js';
+import { BLOCKS_SCHEMA, TS_MAX, TS_MIN } from './series-blocks.js';
 import { Writer } from './writer.js';
 import { buildQuery, type RecordFilter } from './query.js';
 import { topicMatches } from '../mqtt/topic-match.js';
@@ -52,9 +53,11 @@ export interface HistoryStoreOptions {
   log: Logger;
   /** Group commit window in ms. Default 20. */
   commitWindowMs?: number;
+  /** Records per series block (see series-blocks.ts). Default {@link BLOCK_ROWS}. */
+  blockRows?: number;
 }
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
   BEGIN;
@@ -71,7 +74,16 @@ const SCHEMA = `
   -- Running totals, so bounds are checked without counting millions of rows.
   CREATE TABLE totals (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   INSERT INTO totals VALUES ('rows', 0), ('bytes', 0);
+  ${BLOCKS_SCHEMA}
   PRAGMA user_version = ${SCHEMA_VERSION};
+  COMMIT;
+`;
+
+/** Version 1 had no series blocks; the writer builds them for the records already there. */
+const MIGRATE_FROM_1 = `
+  BEGIN;
+  ${BLOCKS_SCHEMA}
+  PRAGMA user_version = 2;
   COMMIT;
 `;
 
@@ -96,7 +108,7 @@ export class HistoryStore {
 
   private constructor(db: Database.Database, opts: HistoryStoreOptions) {
     this.#db = db;
-    this.#writer = new Writer({ file: opts.file, log: opts.log, fallback: db });
+    this.#writer = new Writer({ file: opts.file, log: opts.log, fallback: db, blockRows: opts.blockRows });
     this.#writer.start();
     this.#checkpointer = new Checkpointer({
       file: opts.file,
@@ -108,7 +120,7 @@ export class HistoryStore {
       },
     });
     this.#checkpointer.start();
-    this.#reader = new Reader({ file: opts.file, log: opts.log });
+    this.#reader = new Reader({ file: opts.file, log: opts.log, fallback: db });
     this.#reader.start();
     this.#sql = {
       get: db.prepare('SELECT id, topic, payload, ts FROM records WHERE id = ?'),
@@ -116,6 +128,7 @@ export class HistoryStore {
       totals: db.prepare('SELECT key, value FROM totals'),
       oldestTs: db.prepare('SELECT min(ts) FROM records').pluck(),
       idRange: db.prepare('SELECT min(id) AS lo, max(id) AS hi FROM records'),
+      blocks: db.prepare('SELECT count(*) AS blocks, coalesce(sum(rows), 0) AS rows FROM blocks'),
     };
     const totals = Object.fromEntries((this.#sql.totals.all() as { key: string; value: number }[]).map((r) => [r.key, r.value]));
     this.#rows = totals.rows ?? 0;
@@ -149,6 +162,7 @@ export class HistoryStore {
       const version = db.pragma('user_version', { simple: true }) as number;
       const tables = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'").pluck().get() as number;
       if (version === 0 && tables === 0) db.exec(SCHEMA);
+      else if (version === 1) db.exec(MIGRATE_FROM_1);
       else if (version !== SCHEMA_VERSION) throw new Error(`${opts.file}: history schema version ${version}, expected ${SCHEMA_VERSION}`);
       // Query conditions on topics use MQTT wildcards; SQLite calls this only for rows left after the index.
       db.function('mqtt_match', { deterministic: true }, (filter, topic) => (topicMatches(String(filter), String(topic)) ? 1 : 0));
@@ -186,6 +200,30 @@ export class HistoryStore {
     if (!this.#reader.running) return this.find(filter, limit, order);
     const { sql, params } = selectSql(filter, limit, order);
     return this.#reader.records(sql, params);
+  }
+
+  /**
+   * The D2/D3 response body for `filter`, `{"records":[…]}` in UTF-8 chunks, written on the query
+   * thread. One topic over a time range (no wildcard, no condition) reads series blocks.
+   */
+  async recordsText(filter: RecordFilter, limit: number, order: 'asc' | 'desc'): Promise<RecordsText> {
+    if (this.#closed) throw new Error('history store is closed');
+    const { topic } = filter;
+    if (topic !== undefined && !/[+#]/.test(topic) && filter.field === undefined && filter.before === undefined && !filter.ids) {
+      return this.#reader.text({ op: 'series', topic, lo: filter.from ?? TS_MIN, hi: filter.to ?? TS_MAX, limit, desc: order === 'desc' });
+    }
+    const { sql, params } = selectSql(filter, limit, order);
+    return this.#reader.text({ op: 'text', sql, params });
+  }
+
+  /** Writes every series block that is due now (they are otherwise written as records arrive); how many. */
+  buildBlocks(): Promise<number> {
+    return this.#writer.buildBlocks();
+  }
+
+  /** Series blocks stored, and the records they hold. */
+  blockStats(): { blocks: number; rows: number } {
+    return this.#sql.blocks.get() as { blocks: number; rows: number };
   }
 
   /** {@link query} on this thread: blocks the event loop for as long as SQLite takes. */

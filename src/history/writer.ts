@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import { SqliteThread } from './sqlite-thread.js';
+import { builderCode } from './series-blocks.js';
 
 // Bytes that are valid UTF-8 are stored as text (see store.ts), anything else as a blob.
 const CODE = `
@@ -18,6 +19,7 @@ db.pragma('wal_autocheckpoint = 0');
 const insert = db.prepare('INSERT INTO records (topic, payload, ts) VALUES (?, ?, ?)');
 const addTotals = db.prepare('UPDATE totals SET value = value + ? WHERE key = ?');
 const removeOne = db.prepare('DELETE FROM records WHERE id = ? RETURNING octet_length(topic) + octet_length(payload) AS size');
+${builderCode()}
 const count = (rows, bytes) => { addTotals.run(rows, 'rows'); addTotals.run(bytes, 'bytes'); };
 const insertAll = db.transaction(({ topics, ts, offsets, data }) => {
   const ids = new Float64Array(topics.length);
@@ -28,6 +30,7 @@ const insertAll = db.transaction(({ topics, ts, offsets, data }) => {
     const payload = isUtf8(raw) ? raw.toString('utf8') : Buffer.from(raw);
     ids[i] = Number(insert.run(topics[i], payload, ts[i]).lastInsertRowid);
     bytes += Buffer.byteLength(topics[i]) + raw.length;
+    noteInserted(topics[i]);
   }
   count(topics.length, bytes);
   return { ids, bytes };
@@ -48,10 +51,18 @@ const removeWhere = db.transaction((sql, params) => {
 function handle(m) {
   if (m.op === 'insert') {
     const result = insertAll(m);
+    scheduleBlocks();
     return { result, transfer: [result.ids.buffer] };
   }
   if (m.op === 'remove') return { result: removeById(m.id) };
   if (m.op === 'removeWhere') return { result: removeWhere(m.sql, m.params) };
+  if (m.op === 'blocks') {
+    let built = 0;
+    for (const topic of db.prepare('SELECT DISTINCT topic FROM records').pluck().all()) {
+      while (buildBlock(topic) > BLOCK_ROWS) built++;
+    }
+    return { result: built };
+  }
   if (m.op === 'autocheckpoint') { db.pragma('wal_autocheckpoint = 1000'); return { result: null }; }
   throw new Error('unknown history write: ' + m.op);
 }
@@ -66,8 +77,8 @@ export interface Insert {
 export class Writer {
   readonly #thread: SqliteThread;
 
-  constructor(opts: { file: string; log: Logger; fallback: Database.Database }) {
-    this.#thread = new SqliteThread({ name: 'write', file: opts.file, code: CODE, log: opts.log, fallback: opts.fallback });
+  constructor(opts: { file: string; log: Logger; fallback: Database.Database; blockRows?: number }) {
+    this.#thread = new SqliteThread({ name: 'write', file: opts.file, code: CODE, log: opts.log, fallback: opts.fallback, extra: { blockRows: opts.blockRows } });
   }
 
   start(): void {
@@ -98,6 +109,11 @@ export class Writer {
   /** Runs a `DELETE … RETURNING <size> AS size` in one transaction; how many went and their bytes. */
   removeWhere(sql: string, params: unknown[]): Promise<{ n: number; bytes: number }> {
     return this.#thread.call({ op: 'removeWhere', sql, params });
+  }
+
+  /** Writes every series block that is due now, for every topic (a store opened on old records); how many. */
+  buildBlocks(): Promise<number> {
+    return this.#thread.call({ op: 'blocks' });
   }
 
   /** When checkpoints cannot run on their own thread, the writer's connection checkpoints as SQLite does by default. */

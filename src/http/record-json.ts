@@ -1,4 +1,5 @@
 /** How a stored message looks in the API: JSON when it is JSON, text when it is text, base64 otherwise. */
+import { recordText } from '../history/record-text.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -32,36 +33,12 @@ export function recordJson(r: { id: number; topic: string; payload: Buffer | str
 
 /**
  * `{"records":[…]}` for D2/D3, written as text: a payload that is JSON goes in as the text it was
- * sent as, rather than parsed into objects and serialized again (a day of one topic is 86,400 of
- * them). Each record reads exactly as {@link recordJson} makes it.
+ * sent as, rather than parsed into objects and serialized again. Each record reads exactly as
+ * {@link recordJson} makes it. (The store's query thread writes the same text with the same
+ * function; this is for rows already on this thread.)
  */
 export function recordsJson(rows: readonly { id: number; topic: string; payload: Buffer | string; ts: number }[]): string {
-  const topics = new Map<string, string>();
   const parts = new Array<string>(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    let topic = topics.get(r.topic);
-    if (topic === undefined) topics.set(r.topic, (topic = JSON.stringify(r.topic)));
-    let payload: string;
-    let text: string | undefined = typeof r.payload === 'string' ? r.payload : undefined;
-    if (text === undefined) {
-      try {
-        text = utf8.decode(r.payload as Buffer);
-      } catch {
-        payload = `${JSON.stringify((r.payload as Buffer).toString('base64'))},"encoding":"base64"`;
-      }
-    }
-    if (text !== undefined) payload = isJson(text) ? text.trim() : JSON.stringify(text);
-    parts[i] = `{"id":${r.id},"topic":${topic},"payload":${payload!},"ts":"${new Date(r.ts).toISOString()}"}`;
-  }
+  for (let i = 0; i < rows.length; i++) parts[i] = recordText(rows[i].id, rows[i].topic, rows[i].payload, rows[i].ts);
   return `{"records":[${parts.join(',')}]}`;
-}
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { HistoryStore } from '../history/store.js';
 import { OPS, hasCondition, type Op, type RecordFilter } from '../history/query.js';
 import { LIMITS } from './limits.js';
-import { recordJson, recordsJson } from './record-json.js';
+import { recordJson } from './record-json.js';
 import { apiError, ApiError } from './errors.js';
 
 const FILTER = '^(?:(?:[^+#/]*|\\+)/)*(?:[^+#/]*|\\+|#)$';
@@ -76,8 +76,9 @@ export function recordRoutes(app: FastifyInstance, store: () => HistoryStore): v
     },
     async (req, reply) => {
       const q = req.query;
-      const rows = await store().query(filterOf(q), q.limit ?? LIMITS.defaultLimit, q.order ?? 'desc');
-      return reply.type('application/json; charset=utf-8').send(recordsJson(rows));
+      const { chunks } = await store().recordsText(filterOf(q), q.limit ?? LIMITS.defaultLimit, q.order ?? 'desc');
+      const body = chunks.length === 1 ? Buffer.from(chunks[0].buffer, chunks[0].byteOffset, chunks[0].byteLength) : Buffer.concat(chunks);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 
