@@ -55,7 +55,7 @@ export class HistoryService implements Service {
   async start(): Promise<void> {
     const { config, dataDir, log, link } = this.ctx;
     const file = join(dataDir, 'history.sqlite');
-    this.#store = HistoryStore.open({ file, log });
+    this.#store = HistoryStore.open({ file, log, seriesBlocks: config.series_blocks });
     this.#retention = new Retention({
       store: this.#store,
       log,
@@ -66,7 +66,7 @@ export class HistoryService implements Service {
     });
     this.#retention.start();
     for (const filter of this.topics) link.subscribe(filter, this.#handler, { qos: 1 });
-    log.info(`history: recording ${this.topics.join(', ')} into ${file}`);
+    log.info(`history: recording ${this.topics.join(', ')} into ${file}${config.series_blocks ? '' : ' (no series blocks)'}`);
   }
 
   async stop(): Promise<void> {

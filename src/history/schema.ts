@@ -29,6 +29,10 @@ export const historySchema = z
       .describe('Records older than this are deleted'),
     max_rows: digits(z.number().int().positive()).default(10_000_000).describe('At most this many records; the oldest go first'),
     max_bytes: digits(z.number().int().positive()).default(1024 * 1024 * 1024).describe('At most this many topic + payload bytes; the oldest go first'),
+    series_blocks: z
+      .boolean()
+      .default(true)
+      .describe('Keep each topic\'s records also written out as the API\'s JSON, so a day of one topic is answered in tens of ms; about doubles the file'),
   })
   .strict();
 

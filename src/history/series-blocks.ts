@@ -69,7 +69,8 @@ let blockTimer = null;
 const blockFrontier = db.prepare('SELECT max(last_ts) FROM blocks WHERE topic = ?').pluck();
 const blockRowsAfter = db.prepare('SELECT id, payload, ts FROM records WHERE topic = ? AND ts > ? ORDER BY ts, id LIMIT ?').raw(true);
 const blockInsert = db.prepare('INSERT INTO blocks (topic, last_ts, first_ts, rows, keys, body) VALUES (?, ?, ?, ?, ?, ?)');
-function noteInserted(topic) { blockFresh.set(topic, (blockFresh.get(topic) || 0) + 1); }
+const BLOCKS_ON = !(workerData.extra && workerData.extra.blocks === false);
+function noteInserted(topic) { if (BLOCKS_ON) blockFresh.set(topic, (blockFresh.get(topic) || 0) + 1); }
 function scheduleBlocks() {
   if (blockTimer !== null) return;
   for (const n of blockFresh.values()) if (n > BLOCK_ROWS) { blockTimer = setImmediate(buildDue); return; }
@@ -118,7 +119,7 @@ function buildBlock(topic) {
   return BLOCK_ROWS + 1;
 }
 // Records stored before this start (or before the store had blocks) get theirs too.
-for (const topic of db.prepare('SELECT DISTINCT topic FROM records').pluck().iterate()) blockFresh.set(topic, BLOCK_ROWS + 1);
+if (BLOCKS_ON) for (const topic of db.prepare('SELECT DISTINCT topic FROM records').pluck().iterate()) blockFresh.set(topic, BLOCK_ROWS + 1);
 scheduleBlocks();
 function beforeClose() { if (blockTimer !== null) clearImmediate(blockTimer); blockTimer = null; }
 `;

@@ -55,6 +55,8 @@ export interface HistoryStoreOptions {
   commitWindowMs?: number;
   /** Records per series block (see series-blocks.ts). Default {@link BLOCK_ROWS}. */
   blockRows?: number;
+  /** False: no series blocks are written, and those there are go at open. Default true. */
+  seriesBlocks?: boolean;
 }
 
 const SCHEMA_VERSION = 2;
@@ -108,7 +110,7 @@ export class HistoryStore {
 
   private constructor(db: Database.Database, opts: HistoryStoreOptions) {
     this.#db = db;
-    this.#writer = new Writer({ file: opts.file, log: opts.log, fallback: db, blockRows: opts.blockRows });
+    this.#writer = new Writer({ file: opts.file, log: opts.log, fallback: db, blockRows: opts.blockRows, blocks: opts.seriesBlocks !== false });
     this.#writer.start();
     this.#checkpointer = new Checkpointer({
       file: opts.file,
@@ -164,6 +166,7 @@ export class HistoryStore {
       if (version === 0 && tables === 0) db.exec(SCHEMA);
       else if (version === 1) db.exec(MIGRATE_FROM_1);
       else if (version !== SCHEMA_VERSION) throw new Error(`${opts.file}: history schema version ${version}, expected ${SCHEMA_VERSION}`);
+      if (opts.seriesBlocks === false) db.exec('DELETE FROM blocks');
       // Query conditions on topics use MQTT wildcards; SQLite calls this only for rows left after the index.
       db.function('mqtt_match', { deterministic: true }, (filter, topic) => (topicMatches(String(filter), String(topic)) ? 1 : 0));
     } catch (err) {

@@ -58,6 +58,7 @@ function handle(m) {
   if (m.op === 'removeWhere') return { result: removeWhere(m.sql, m.params) };
   if (m.op === 'blocks') {
     let built = 0;
+    if (!BLOCKS_ON) return { result: built };
     for (const topic of db.prepare('SELECT DISTINCT topic FROM records').pluck().all()) {
       while (buildBlock(topic) > BLOCK_ROWS) built++;
     }
@@ -77,8 +78,9 @@ export interface Insert {
 export class Writer {
   readonly #thread: SqliteThread;
 
-  constructor(opts: { file: string; log: Logger; fallback: Database.Database; blockRows?: number }) {
-    this.#thread = new SqliteThread({ name: 'write', file: opts.file, code: CODE, log: opts.log, fallback: opts.fallback, extra: { blockRows: opts.blockRows } });
+  constructor(opts: { file: string; log: Logger; fallback: Database.Database; blockRows?: number; blocks?: boolean }) {
+    const extra = { blockRows: opts.blockRows, blocks: opts.blocks !== false };
+    this.#thread = new SqliteThread({ name: 'write', file: opts.file, code: CODE, log: opts.log, fallback: opts.fallback, extra });
   }
 
   start(): void {

@@ -182,3 +182,24 @@ test('without its thread, the query code answers on the connection it falls back
     await store.close();
   }
 });
+
+test('series_blocks: false writes none, drops those there are, and answers the same', async () => {
+  const path = file();
+  let store = HistoryStore.open({ file: path, log: silentLogger, blockRows: 8 });
+  for (const r of mix(200, 1_000)) await store.append(rec(r.topic, r.payload, r.ts));
+  await store.buildBlocks();
+  const before = await text(store, { topic: A }, 10_000, 'asc');
+  assert.ok(store.blockStats().blocks > 5);
+  await store.close();
+  store = HistoryStore.open({ file: path, log: silentLogger, blockRows: 8, seriesBlocks: false });
+  try {
+    assert.deepEqual(store.blockStats(), { blocks: 0, rows: 0 });
+    for (const r of mix(100, 100_000)) await store.append(rec(r.topic, r.payload, r.ts));
+    assert.equal(await store.buildBlocks(), 0);
+    assert.deepEqual(store.blockStats(), { blocks: 0, rows: 0 });
+    assert.ok((await text(store, { topic: A }, 10_000, 'asc')).startsWith(before.slice(0, -2)));
+    await sameAsRows(store, 1_000, 200_000, 'without blocks');
+  } finally {
+    await store.close();
+  }
+});
