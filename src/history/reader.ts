@@ -48,9 +48,12 @@ function handle(m) {
 }
 `;
 
-/** The link's own topic matcher, as source for the thread (its compiled form is plain JavaScript). */
+/**
+ * The link's own topic matcher, as source for the thread that declares `topicMatches` (its
+ * compiled form is plain JavaScript, but a minified build renames the function itself).
+ */
 export function topicMatchSource(): string {
-  return topicMatches.toString();
+  return `const topicMatches = (${topicMatches.toString()});`;
 }
 
 /** A record as the query thread returns it: text payloads as strings, blobs as Buffers. */

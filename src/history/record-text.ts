@@ -32,7 +32,7 @@ export function recordText(id: number, topic: string, payload: string | Uint8Arr
   return '{"id":' + id + ',"topic":' + JSON.stringify(topic) + ',"payload":' + body + ',"ts":"' + new Date(ts).toISOString() + '"}';
 }
 
-/** {@link recordText} as source, for a thread. */
+/** Source for a thread that declares `recordText` (a minified build renames the function itself). */
 export function recordTextSource(): string {
-  return recordText.toString();
+  return `const recordText = (${recordText.toString()});`;
 }

@@ -68,5 +68,10 @@ rules:
   }
   assert.ok(records.length, `no records from the API (last error: ${String(lastError)})`);
   assert.ok(records.some((r) => r.topic === 'han/bundle-pi/relay' && r.payload.state === 'ON'), JSON.stringify(records));
+  // The history's threads run code the bundle passes them as source: a wildcard (the topic matcher)
+  // and a condition (records written on the query thread) must work there too.
+  const wild = await fetch(`http://127.0.0.1:${port}/api/records?topic=han/%2B/relay&field=state&op=eq&value=ON&limit=10`);
+  assert.equal(wild.status, 200, await wild.clone().text());
+  assert.ok(((await wild.json()) as { records: typeof records }).records.some((r) => r.payload.state === 'ON'));
   assert.ok(!agent.logLines().some((l) => l.level >= 40 && /not a constructor|is not a function/.test(l.msg)), agent.output);
 });
