@@ -5,7 +5,6 @@
 import type { Hardware } from '../hardware/types.js';
 import type { InputDriver, InputDriverDef, Reading, CommonOptions, Persist, StateView } from '../core/driver.js';
 import { Supervised, type SupervisedContext } from './supervised.js';
-import { monotonicNow } from '../core/monotonic.js';
 
 /** Turns a raw reading into the one to publish, or null to drop it (delta, throttle …). */
 /** The scheme's filters; `force` (a `$request/read`) passes the gates (delta, throttle) but still converts (offset, round…). */
@@ -20,11 +19,26 @@ export interface InputSchemeContext extends SupervisedContext {
   filter?: ReadingFilter;
 }
 
+/**
+ * Milliseconds until the next poll: the next multiple of the interval on the clock, so schemes
+ * with the same interval read together and their readings share one outbox commit and one write
+ * to the broker (a node polling a thousand sensors a second commits about once a second instead of
+ * 50 times), and readings come at round times. A read that overran its interval skips the
+ * boundaries it missed. Right after the first reading the next boundary may be close; then the one
+ * after it, so the first two readings are at least half an interval apart.
+ */
+export function nextPollDelay(nowMs: number, every: number, afterFirst: boolean): number {
+  const delay = every - (((nowMs % every) + every) % every);
+  return afterFirst && delay < every / 2 ? delay + every : delay;
+}
+
 export class InputScheme extends Supervised {
   #driver?: InputDriver;
   #timer?: NodeJS.Timeout;
   #interval: number | undefined;
   #early?: { reading: Reading; ts: Date };
+  /** The next poll is the first since the scheme opened or its interval changed. */
+  #first = false;
   /** The read in flight: a poll and any number of `$request/read`s share it. */
   #reading?: Promise<Reading>;
 
@@ -40,7 +54,7 @@ export class InputScheme extends Supervised {
   /** Change the poll interval at run time (`$request/interval`). */
   setInterval(ms: number): void {
     this.#interval = ms;
-    if (this.#timer) this.#schedule(0);
+    if (this.#timer) this.#schedule(0, true);
   }
 
   /**
@@ -97,7 +111,7 @@ export class InputScheme extends Supervised {
     const early = this.#early;
     this.#early = undefined;
     if (early) this.#accept(early.reading, early.ts, false);
-    if (this.ctx.def.polled) this.#schedule(0);
+    if (this.ctx.def.polled) this.#schedule(0, true);
   }
 
   protected async close(): Promise<void> {
@@ -109,7 +123,8 @@ export class InputScheme extends Supervised {
     await driver?.stop().catch((err) => this.ctx.log.debug({ err }, `${this.id}: stop failed`));
   }
 
-  #schedule(delay: number): void {
+  #schedule(delay: number, first = false): void {
+    this.#first = first;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => void this.#poll(), delay);
   }
@@ -117,7 +132,8 @@ export class InputScheme extends Supervised {
   async #poll(): Promise<void> {
     const driver = this.#driver;
     if (!driver?.read || this.stopped) return;
-    const started = monotonicNow();
+    const first = this.#first;
+    this.#first = false;
     let reading: Reading;
     try {
       reading = await this.#read(driver);
@@ -128,8 +144,7 @@ export class InputScheme extends Supervised {
     if (driver !== this.#driver || this.stopped) return;
     this.proven();
     this.#accept(reading, new Date(), false);
-    // Keep the cadence: the next poll is one interval after this one started.
-    this.#schedule(Math.max(0, (this.#interval ?? 30_000) - (monotonicNow() - started)));
+    this.#schedule(nextPollDelay(Date.now(), this.#interval ?? 30_000, first));
   }
 
   /** Runs the filters and publishes what they let through; returns it (null when a gate dropped it). */
