@@ -50,6 +50,9 @@ export interface LinkStats {
   retryMs?: number;
 }
 
+/** mqtt.js's trace function, when nobody asked for its traces. */
+const ignore = (): void => {};
+
 /**
  * mqtt.js would otherwise build, at its first packet, a table of 65,536 two-byte Buffers for
  * packet ids: a heap snapshot of an agent with 50 schemes showed it as the largest single item
@@ -136,6 +139,12 @@ export class MqttLink {
       connectTimeout: 10_000,
       will: { ...this.opts.will, payload: Buffer.from(this.opts.will.payload) },
       writeCache: NO_NUMBER_CACHE,
+      // Every publish would otherwise replace the keepalive timer (1,000 readings a second: 1,000
+      // timers made and dropped); a ping every `keepalive` seconds whatever was sent costs nothing.
+      reschedulePings: false,
+      // mqtt.js traces each packet through the `debug` package, which builds an argument list per
+      // call even when it prints nothing; hanode logs what matters itself. DEBUG=mqttjs* still works.
+      ...(process.env.DEBUG ? {} : { log: ignore }),
     };
     const client = connect(url, options);
     this.#client = client;

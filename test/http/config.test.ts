@@ -26,7 +26,7 @@ test('values as in the README, with the token from secrets.yaml', async () => {
     'http_token: a-very-long-secret-token\n',
   );
   const cfg = await loadConfig({}, {}, dir);
-  assert.deepEqual(cfg.history, { topics: ['han/+/+', 'zigbee2mqtt/#'], retention: 7 * 86_400_000, max_rows: 500_000, max_bytes: 1024 ** 3 });
+  assert.deepEqual(cfg.history, { topics: ['han/+/+', 'zigbee2mqtt/#'], retention: 7 * 86_400_000, max_rows: 500_000, max_bytes: 1024 ** 3, series_blocks: true });
   assert.deepEqual(cfg.http, { host: '0.0.0.0', port: 8421, token: 'a-very-long-secret-token', max_callbacks: 100, max_concurrent: 64 });
   assert.deepEqual(cfg.time, { publish_every: 60_000 });
 });
