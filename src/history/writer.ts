@@ -59,7 +59,7 @@ function handle(m) {
   if (m.op === 'blocks') {
     let built = 0;
     if (!BLOCKS_ON) return { result: built };
-    for (const topic of db.prepare('SELECT DISTINCT topic FROM records').pluck().all()) {
+    for (let topic = nextTopic.get(''); topic !== null; topic = nextTopic.get(topic)) {
       while (buildBlock(topic) > BLOCK_ROWS) built++;
     }
     return { result: built };
