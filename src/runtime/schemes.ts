@@ -212,14 +212,20 @@ export class SchemeRuntime implements Service {
         restarted.push(id);
       }
     }
-    // Outputs first: a rule or an input never sees an output that is not there yet.
-    const order = [...next.values()].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'output' ? -1 : 1));
-    for (const scheme of order) {
-      if (this.#running.has(scheme.id)) continue;
-      const running = this.#create(scheme);
-      this.#running.set(scheme.id, running);
-      if (running.enabled) await running.runtime.start();
-      if (!restarted.includes(scheme.id)) started.push(scheme.id);
+    // Outputs first: a rule or an input never sees an output that is not there yet. Within each
+    // direction the schemes start together: a start that waits on its device (a BME280's reset
+    // takes milliseconds) does not hold up the others, and schemes on one bus take turns through
+    // the bus lock. A start never throws; a failing driver retries on its own.
+    for (const direction of ['output', 'input'] as const) {
+      const starting: Promise<void>[] = [];
+      for (const scheme of next.values()) {
+        if (scheme.direction !== direction || this.#running.has(scheme.id)) continue;
+        const running = this.#create(scheme);
+        this.#running.set(scheme.id, running);
+        if (running.enabled) starting.push(running.runtime.start());
+        if (!restarted.includes(scheme.id)) started.push(scheme.id);
+      }
+      await Promise.all(starting);
     }
     return { started, stopped, restarted };
   }
