@@ -14,6 +14,7 @@ import type { Hardware } from '../hardware/types.js';
 import { isSim } from '../hardware/index.js';
 import type { LoadedRule, LoadedScheme, LoadResult } from '../schemes/loader.js';
 import { formatProblem } from '../schemes/loader.js';
+import { formatUnavailable } from './scheme-files.js';
 import type { StateStore } from '../state/index.js';
 import { FilterChain } from '../filters/index.js';
 import { InputScheme } from './input-scheme.js';
@@ -187,6 +188,7 @@ export class SchemeRuntime implements Service {
   async #load(): Promise<ReloadResult> {
     const { loaded, effective, kept } = await this.#files.load();
     for (const p of loaded.problems) this.ctx.bus.emit('error', { topic: p.file, error: formatProblem(p) });
+    for (const u of loaded.unavailable) this.ctx.bus.emit('error', { topic: u.file, error: formatUnavailable(u) });
     for (const file of kept) this.ctx.log.warn(`schemes: ${file} is invalid; its last good version keeps running`);
     await this.ctx.rules?.apply(effective.rules);
     const diff = await this.#apply(this.#withOverrides(effective));
@@ -250,7 +252,7 @@ export class SchemeRuntime implements Service {
     const { registry, bus, log, retry, store } = this.ctx;
     const hardware = this.#hardware!;
     const options = scheme.options as Record<string, any>;
-    if (isSim(hardware)) hardware.attach(scheme.id, (scheme.direction === 'input' ? registry.inputs : registry.outputs)[scheme.driver]?.sim, options);
+    if (isSim(hardware)) hardware.attach(scheme.id, registry.get(scheme.direction, scheme.driver)?.sim, options);
     const persist = {
       get: (key: string) => store.getCounter(`${scheme.id}:${key}`),
       set: (key: string, value: number) => store.setCounter(`${scheme.id}:${key}`, value),
@@ -260,10 +262,11 @@ export class SchemeRuntime implements Service {
     const enabled = options.enabled !== false;
     if (scheme.direction === 'input') {
       const chain = options.filters?.length ? new FilterChain(options.filters) : undefined;
-      const runtime = new InputScheme({ ...base, def: registry.inputs[scheme.driver], filter: chain && ((r, ts, force) => chain.apply(r, ts, { force })) });
+      // Loaded: the scheme validated against its schema.
+      const runtime = new InputScheme({ ...base, def: registry.get('input', scheme.driver)!, filter: chain && ((r, ts, force) => chain.apply(r, ts, { force })) });
       return { scheme, runtime, enabled };
     }
-    const runtime = new OutputScheme({ ...base, def: registry.outputs[scheme.driver], restored: store.getState(scheme.id)?.state });
+    const runtime = new OutputScheme({ ...base, def: registry.get('output', scheme.driver)!, restored: store.getState(scheme.id)?.state });
     return { scheme, runtime, enabled };
   }
 
