@@ -22,6 +22,9 @@ import { OutputScheme } from './output-scheme.js';
 import { SchemeFiles } from './scheme-files.js';
 import type { SchemeStatus } from './supervised.js';
 
+/** How many schemes start at once (see `#apply`). */
+const START_TOGETHER = 16;
+
 export interface RunningScheme {
   scheme: LoadedScheme;
   runtime: InputScheme | OutputScheme;
@@ -215,19 +218,23 @@ export class SchemeRuntime implements Service {
       }
     }
     // Outputs first: a rule or an input never sees an output that is not there yet. Within each
-    // direction the schemes start together: a start that waits on its device (a BME280's reset
-    // takes milliseconds) does not hold up the others, and schemes on one bus take turns through
-    // the bus lock. A start never throws; a failing driver retries on its own.
+    // direction up to START_TOGETHER schemes start at once: a start that waits on its device (a
+    // BME280's reset takes milliseconds) does not hold up the others, schemes on one bus take
+    // turns through the bus lock, and a node with hundreds of schemes does not hold all their
+    // starts in memory at once. A start never throws; a failing driver retries on its own.
     for (const direction of ['output', 'input'] as const) {
-      const starting: Promise<void>[] = [];
+      const queue: RunningScheme[] = [];
       for (const scheme of next.values()) {
         if (scheme.direction !== direction || this.#running.has(scheme.id)) continue;
         const running = this.#create(scheme);
         this.#running.set(scheme.id, running);
-        if (running.enabled) starting.push(running.runtime.start());
+        if (running.enabled) queue.push(running);
         if (!restarted.includes(scheme.id)) started.push(scheme.id);
       }
-      await Promise.all(starting);
+      const worker = async () => {
+        for (let r = queue.shift(); r; r = queue.shift()) await r.runtime.start();
+      };
+      await Promise.all(Array.from({ length: Math.min(START_TOGETHER, queue.length) }, worker));
     }
     return { started, stopped, restarted };
   }
