@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DriverRegistry, type LazyDriver } from '../../src/core/registry.js';
-import type { DriverDef } from '../../src/core/driver.js';
+import type { DriverDef, InputDriverDef } from '../../src/core/driver.js';
 import { builtinRegistry } from '../../src/cli/registry.js';
 import { inputDrivers } from '../../src/drivers-in/index.js';
 import { outputDrivers } from '../../src/drivers-out/index.js';
@@ -21,7 +21,7 @@ function counted<D extends DriverDef>(drivers: Record<string, LazyDriver<D>>, lo
 }
 
 /** A driver whose module is not there, as after a broken install. */
-const missing: LazyDriver = { load: () => import('./no-such-driver-module.js' as string) };
+const missing: LazyDriver<InputDriverDef<any>> = { load: () => import('./no-such-driver-module.js' as string) };
 
 const load = (registry: DriverRegistry, text: string) => loadSchemeTextsWithDrivers([{ file: 'a.yaml', text }], registry);
 
@@ -82,7 +82,7 @@ test("a driver whose module fails to load makes its schemes unavailable; the fil
 
 test('a module that failed to load is tried again by the next load', async () => {
   let attempts = 0;
-  const flaky: LazyDriver = {
+  const flaky: LazyDriver<InputDriverDef<any>> = {
     load: async () => {
       attempts++;
       if (attempts === 1) throw new Error('EIO: i/o error, read');
