@@ -112,10 +112,12 @@ test('the whole catalogue needs loadAll(), which leaves out a module that fails;
   assert.ok(registry.has('input', 'bme280'));
 });
 
-test('every built-in loads under its own name, in the order its map lists it', async () => {
+test('every built-in loads under its own name, in the order its map lists it, with its chips in the map', async () => {
   const registry = await builtinRegistry().loadAll();
   for (const direction of ['input', 'output'] as const) {
     const listed = Object.keys(direction === 'input' ? inputDrivers : outputDrivers);
     assert.deepEqual(registry.defs(direction).map(([name, def]) => [name, def.name, def.direction]), listed.map((n) => [n, n, direction]));
+    // A scan reads chips without loading a driver: chips in a built-in's definition would go unseen.
+    for (const [name, def] of registry.defs(direction)) assert.equal(def.chips, undefined, `${name}: list its chips in its map entry, not in its definition`);
   }
 });
