@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { builtinRegistry } from '../src/cli/registry.js';
 import { SCHEMA_FILE, schemaText, readmeWithDrivers } from '../src/docs/generate.js';
 
-const registry = builtinRegistry();
+const registry = await builtinRegistry().loadAll();
 mkdirSync(dirname(SCHEMA_FILE), { recursive: true });
 writeFileSync(SCHEMA_FILE, schemaText(registry));
 writeFileSync('README.md', readmeWithDrivers(readFileSync('README.md', 'utf8'), registry));

@@ -124,7 +124,7 @@ export async function busesInUse(config: Config, registry: DriverRegistry): Prom
   if (config.hardware === 'sim') return used;
   const loaded = await loadSchemeDir(config.schemes, registry, { secretsFile: resolve(config.dir, 'secrets.yaml') });
   for (const s of [...loaded.inputs, ...loaded.outputs]) {
-    const bus = (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]?.bus;
+    const bus = registry.get(s.direction, s.driver)?.bus;
     if (bus) used.set(bus, [...(used.get(bus) ?? []), s.id]);
   }
   return used;

@@ -4,7 +4,7 @@ import type { DriverDef } from '../core/driver.js';
 import { driverOptionDocs } from '../schemes/json-schema.js';
 
 export function driverCatalogue(registry: DriverRegistry) {
-  const defs: DriverDef[] = [...Object.values(registry.inputs), ...Object.values(registry.outputs)];
+  const defs: DriverDef[] = [...registry.defs('input'), ...registry.defs('output')].map(([, d]) => d);
   return defs.map((d) => ({
     name: d.name,
     direction: d.direction,

@@ -49,11 +49,18 @@ program
     process.exitCode = await validateCommand(paths, opts);
   });
 
-/** The built-in drivers plus the plugins of the config file (`-c`, or ./hanode.yaml when present). */
+/** Every built-in driver, loaded, plus the plugins of the config file (`-c`, or ./hanode.yaml when present). */
 async function registry(configFile?: string) {
   const { registryFor } = await import('./registry.js');
   const { registry, problems } = await registryFor(await loadConfig({ config: configFile }));
+  await registry.loadAll();
   for (const p of problems) process.stderr.write(p + '\n');
+  for (const direction of ['input', 'output'] as const) {
+    for (const name of registry.names(direction)) {
+      const failure = registry.failure(direction, name);
+      if (failure) process.stderr.write(`the ${name} driver could not be loaded: ${failure.message.split('\n')[0]}\n`);
+    }
+  }
   return registry;
 }
 

@@ -5,16 +5,19 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { DriverRegistry } from '../core/registry.js';
+import { DriverRegistry } from '../core/registry.js';
 import { loadPlugins } from '../core/plugins.js';
 import { silentLogger } from '../core/log.js';
 import type { PluginHooks } from '../core/message-hooks.js';
 import { inputDrivers } from '../drivers-in/index.js';
 import { outputDrivers } from '../drivers-out/index.js';
 
-/** A fresh registry of the built-in drivers; plugins are added to a copy by `loadPlugins`. */
+/**
+ * A fresh registry of the built-in drivers, none loaded yet: a driver's module loads when a
+ * scheme names it (the scheme loaders do that), or with `loadAll()` for what needs every driver.
+ */
 export function builtinRegistry(): DriverRegistry {
-  return { inputs: { ...inputDrivers }, outputs: { ...outputDrivers } };
+  return new DriverRegistry({ inputs: inputDrivers, outputs: outputDrivers });
 }
 
 export async function registryFor(config: Config, log: Logger = silentLogger): Promise<{ registry: DriverRegistry; problems: string[]; hooks: PluginHooks[] }> {

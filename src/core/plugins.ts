@@ -43,7 +43,7 @@ export async function loadPlugins(
   registry: DriverRegistry,
   log: Logger,
 ): Promise<{ registry: DriverRegistry; problems: string[]; hooks: PluginHooks[] }> {
-  const out: DriverRegistry = { inputs: { ...registry.inputs }, outputs: { ...registry.outputs } };
+  const out = registry.copy();
   const problems: string[] = [];
   const hooks: PluginHooks[] = [];
   for (const path of paths) {
@@ -74,12 +74,11 @@ export async function loadPlugins(
         problems.push(...found.map((p) => `${file}: export '${exported}': ${p}`));
         continue;
       }
-      const map = def.direction === 'input' ? out.inputs : out.outputs;
-      if (out.inputs[def.name] || out.outputs[def.name]) {
+      if (out.has('input', def.name) || out.has('output', def.name)) {
         problems.push(`${file}: export '${exported}': a driver named '${def.name}' already exists`);
         continue;
       }
-      map[def.name] = def as never;
+      out.add(def);
       log.info(`plugin: ${def.direction} driver '${def.name}' from ${file}`);
     }
   }

@@ -48,28 +48,39 @@ class NoFiles extends Tag {
   *render(): Generator<unknown, void, unknown> {}
 }
 
-const engine = new Liquid({
-  strictFilters: true,
-  ownPropertyOnly: true,
-  outputEscape: writeOut,
-  parseLimit: MAX_TEMPLATE_CHARS,
-  renderLimit: MAX_TEMPLATE_RENDER_MS,
-  // Strings built, ranges walked: enough for any display or payload, not for a runaway loop.
-  memoryLimit: 16 * MAX_TEMPLATE_OUTPUT_CHARS,
-  cache: false,
-});
-for (const name of ['include', 'render', 'layout']) engine.registerTag(name, NoFiles);
-/** `{{ x | fixed: 2 }}`: the number with exactly that many decimals, as text. */
-engine.registerFilter('fixed', (v: unknown, digits: unknown = 0) => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
-  if (!Number.isFinite(n)) return v;
-  const d = Math.min(20, Math.max(0, Math.trunc(Number(digits) || 0)));
-  return n.toFixed(d);
-});
-/** `{{ x | upper }}`: Liquid's `upcase` under the shorter name. */
-engine.registerFilter('upper', (v: unknown) => (v === undefined || v === null ? v : String(v).toUpperCase()));
-/** `{{ x | lower }}`, likewise. */
-engine.registerFilter('lower', (v: unknown) => (v === undefined || v === null ? v : String(v).toLowerCase()));
+let shared: Liquid | undefined;
+
+/**
+ * The one Liquid engine, built when the first template is parsed. Building it asks ICU for the
+ * default locale (liquidjs's `date` filter uses it), which maps about 8 MiB of locale data into
+ * the process: a node without templates never pays for it (README "Benchmarks").
+ */
+function engine(): Liquid {
+  if (shared) return shared;
+  const liquid = new Liquid({
+    strictFilters: true,
+    ownPropertyOnly: true,
+    outputEscape: writeOut,
+    parseLimit: MAX_TEMPLATE_CHARS,
+    renderLimit: MAX_TEMPLATE_RENDER_MS,
+    // Strings built, ranges walked: enough for any display or payload, not for a runaway loop.
+    memoryLimit: 16 * MAX_TEMPLATE_OUTPUT_CHARS,
+    cache: false,
+  });
+  for (const name of ['include', 'render', 'layout']) liquid.registerTag(name, NoFiles);
+  /** `{{ x | fixed: 2 }}`: the number with exactly that many decimals, as text. */
+  liquid.registerFilter('fixed', (v: unknown, digits: unknown = 0) => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!Number.isFinite(n)) return v;
+    const d = Math.min(20, Math.max(0, Math.trunc(Number(digits) || 0)));
+    return n.toFixed(d);
+  });
+  /** `{{ x | upper }}`: Liquid's `upcase` under the shorter name. */
+  liquid.registerFilter('upper', (v: unknown) => (v === undefined || v === null ? v : String(v).toUpperCase()));
+  /** `{{ x | lower }}`, likewise. */
+  liquid.registerFilter('lower', (v: unknown) => (v === undefined || v === null ? v : String(v).toLowerCase()));
+  return (shared = liquid);
+}
 
 /** The filters hanode adds to Liquid's own, for the README. */
 export const EXTRA_FILTERS = ['fixed', 'upper', 'lower'] as const;
@@ -104,13 +115,13 @@ export class Template {
   constructor(readonly source: string) {
     if (source.length > MAX_TEMPLATE_CHARS) throw new TemplateError(`template of ${source.length} characters is over the limit of ${MAX_TEMPLATE_CHARS}`);
     try {
-      this.#parsed = engine.parse(source);
-      this.paths = engine.globalVariableSegmentsSync(this.#parsed).map((segs) => segs.map(String));
+      this.#parsed = engine().parse(source);
+      this.paths = engine().globalVariableSegmentsSync(this.#parsed).map((segs) => segs.map(String));
     } catch (err) {
       throw new TemplateError(describe(err));
     }
     const outputs = this.#parsed.filter((t): t is Output => t instanceof Output);
-    if (this.#parsed.length === 1 && outputs.length === 1) this.#single = new Value(outputs[0]!.token.content, engine);
+    if (this.#parsed.length === 1 && outputs.length === 1) this.#single = new Value(outputs[0]!.token.content, engine());
     this.required = [];
     for (const t of outputs) {
       const m = OUTPUT_PATH.exec(t.token.content);
@@ -132,7 +143,7 @@ export class Template {
   render(scope: Record<string, unknown>, opts: RenderOptions = {}): string {
     let out: string;
     try {
-      out = engine.renderSync(this.#parsed, scope, { globals: { [RENDER]: opts } }) as string;
+      out = engine().renderSync(this.#parsed, scope, { globals: { [RENDER]: opts } }) as string;
     } catch (err) {
       throw new TemplateError(describe(err));
     }
@@ -148,7 +159,7 @@ export class Template {
     if (!this.#single) return this.render(scope, opts);
     let v: unknown;
     try {
-      v = toValueSync(this.#single.value(new Context(scope, engine.options), false));
+      v = toValueSync(this.#single.value(new Context(scope, engine().options), false));
     } catch (err) {
       throw new TemplateError(describe(err));
     }

@@ -148,7 +148,7 @@ function fieldsOf(def: DriverDef, options: Record<string, unknown>): FieldDef[] 
 
 /** Every config for one scheme; none for a driver the registry does not have or a scheme with `discovery: false`. */
 export function schemeConfigs(scheme: DiscoveredScheme, o: BuildOptions): DiscoveryConfig[] {
-  const def = scheme.direction === 'input' ? o.registry.inputs[scheme.driver] : o.registry.outputs[scheme.driver];
+  const def = o.registry.get(scheme.direction, scheme.driver);
   if (!def || scheme.options.discovery === false) return [];
   const override: DriverOverride | undefined = Object.hasOwn(driverOverrides, scheme.driver) ? driverOverrides[scheme.driver] : undefined;
   const wanted = overridesOf(scheme);

@@ -39,7 +39,7 @@ function driverSection(def: DriverDef): string {
 }
 
 export function driverTables(registry: DriverRegistry): string {
-  const defs: DriverDef[] = [...Object.values(registry.inputs), ...Object.values(registry.outputs)];
+  const defs: DriverDef[] = [...registry.defs('input'), ...registry.defs('output')].map(([, d]) => d);
   const lines = [
     '| driver | direction | bus | publishes | what it is |',
     '|---|---|---|---|---|',

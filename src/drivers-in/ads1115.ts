@@ -72,7 +72,6 @@ export const ads1115 = defineInput({
   example: { id: 'battery-voltage', driver: 'ads1115', bus: 1, address: 0x48, input: 'A0', gain: 4.096, data_rate: 128, interval: '10s' },
   exampleFile: 'schemes/battery-voltage.yaml',
   sim: attachAds1115,
-  chips: [{ chip: 'ADS1115', addresses: [0x48, 0x49, 0x4a, 0x4b], note: '16-bit ADC', generic: true }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -45,7 +45,6 @@ export const aht20 = defineInput({
   example: { id: 'attic-climate', driver: 'aht20', bus: 1, address: ADDRESS, interval: '30s' },
   exampleFile: 'schemes/attic-climate.yaml',
   sim: attachAht20,
-  chips: [{ chip: 'AHT20', addresses: [ADDRESS], note: 'temperature, humidity' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -69,7 +69,6 @@ export const bh1750 = defineInput({
   example: { id: 'garden-light', driver: 'bh1750', bus: 1, address: 0x23, mode: 'one-time', resolution: 'high', interval: '1m' },
   exampleFile: 'schemes/hall-light-level.yaml',
   sim: attachBh1750,
-  chips: [{ chip: 'BH1750', addresses: [0x23, 0x5c], note: 'light sensor' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

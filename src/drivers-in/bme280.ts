@@ -17,7 +17,6 @@ export const bme280 = defineInput({
   example: { id: 'kitchen-climate', driver: 'bme280', bus: 1, address: 0x76, interval: '30s' },
   exampleFile: 'schemes/kitchen-climate.yaml',
   sim: attachBme280,
-  chips: [{ chip: 'BME280', addresses: [0x76, 0x77], note: 'temperature, humidity, pressure' }],
   polled: true,
   create: (options, ctx) => bmx280Sensor(BME280, options, ctx),
 });

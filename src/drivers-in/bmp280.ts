@@ -18,7 +18,6 @@ export const bmp280 = defineInput({
   example: { id: 'hall-pressure', driver: 'bmp280', bus: 1, address: 0x76, interval: '1m' },
   exampleFile: 'schemes/hall-pressure.yaml',
   sim: attachBmp280,
-  chips: [{ chip: 'BMP280', addresses: [0x76, 0x77], note: 'temperature, pressure' }],
   polled: true,
   create: (options, ctx) => bmx280Sensor(BMP280, options, ctx),
 });

@@ -80,7 +80,6 @@ export const ina219 = defineInput({
   example: { id: 'solar-panel', driver: 'ina219', bus: 1, address: 0x40, shunt_ohms: 0.1, max_current: 3.2, interval: '10s' },
   exampleFile: 'schemes/solar-power.yaml',
   sim: attachIna219,
-  chips: [{ chip: 'INA219', addresses: [0x40, 0x41, 0x42, 0x43, 0x44, 0x45], note: 'current, voltage, power' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

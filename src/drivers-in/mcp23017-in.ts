@@ -10,7 +10,7 @@ import { defineInput, type Reading } from '../core/driver.js';
 import type { GpioLine } from '../hardware/types.js';
 import { i2cDevice, pin, polled } from '../schemes/pieces.js';
 import { portLooks } from './port-looks.js';
-import { MCP23017_CHIPS, Mcp23017Port } from '../drivers-out/mcp23017-port.js';
+import { Mcp23017Port } from '../drivers-out/mcp23017-port.js';
 import { MCP23017_ADDRESSES } from '../hardware/datasheets/mcp23017.js';
 import { attachMcp23017In } from '../hardware/sim/chips/mcp23017.js';
 
@@ -43,7 +43,6 @@ export const mcp23017In = defineInput({
   example: { id: 'window-contacts', driver: 'mcp23017-in', bus: 1, address: 0x24, pins: [0, 1, 2, 3], invert: true, int_pin: 25 },
   exampleFile: 'schemes/window-contacts.yaml',
   sim: attachMcp23017In,
-  chips: MCP23017_CHIPS,
   polled: false,
   create(options, ctx) {
     let port: Mcp23017Port | undefined;

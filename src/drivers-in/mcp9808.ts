@@ -47,7 +47,6 @@ export const mcp9808 = defineInput({
   example: { id: 'server-room-temp', driver: 'mcp9808', bus: 1, address: 0x18, resolution: 0.0625, interval: '30s' },
   exampleFile: 'schemes/fridge-temperature.yaml',
   sim: attachMcp9808,
-  chips: [{ chip: 'MCP9808', addresses: [0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f], note: 'temperature' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -9,7 +9,7 @@ import { defineInput, type Reading } from '../core/driver.js';
 import type { GpioLine, I2cBus } from '../hardware/types.js';
 import { i2cDevice, pin, polled } from '../schemes/pieces.js';
 import { portLooks } from './port-looks.js';
-import { PCF8574_CHIPS, Pcf8574Port } from '../drivers-out/pcf8574-port.js';
+import { Pcf8574Port } from '../drivers-out/pcf8574-port.js';
 import { attachPcf8574In } from '../hardware/sim/chips/pcf8574-in.js';
 
 const ALL_PINS = [0, 1, 2, 3, 4, 5, 6, 7];
@@ -44,7 +44,6 @@ export const pcf8574In = defineInput({
   example: { id: 'alarm-zones', driver: 'pcf8574-in', bus: 1, address: 0x21, pins: [0, 1, 2, 3], invert: true, interval: '100ms' },
   exampleFile: 'schemes/alarm-zones.yaml',
   sim: attachPcf8574In,
-  chips: PCF8574_CHIPS,
   polled: false,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -52,7 +52,6 @@ export const scd4x = defineInput({
   example: { id: 'office-co2', driver: 'scd4x', bus: 1, address: ADDRESS, altitude: 250, interval: '30s' },
   exampleFile: 'schemes/office-co2.yaml',
   sim: attachScd4x,
-  chips: [{ chip: 'SCD40/SCD41', addresses: [ADDRESS], note: 'CO₂, temperature, humidity' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

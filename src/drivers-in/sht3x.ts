@@ -67,7 +67,6 @@ export const sht3x = defineInput({
   example: { id: 'bedroom-climate', driver: 'sht3x', bus: 1, address: 0x44, repeatability: 'high', interval: '30s' },
   exampleFile: 'schemes/bathroom-humidity.yaml',
   sim: attachSht3x,
-  chips: [{ chip: 'SHT3x', addresses: [0x44, 0x45], note: 'temperature, humidity' }],
   polled: true,
   create(options, ctx) {
     let bus: I2cBus | undefined;

@@ -41,10 +41,6 @@ export const hd44780 = defineOutput({
   example: { id: 'hall-lcd', driver: 'hd44780', address: 0x27, columns: 20, rows: 4, lines: ['Kitchen {{kitchen-climate.temperature}} °C'] },
   exampleFile: 'schemes/hall-lcd.yaml',
   sim: attachHd44780,
-  chips: [
-    { chip: 'PCF8574 LCD backpack', addresses: [0x27], note: 'HD44780 character LCD' },
-    { chip: 'PCF8574A LCD backpack', addresses: [0x3f], note: 'HD44780 character LCD' },
-  ],
   create(options, ctx) {
     const offsets = rowOffsets(options.columns);
     const blank = () => Array.from({ length: options.rows }, () => new Array<number>(options.columns).fill(0x20));

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import { i2cDevice, levelName } from '../schemes/pieces.js';
 import { expanderRelay, relayCommand } from './expander-relay.js';
-import { MCP23017_CHIPS, Mcp23017Port } from './mcp23017-port.js';
+import { Mcp23017Port } from './mcp23017-port.js';
 import { MCP23017_ADDRESSES } from '../hardware/datasheets/mcp23017.js';
 import { attachMcp23017Out } from '../hardware/sim/chips/mcp23017.js';
 
@@ -29,7 +29,6 @@ export const mcp23017Out = defineOutput({
   example: { id: 'sprinkler-zone-1', driver: 'mcp23017-out', bus: 1, address: 0x24, pin: 8, invert: true, initial: 'OFF' },
   exampleFile: 'schemes/window-contacts.yaml',
   sim: attachMcp23017Out,
-  chips: MCP23017_CHIPS,
   create: expanderRelay('mcp23017-out', async (options, ctx) => {
     const port = Mcp23017Port.of(await ctx.hardware.i2c(options.bus), options.address);
     return (level) => port.setOutput(options.pin, level);

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { defineOutput } from '../core/driver.js';
 import { i2cDevice, levelName } from '../schemes/pieces.js';
 import { expanderRelay, relayCommand } from './expander-relay.js';
-import { PCF8574_CHIPS, Pcf8574Port } from './pcf8574-port.js';
+import { Pcf8574Port } from './pcf8574-port.js';
 import { attachPcf8574Out } from '../hardware/sim/chips/pcf8574.js';
 
 /** PCF8574 answers at 0x20..0x27, the PCF8574A at 0x38..0x3F (A2..A0 select within the range). */
@@ -33,7 +33,6 @@ export const pcf8574Out = defineOutput({
   example: { id: 'garden-pump', driver: 'pcf8574-out', bus: 1, address: 0x20, pin: 3, invert: true, initial: 'OFF' },
   exampleFile: 'schemes/garden-relays.yaml',
   sim: attachPcf8574Out,
-  chips: PCF8574_CHIPS,
   create: expanderRelay('pcf8574-out', async (options, ctx) => {
     const port = Pcf8574Port.of(await ctx.hardware.i2c(options.bus), options.address);
     return async (level) => void (await port.set(options.pin, level));

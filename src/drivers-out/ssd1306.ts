@@ -65,7 +65,6 @@ export const ssd1306 = defineOutput({
   example: { id: 'hall-display', driver: 'ssd1306', address: 0x3c, height: 64, lines: ['Kitchen', '{{kitchen-climate.temperature}} °C'] },
   exampleFile: 'schemes/kitchen-display.yaml',
   sim: attachSsd1306,
-  chips: [{ chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' }],
   create(options, ctx) {
     const geometry = { width: options.width, height: options.height, scale: options.scale };
     const { cols, rows } = textGrid(geometry);

@@ -52,10 +52,9 @@ export const KNOWN_CHIPS: readonly ChipHint[] = [
   { chip: 'TCA9548A', addresses: range(0x70, 0x77), note: 'I2C multiplexer', generic: true },
 ];
 
-/** The chip rows of a set of drivers, keyed by driver name (a `DriverRegistry` fits). */
+/** The chip rows of a set of drivers, by driver name (a `DriverRegistry` fits, without loading a driver). */
 export interface ChipSources {
-  inputs: Record<string, { chips?: readonly DriverChip[] }>;
-  outputs: Record<string, { chips?: readonly DriverChip[] }>;
+  chips(): { driver: string; chips: readonly DriverChip[] }[];
 }
 
 /** The chip catalog a scan annotates its I2C addresses with. */
@@ -75,9 +74,7 @@ export class ChipCatalog {
 
   /** The catalog of the drivers in `registry` plus {@link KNOWN_CHIPS}. */
   static of(registry: ChipSources): ChipCatalog {
-    const rows = [...Object.entries(registry.inputs), ...Object.entries(registry.outputs)].flatMap(([driver, def]) =>
-      (def.chips ?? []).map((chip) => ({ ...chip, driver })),
-    );
+    const rows = registry.chips().flatMap(({ driver, chips }) => chips.map((chip) => ({ ...chip, driver })));
     return new ChipCatalog(rows);
   }
 

@@ -12,7 +12,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Logger } from 'pino';
 import type { DriverRegistry } from '../core/registry.js';
 import { formatBytes, MAX_SCHEME_FILE_BYTES } from '../core/limits.js';
-import { listYamlFiles, loadSchemeTexts, readInside, varsFor, type Problem, type SchemeText } from '../schemes/loader.js';
+import { listYamlFiles, loadSchemeTextsWithDrivers, readInside, varsFor, type Problem, type SchemeText } from '../schemes/loader.js';
 import { hiddenTemp, syncDir, writeAtomic } from '../state/atomic-file.js';
 
 /** The longest scheme file name a request may give, in characters. */
@@ -141,9 +141,9 @@ export class SchemeEditor {
     const others = current.filter((t) => t.file !== path);
     const next = text ? [...others, text] : others;
     const vars = await varsFor([...current, ...next], { secretsFile: this.ctx.secretsFile });
-    const before = loadSchemeTexts(current, registry, vars);
+    const before = await loadSchemeTextsWithDrivers(current, registry, vars);
     const validBefore = new Set(before.files.filter((f) => f.ok).map((f) => f.file));
-    const after = loadSchemeTexts(next, registry, vars);
+    const after = await loadSchemeTextsWithDrivers(next, registry, vars);
     return after.problems.filter((p) => p.file === path || validBefore.has(p.file)).map((p) => this.#format(p));
   }
 

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { DriverRegistry } from '../core/registry.js';
-import { loadSchemeDir, formatProblem, type LoadResult, type LoadedScheme, type LoadedRule, type SchemeVars } from '../schemes/loader.js';
+import { loadSchemeDir, formatProblem, type LoadResult, type LoadedScheme, type LoadedRule, type SchemeVars, type UnavailableScheme } from '../schemes/loader.js';
 
 interface FilePart {
   inputs: LoadedScheme[];
@@ -20,6 +20,11 @@ export interface SchemeLoad {
   effective: LoadResult;
   /** Invalid files whose last good version keeps running. */
   kept: string[];
+}
+
+/** `FILE:LINE:COL: 'id' is not running: the bme280 driver could not be loaded: …`, for the log and `$error`. */
+export function formatUnavailable(u: UnavailableScheme): string {
+  return formatProblem({ file: u.file, line: u.line, col: u.col, message: `'${u.id}' is not running: ${u.error}; the other schemes run` });
 }
 
 export class SchemeFiles {
@@ -39,6 +44,7 @@ export class SchemeFiles {
     // Before anything is logged: a secret in a scheme file is hidden like one in hanode.yaml.
     if (sensitive) for (const v of loaded.sensitive) if (!sensitive.includes(v)) sensitive.push(v);
     for (const p of loaded.problems) log.error(formatProblem(p));
+    for (const u of loaded.unavailable) log.error(formatUnavailable(u));
     const skipped = loaded.files.filter((f) => !f.ok).length;
     log.info(
       `schemes: ${loaded.files.length} file(s) in ${dir}; ${loaded.inputs.length} input(s), ${loaded.outputs.length} output(s), ${loaded.rules.length} rule(s)` +

@@ -14,12 +14,16 @@ import type { Hardware } from '../hardware/types.js';
 import { isSim } from '../hardware/index.js';
 import type { LoadedRule, LoadedScheme, LoadResult } from '../schemes/loader.js';
 import { formatProblem } from '../schemes/loader.js';
+import { formatUnavailable } from './scheme-files.js';
 import type { StateStore } from '../state/index.js';
 import { FilterChain } from '../filters/index.js';
 import { InputScheme } from './input-scheme.js';
 import { OutputScheme } from './output-scheme.js';
 import { SchemeFiles } from './scheme-files.js';
 import type { SchemeStatus } from './supervised.js';
+
+/** How many schemes start at once (see `#apply`). */
+const START_TOGETHER = 16;
 
 export interface RunningScheme {
   scheme: LoadedScheme;
@@ -187,6 +191,7 @@ export class SchemeRuntime implements Service {
   async #load(): Promise<ReloadResult> {
     const { loaded, effective, kept } = await this.#files.load();
     for (const p of loaded.problems) this.ctx.bus.emit('error', { topic: p.file, error: formatProblem(p) });
+    for (const u of loaded.unavailable) this.ctx.bus.emit('error', { topic: u.file, error: formatUnavailable(u) });
     for (const file of kept) this.ctx.log.warn(`schemes: ${file} is invalid; its last good version keeps running`);
     await this.ctx.rules?.apply(effective.rules);
     const diff = await this.#apply(this.#withOverrides(effective));
@@ -212,14 +217,24 @@ export class SchemeRuntime implements Service {
         restarted.push(id);
       }
     }
-    // Outputs first: a rule or an input never sees an output that is not there yet.
-    const order = [...next.values()].sort((a, b) => (a.direction === b.direction ? 0 : a.direction === 'output' ? -1 : 1));
-    for (const scheme of order) {
-      if (this.#running.has(scheme.id)) continue;
-      const running = this.#create(scheme);
-      this.#running.set(scheme.id, running);
-      if (running.enabled) await running.runtime.start();
-      if (!restarted.includes(scheme.id)) started.push(scheme.id);
+    // Outputs first: a rule or an input never sees an output that is not there yet. Within each
+    // direction up to START_TOGETHER schemes start at once: a start that waits on its device (a
+    // BME280's reset takes milliseconds) does not hold up the others, schemes on one bus take
+    // turns through the bus lock, and a node with hundreds of schemes does not hold all their
+    // starts in memory at once. A start never throws; a failing driver retries on its own.
+    for (const direction of ['output', 'input'] as const) {
+      const queue: RunningScheme[] = [];
+      for (const scheme of next.values()) {
+        if (scheme.direction !== direction || this.#running.has(scheme.id)) continue;
+        const running = this.#create(scheme);
+        this.#running.set(scheme.id, running);
+        if (running.enabled) queue.push(running);
+        if (!restarted.includes(scheme.id)) started.push(scheme.id);
+      }
+      const worker = async () => {
+        for (let r = queue.shift(); r; r = queue.shift()) await r.runtime.start();
+      };
+      await Promise.all(Array.from({ length: Math.min(START_TOGETHER, queue.length) }, worker));
     }
     return { started, stopped, restarted };
   }
@@ -244,7 +259,7 @@ export class SchemeRuntime implements Service {
     const { registry, bus, log, retry, store } = this.ctx;
     const hardware = this.#hardware!;
     const options = scheme.options as Record<string, any>;
-    if (isSim(hardware)) hardware.attach(scheme.id, (scheme.direction === 'input' ? registry.inputs : registry.outputs)[scheme.driver]?.sim, options);
+    if (isSim(hardware)) hardware.attach(scheme.id, registry.get(scheme.direction, scheme.driver)?.sim, options);
     const persist = {
       get: (key: string) => store.getCounter(`${scheme.id}:${key}`),
       set: (key: string, value: number) => store.setCounter(`${scheme.id}:${key}`, value),
@@ -254,10 +269,11 @@ export class SchemeRuntime implements Service {
     const enabled = options.enabled !== false;
     if (scheme.direction === 'input') {
       const chain = options.filters?.length ? new FilterChain(options.filters) : undefined;
-      const runtime = new InputScheme({ ...base, def: registry.inputs[scheme.driver], filter: chain && ((r, ts, force) => chain.apply(r, ts, { force })) });
+      // Loaded: the scheme validated against its schema.
+      const runtime = new InputScheme({ ...base, def: registry.get('input', scheme.driver)!, filter: chain && ((r, ts, force) => chain.apply(r, ts, { force })) });
       return { scheme, runtime, enabled };
     }
-    const runtime = new OutputScheme({ ...base, def: registry.outputs[scheme.driver], restored: store.getState(scheme.id)?.state });
+    const runtime = new OutputScheme({ ...base, def: registry.get('output', scheme.driver)!, restored: store.getState(scheme.id)?.state });
     return { scheme, runtime, enabled };
   }
 

@@ -8,7 +8,7 @@ import type { DriverRegistry } from '../core/registry.js';
 import type { Path } from './issues.js';
 import { isRemoteRef, type Condition } from './rule-schema.js';
 import { didYouMean } from '../core/suggest.js';
-import { displayPath, type LoadedRule, type LoadedScheme, type Problem } from './types.js';
+import { displayPath, type LoadedRule, type LoadedScheme, type Problem, type UnavailableScheme } from './types.js';
 import type { YamlSource } from '../yaml/source.js';
 import { MAX_EXTERNAL_FACTS } from '../core/limits.js';
 
@@ -24,6 +24,8 @@ export interface FileUnit {
    * problem says what to fix, and "unknown output" would send the user looking in the wrong place.
    */
   declared: { id: string; direction: 'input' | 'output' }[];
+  /** Entries whose driver could not be loaded (their ids are in `declared` too). */
+  unavailable: UnavailableScheme[];
 }
 
 type Entry = { unit: FileUnit; path: Path };
@@ -128,7 +130,7 @@ export function gpioNumber(value: unknown): number | undefined {
 }
 
 function defOf(registry: DriverRegistry, s: LoadedScheme): DriverDef | undefined {
-  return (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver];
+  return registry.get(s.direction, s.driver);
 }
 
 /** Outputs a rule sets and facts it reads must exist on this node, unless named as NODE/SCHEME. */

@@ -44,7 +44,7 @@ interface Found {
 
 /** The driver for a catalog row: the one it names, else one named like the chip, if the registry has it. */
 function driverFor(hint: ChipHint, registry: DriverRegistry): Found | undefined {
-  const all: [string, DriverDef][] = [...Object.entries(registry.inputs), ...Object.entries(registry.outputs)];
+  const all: [string, DriverDef][] = [...registry.defs('input'), ...registry.defs('output')];
   const hit = hint.driver ? all.find(([name]) => name === hint.driver) : all.find(([name]) => normalise(name) === normalise(hint.chip));
   return hit && hit[1].bus === 'i2c' ? { name: hit[0], def: hit[1] } : undefined;
 }
@@ -97,7 +97,7 @@ export function draftsFor(result: ScanResult, registry: DriverRegistry): { draft
     }
   }
 
-  const ds18b20 = registry.inputs['ds18b20'];
+  const ds18b20 = registry.get('input', 'ds18b20');
   for (const sensor of result.onewire) {
     if (!ds18b20 || !sensor.startsWith('28-')) {
       notes.push(`1-wire ${sensor}: ${sensor.startsWith('28-') ? 'a DS18B20, but the ds18b20 driver is not available' : 'not a DS18B20 (family 28)'}; no draft`);
@@ -114,7 +114,7 @@ export function draftsFor(result: ScanResult, registry: DriverRegistry): { draft
     });
   }
 
-  const system = registry.inputs['system'];
+  const system = registry.get('input', 'system');
   if (system) {
     const model = result.system.model ?? 'this computer';
     drafts.push({
@@ -161,7 +161,8 @@ export interface DraftPlan {
 
 /** Plans the drafts for `dir` without touching it: what `scan --write DIR` would write. */
 export async function planDrafts(result: ScanResult, dir: string, opts: WriteDraftsOptions): Promise<DraftPlan> {
-  const { registry } = opts;
+  // Drafts may use any driver: they all load here.
+  const registry = await opts.registry.loadAll();
   const target = resolve(dir);
   const schemaFile = opts.schemaFile ?? packagePath('schema/scheme.schema.json');
   const schemaRef = relative(target, schemaFile) || schemaFile;

@@ -78,8 +78,8 @@ function entryDefinition(direction: Direction, drivers: Record<string, DriverDef
 /** The JSON Schema (draft-07) of a whole scheme file with the drivers of `registry`. */
 export function schemeJsonSchema(registry: DriverRegistry): object {
   const defs: Json = {};
-  defs.input = entryDefinition('input', registry.inputs, defs);
-  defs.output = entryDefinition('output', registry.outputs, defs);
+  defs.input = entryDefinition('input', Object.fromEntries(registry.defs('input')), defs);
+  defs.output = entryDefinition('output', Object.fromEntries(registry.defs('output')), defs);
   defs.rule = toJson(ruleSchema, defs);
   const list = (ref: string, description: string) => ({ type: ['array', 'null'], description, items: { $ref: `#/definitions/${ref}` } });
   return {

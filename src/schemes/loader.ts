@@ -17,7 +17,7 @@ import { hideSensitive } from '../yaml/substitute.js';
 import { displayPath } from '../yaml/problem.js';
 
 export { formatProblem, displayPath } from './types.js';
-export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport } from './types.js';
+export type { Problem, LoadedScheme, LoadedRule, LoadResult, FileReport, UnavailableScheme } from './types.js';
 
 const YAML_FILE = /\.ya?ml$/i;
 
@@ -59,7 +59,7 @@ export async function loadSchemeDir(dir: string, registry: DriverRegistry, vars:
     else return loadSchemeTexts([{ file: dir, error: err as Error }], registry);
   }
   const texts = await Promise.all(files.map((f) => readInside(dir, f)));
-  return loadSchemeTexts(texts, registry, await varsFor(texts, vars));
+  return loadSchemeTextsWithDrivers(texts, registry, await varsFor(texts, vars));
 }
 
 /**
@@ -83,13 +83,17 @@ export async function loadSchemeFiles(paths: readonly string[], registry: Driver
       texts.push(isDir ? await readInside(path, file) : await readText(file));
     }
   }
-  return loadSchemeTexts(texts, registry, await varsFor(texts, vars));
+  return loadSchemeTextsWithDrivers(texts, registry, await varsFor(texts, vars));
 }
 
-/** `hanode validate`: every problem in the given paths, and how many files were read. */
+/**
+ * `hanode validate`: every problem in the given paths, and how many files were read. A scheme
+ * whose driver could not be loaded cannot be checked, so it counts as a problem here.
+ */
 export async function validatePaths(paths: readonly string[], registry: DriverRegistry, vars: SchemeVars = {}): Promise<{ problems: Problem[]; fileCount: number }> {
   const result = await loadSchemeFiles(paths, registry, vars);
-  return { problems: result.problems, fileCount: result.files.length };
+  const unavailable = result.unavailable.map(({ file, line, col, id, error }) => ({ file, line, col, message: `'${id}': ${error}` }));
+  return { problems: [...result.problems, ...unavailable], fileCount: result.files.length };
 }
 
 /**
@@ -103,7 +107,43 @@ export type SchemeText = ({ file: string; text: string } | { file: string; error
  * and `vars` (`${ENV_VAR}` from the environment unless given, `!secret` from the secrets read).
  */
 export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRegistry, vars: YamlVars = { env: process.env }): LoadResult {
-  const units = texts.map((t) => ('error' in t ? unreadable(t.file, t.error) : checkFile(t.file, t.text, registry, vars)));
+  return checkTexts(texts, parseTexts(texts, vars), registry);
+}
+
+/**
+ * {@link loadSchemeTexts} for a registry whose drivers load on demand: the drivers the files name
+ * are loaded between parsing and checking. An entry whose driver fails to load comes back in
+ * `unavailable`, not as a problem of its file.
+ */
+export async function loadSchemeTextsWithDrivers(texts: readonly SchemeText[], registry: DriverRegistry, vars: YamlVars = { env: process.env }): Promise<LoadResult> {
+  const parsed = parseTexts(texts, vars);
+  await registry.load(namedDrivers(parsed));
+  return checkTexts(texts, parsed, registry);
+}
+
+/** A file after parsing: its unit so far, and its top-level mapping when it has one to check. */
+interface ParsedFile {
+  unit: FileUnit;
+  doc?: Record<string, unknown>;
+}
+
+function parseTexts(texts: readonly SchemeText[], vars: YamlVars): ParsedFile[] {
+  return texts.map((t) => ('error' in t ? { unit: unreadable(t.file, t.error) } : parseFile(t.file, t.text, vars)));
+}
+
+/** The drivers the entries of `parsed` name, as written (unknown names included). */
+function namedDrivers(parsed: readonly ParsedFile[]): { direction: 'input' | 'output'; name: string }[] {
+  return parsed.flatMap(({ doc }) =>
+    (['inputs', 'outputs'] as const).flatMap((key) => {
+      const list = doc?.[key];
+      const direction = SECTIONS[key];
+      return Array.isArray(list) ? list.flatMap((raw) => (typeof raw?.driver === 'string' ? [{ direction, name: raw.driver as string }] : [])) : [];
+    }),
+  );
+}
+
+function checkTexts(texts: readonly SchemeText[], parsed: readonly ParsedFile[], registry: DriverRegistry): LoadResult {
+  const units = parsed.map((p) => checkEntries(p, registry));
   crossCheck(units, registry);
   texts.forEach((t, i) => {
     const unit = units[i]!;
@@ -111,7 +151,7 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
     // Its messages could quote its lines (a key, a value); for a file such as /etc/shadow those must not reach $error.
     unit.problems = [{ file: unit.file, line: 1, col: 1, message: `this file links to a file outside the schemes directory (${t.external}) that is not a valid scheme file; its content is not quoted here, run hanode validate on that file to see its problems` }];
   });
-  const result: LoadResult = { inputs: [], outputs: [], rules: [], problems: [], files: [], sensitive: [] };
+  const result: LoadResult = { inputs: [], outputs: [], rules: [], unavailable: [], problems: [], files: [], sensitive: [] };
   for (const unit of units) {
     // No problem quotes a value from secrets.yaml or the environment.
     if (unit.source?.sensitive.values.length) {
@@ -126,28 +166,39 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
     if (!ok) continue;
     for (const { path: _path, ...scheme } of unit.schemes) (scheme.direction === 'input' ? result.inputs : result.outputs).push(scheme);
     for (const { path: _path, raw: _raw, ...rule } of unit.rules) result.rules.push(rule);
+    result.unavailable.push(...unit.unavailable);
   }
   return result;
 }
 
-/** The first pass over one file: YAML syntax, the top-level shape, then each entry's schema. */
-function checkFile(file: string, text: string, registry: DriverRegistry, vars: YamlVars): FileUnit {
+/** A problem quotes at most a short excerpt of the file: a long line is not sent back whole. */
+const addProblem = (unit: FileUnit, pos: { line: number; col: number }, message: string, max = MAX_PROBLEM_CHARS) =>
+  unit.problems.push({ file: unit.file, ...pos, message: excerpt(message, max) });
+
+/** The first pass over one file, part one: its size, YAML syntax and the top-level shape. */
+function parseFile(file: string, text: string, vars: YamlVars): ParsedFile {
   const size = Buffer.byteLength(text, 'utf8');
-  if (size > MAX_SCHEME_FILE_BYTES) return unreadable(file, new Error(tooLarge(size)), false);
+  if (size > MAX_SCHEME_FILE_BYTES) return { unit: unreadable(file, new Error(tooLarge(size)), false) };
   const source = parseYaml(text, vars);
-  const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [] };
-  // A problem quotes at most a short excerpt of the file: a long line is not sent back whole.
-  const problem = (pos: { line: number; col: number }, message: string, max = MAX_PROBLEM_CHARS) => unit.problems.push({ file, ...pos, message: excerpt(message, max) });
+  const unit: FileUnit = { file, source, problems: [], schemes: [], rules: [], declared: [], unavailable: [] };
   if (source.errors.length) {
-    for (const e of source.errors) problem(e, e.message);
-    return unit;
+    for (const e of source.errors) addProblem(unit, e, e.message);
+    return { unit };
   }
   const doc = source.value;
-  if (doc === null) return unit;
+  if (doc === null) return { unit };
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    problem(source.locate([]), `expected a mapping with inputs, outputs or rules, got ${show(doc)}`);
-    return unit;
+    addProblem(unit, source.locate([]), `expected a mapping with inputs, outputs or rules, got ${show(doc)}`);
+    return { unit };
   }
+  return { unit, doc: doc as Record<string, unknown> };
+}
+
+/** The first pass over one file, part two: each entry against its schema. */
+function checkEntries({ unit, doc }: ParsedFile, registry: DriverRegistry): FileUnit {
+  const { file, source } = unit;
+  if (!doc || !source) return unit;
+  const problem = (pos: { line: number; col: number }, message: string, max?: number) => addProblem(unit, pos, message, max);
   for (const [key, list] of Object.entries(doc)) {
     if (!Object.hasOwn(SECTIONS, key)) {
       problem(source.locate([key], 'key'), `unknown top-level key '${excerpt(key, 40)}'${didYouMean(key, Object.keys(SECTIONS)) || '; a scheme file has inputs, outputs and rules'}`);
@@ -169,6 +220,11 @@ function checkFile(file: string, text: string, registry: DriverRegistry, vars: Y
         return;
       }
       const r = validateEntry(section, raw, registry);
+      if (!r.ok && r.unavailable) {
+        unit.unavailable.push({ ...r.unavailable, direction: section, file, ...at });
+        unit.declared.push({ id: r.unavailable.id, direction: section });
+        return;
+      }
       if (!r.ok) {
         for (const p of r.problems) problem(source.locate([...path, ...p.path], p.at), p.message, p.maxChars);
         const id = (raw as { id?: unknown } | null)?.id;
@@ -183,7 +239,7 @@ function checkFile(file: string, text: string, registry: DriverRegistry, vars: Y
 
 function unreadable(file: string, error: Error, prefix = !(error instanceof FileTooLarge)): FileUnit {
   const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : error.message;
-  return { file, problems: [{ file, line: 1, col: 1, message: prefix ? `cannot read: ${reason}` : reason }], schemes: [], rules: [], declared: [] };
+  return { file, problems: [{ file, line: 1, col: 1, message: prefix ? `cannot read: ${reason}` : reason }], schemes: [], rules: [], declared: [], unavailable: [] };
 }
 
 class FileTooLarge extends Error {}

@@ -73,10 +73,15 @@ export function entrySchema(direction: Direction, driverName: string, def: Drive
   return schema;
 }
 
-/** The driver and parsed options of a valid entry, or its problems (paths relative to the entry). */
+/**
+ * The driver and parsed options of a valid entry, or its problems (paths relative to the entry),
+ * or `unavailable`: the entry names a known driver whose module could not be loaded, so its
+ * options cannot be judged. That is no fault of the file: the scheme cannot run, the rest can.
+ */
 export type EntryResult =
   | { ok: true; driver: string; options: Record<string, unknown> }
-  | { ok: false; problems: SchemaProblem[] };
+  | { ok: false; problems: SchemaProblem[]; unavailable?: undefined }
+  | { ok: false; problems: SchemaProblem[]; unavailable: { id: string; driver: string; error: string } };
 
 /** Validates one entry of `inputs:` or `outputs:`: first its driver, then all its options. */
 export function validateEntry(direction: Direction, raw: unknown, registry: DriverRegistry): EntryResult {
@@ -84,18 +89,22 @@ export function validateEntry(direction: Direction, raw: unknown, registry: Driv
     return { ok: false, problems: [{ path: [], at: 'value', message: `expected a mapping with id and driver, got ${show(raw)}` }] };
   }
   const entry = raw as Record<string, unknown>;
-  const drivers = direction === 'input' ? registry.inputs : registry.outputs;
   const driverProblem = checkDriver(direction, entry.driver, registry);
-  if (driverProblem) {
-    const problems: SchemaProblem[] = [driverProblem];
-    // Without a driver the options cannot be judged, but the id can.
+  // Without a driver the options cannot be judged, but the id can.
+  const idProblems = (): SchemaProblem[] => {
+    if (!('id' in entry)) return [{ path: [], at: 'value', message: "missing required option 'id'" }];
     const id = check(schemeId, entry.id);
-    if (!('id' in entry)) problems.unshift({ path: [], at: 'value', message: "missing required option 'id'" });
-    else if (!id.ok) problems.unshift(...id.problems.map((p) => ({ ...p, path: ['id', ...p.path] })));
-    return { ok: false, problems };
-  }
+    return id.ok ? [] : id.problems.map((p) => ({ ...p, path: ['id', ...p.path] }));
+  };
+  if (driverProblem) return { ok: false, problems: [...idProblems(), driverProblem] };
   const driver = entry.driver as string;
-  const def = drivers[driver] as DriverDef;
+  const def = registry.get(direction, driver);
+  if (!def) {
+    const problems = idProblems();
+    if (problems.length) return { ok: false, problems };
+    const why = registry.failure(direction, driver)?.message.split('\n')[0] ?? 'it was not loaded before the scheme was checked';
+    return { ok: false, problems: [], unavailable: { id: entry.id as string, driver, error: `the ${driver} driver could not be loaded: ${why}` } };
+  }
   const result = check(entrySchema(direction, driver, def), entry, {
     unknownKey: (path, key) => (path.length === 0 ? `unknown option '${key}' for driver ${driver}` : path[0] === 'filters' ? `unknown filter '${key}'` : `unknown option '${key}'`),
   });
@@ -116,15 +125,13 @@ export function validateEntry(direction: Direction, raw: unknown, registry: Driv
 }
 
 function checkDriver(direction: Direction, driver: unknown, registry: DriverRegistry): SchemaProblem | undefined {
-  const drivers = direction === 'input' ? registry.inputs : registry.outputs;
   if (driver === undefined) return { path: [], at: 'value', message: "missing required option 'driver'" };
   if (typeof driver !== 'string') return { path: ['driver'], at: 'value', message: `expected a driver name, got ${show(driver)}` };
-  if (Object.hasOwn(drivers, driver)) return undefined;
-  const other = direction === 'input' ? registry.outputs : registry.inputs;
-  if (Object.hasOwn(other, driver)) {
+  if (registry.has(direction, driver)) return undefined;
+  if (registry.has(direction === 'input' ? 'output' : 'input', driver)) {
     return { path: ['driver'], at: 'value', message: `'${driver}' is an ${direction === 'input' ? 'output' : 'input'} driver; put this entry under ${direction === 'input' ? 'outputs' : 'inputs'}` };
   }
-  const hint = didYouMean(driver, Object.keys(drivers)) || ' (`hanode drivers` lists them)';
+  const hint = didYouMean(driver, registry.names(direction)) || ' (`hanode drivers` lists them)';
   return { path: ['driver'], at: 'value', message: `unknown driver '${driver}'${hint}` };
 }
 

@@ -17,6 +17,21 @@ export interface LoadedScheme {
   col: number;
 }
 
+/**
+ * An entry whose driver is known but its module could not be loaded: its options cannot be
+ * checked and the scheme cannot run. It is not a problem of its file; the file's other entries load.
+ */
+export interface UnavailableScheme {
+  id: string;
+  direction: 'input' | 'output';
+  driver: string;
+  /** Why, e.g. `the bme280 driver could not be loaded: …`. */
+  error: string;
+  file: string;
+  line: number;
+  col: number;
+}
+
 /** A valid rule: durations in ms, `when` rooted at all/any/not. */
 export type LoadedRule = Rule & { file: string; line: number; col: number };
 
@@ -33,6 +48,8 @@ export interface LoadResult {
   inputs: LoadedScheme[];
   outputs: LoadedScheme[];
   rules: LoadedRule[];
+  /** Entries of the valid files whose driver could not be loaded. */
+  unavailable: UnavailableScheme[];
   /** Every problem of every file, in file order and then by position. */
   problems: Problem[];
   files: FileReport[];

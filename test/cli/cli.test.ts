@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hanode, problemLine, root } from './hanode.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
+import { builtins } from '../helpers/drivers.js';
 
 const commands = ['run', 'scan', 'validate', 'schema', 'drivers'];
 const brokenSchemes = 'test/fixtures/broken-schemes';
@@ -169,7 +169,7 @@ describe('validate', { concurrency: 4 }, () => {
 
 describe('schema and drivers', { concurrency: 4 }, () => {
   // The fields of the first drivers as README "Topics" lists them; every other registered driver is listed with its own.
-  const registry = builtinRegistry();
+  const registry = builtins;
   const pinned: Record<string, { direction: string; fields: string[] }> = {
     bme280: { direction: 'input', fields: ['temperature', 'humidity', 'pressure'] },
     ds18b20: { direction: 'input', fields: ['temperature'] },

@@ -11,7 +11,6 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { defineOutput } from '../../src/core/driver.js';
 import type { DriverRegistry } from '../../src/core/registry.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { createLinuxHardware } from '../../src/hardware/linux/index.js';
 import { ChipCatalog } from '../../src/hardware/catalog.js';
 import type { RawI2c } from '../../src/hardware/linux/i2c.js';
@@ -21,6 +20,7 @@ import { validatePaths } from '../../src/schemes/loader.js';
 import { writeDrafts } from '../../src/cli/scan-write.js';
 import { fixtureRoot, fixtureRoots, silentLog } from '../hardware/linux/helpers.js';
 import { hanode } from '../cli/hanode.js';
+import { builtins } from '../helpers/drivers.js';
 
 /** An adapter on which exactly `addresses` acknowledge. */
 function answering(...addresses: number[]): RawI2c {
@@ -38,8 +38,8 @@ function answering(...addresses: number[]): RawI2c {
  * SSD1306 under `chips`: drafts and the chip hints come from the registry, not from a fixed list.
  */
 function registry(): DriverRegistry {
-  const r = builtinRegistry();
-  r.outputs['ssd1306'] = defineOutput({
+  const r = builtins.copy();
+  r.add(defineOutput({
     name: 'ssd1306',
     description: 'OLED display',
     bus: 'i2c',
@@ -50,7 +50,7 @@ function registry(): DriverRegistry {
     example: { id: 'hall-display', driver: 'ssd1306', bus: 1, address: 0x3c, height: 64 },
     chips: [{ chip: 'SSD1306', addresses: [0x3c, 0x3d], note: 'OLED display' }],
     create: () => assert.fail('not run'),
-  });
+  }));
   return r;
 }
 

@@ -1,10 +1,10 @@
 /** Which controls the dashboard gives each output driver, from its command schema (README "Dashboard"). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { controlsOf } from '../../src/http/dashboard/routes.js';
+import { builtins } from '../helpers/drivers.js';
 
-const registry = builtinRegistry();
+const registry = builtins;
 const of = (driver: string) => {
   const def = registry.outputs[driver];
   return controlsOf(def.command, def.fields);

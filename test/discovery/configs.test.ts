@@ -8,18 +8,18 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { DriverRegistry } from '../../src/core/registry.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { defineInput, defineOutput, type FieldDef } from '../../src/core/driver.js';
 import { topicsFor } from '../../src/core/topics.js';
 import { loadSchemeDir } from '../../src/schemes/loader.js';
 import { driverOverrides, nodeConfigs, schemeConfigs, NODE_ENTITIES, type DiscoveredScheme } from '../../src/discovery/index.js';
 import { allProblems } from './rules.js';
+import { builtins } from '../helpers/drivers.js';
 
 const SCHEMES = fileURLToPath(new URL('../../schemes', import.meta.url));
 const node = { version: '9.9.9', model: 'Raspberry Pi 4 Model B Rev 1.5' };
 const expect = { base: 'han', node: 'kitchen-pi', version: '9.9.9' };
 
-async function exampleConfigs(registry = builtinRegistry()) {
+async function exampleConfigs(registry = builtins) {
   const loaded = await loadSchemeDir(SCHEMES, registry);
   assert.deepEqual(loaded.problems, []);
   const schemes: DiscoveredScheme[] = [...loaded.inputs, ...loaded.outputs];
@@ -31,7 +31,7 @@ test('every config of the example schemes follows the discovery rules', async ()
   assert.deepEqual(allProblems(configs, expect), []);
   const byTopic = Object.fromEntries(configs.map((c) => [c.topic.replace('homeassistant/', ''), c.config]));
   // One entity per field of every scheme (a pwm's brightness is part of its light), plus the node's own.
-  const registry = builtinRegistry();
+  const registry = builtins;
   const loaded = await loadSchemeDir(SCHEMES, registry);
   const fields = [...loaded.inputs, ...loaded.outputs].flatMap((s) =>
     (s.direction === 'input' ? registry.inputs : registry.outputs)[s.driver]!.fields
@@ -109,7 +109,7 @@ test('the same schemes give the same configs on every build, so unique ids are s
 });
 
 test('the discovery prefix and the base topic are honoured', () => {
-  const registry = builtinRegistry();
+  const registry = builtins;
   const [c] = schemeConfigs(
     { id: 'tank', driver: 'ds18b20', direction: 'input', options: {} },
     { prefix: 'ha', topics: topicsFor('home', 'shed'), registry, node: { version: '1.0.0', url: 'https://example.org/hanode' } },
@@ -125,7 +125,7 @@ test('the discovery prefix and the base topic are honoured', () => {
 test('a scheme whose driver the registry lacks has no entities', () => {
   const configs = schemeConfigs(
     { id: 'x', driver: 'not-here', direction: 'input', options: {} },
-    { prefix: 'homeassistant', topics: topicsFor('han', 'n'), registry: builtinRegistry(), node },
+    { prefix: 'homeassistant', topics: topicsFor('han', 'n'), registry: builtins, node },
   );
   assert.deepEqual(configs, []);
 });
@@ -144,39 +144,39 @@ function input(name: string, fields: FieldDef[]) {
 }
 
 function mappingRegistry(): DriverRegistry {
-  const registry = builtinRegistry();
-  registry.outputs['dimmer'] = output(
+  const registry = builtins.copy();
+  registry.add(output(
     'dimmer',
     [
       { name: 'state', type: 'state', description: 'on' },
       { name: 'brightness', type: 'number', unit: '%', description: 'brightness' },
     ],
     z.strictObject({ state: onOff.optional(), brightness: z.number().min(0).max(100).optional(), value: z.number().optional() }),
-  );
-  registry.outputs['servo'] = output(
+  ));
+  registry.add(output(
     'servo',
     [{ name: 'angle', type: 'number', unit: '°', description: 'angle' }],
     z.strictObject({ angle: z.number().optional(), value: z.number().optional() }),
-  );
+  ));
   // Free arguments by name: no field of it is a control.
-  registry.outputs['runner'] = output(
+  registry.add(output(
     'runner',
     [
       { name: 'result', type: 'string', description: 'ok or failed' },
       { name: 'exit_code', type: 'integer', description: 'exit code' },
     ],
     z.record(z.string(), z.union([z.string(), z.number()])),
-  );
+  ));
   // Takes text, but its fields are results.
-  registry.outputs['mailer'] = output(
+  registry.add(output(
     'mailer',
     [
       { name: 'subject', type: 'string', description: 'last subject' },
       { name: 'accepted', type: 'integer', description: 'recipients' },
     ],
     z.strictObject({ text: z.string().optional(), value: z.number().optional(), subject: z.string().optional() }).refine((c) => c.text !== undefined || c.value !== undefined),
-  );
-  registry.outputs['panel'] = output(
+  ));
+  registry.add(output(
     'panel',
     [
       { name: 'state', type: 'state', description: 'lit' },
@@ -186,18 +186,18 @@ function mappingRegistry(): DriverRegistry {
       { name: 'backlight', type: 'state', description: 'backlight' },
     ],
     z.strictObject({ state: onOff.optional(), text: z.string().optional(), contrast: z.number().int().min(0).max(255).optional(), backlight: onOff.optional() }),
-  );
-  registry.outputs['gauge'] = output('gauge', [{ name: 'level', type: 'number', unit: 'V', description: 'set level' }], z.strictObject({ level: z.number() }));
-  registry.outputs['locked'] = output('locked', [{ name: 'state', type: 'state', description: 'read only' }], z.strictObject({ reset: z.literal(true) }));
-  registry.inputs['button'] = input('button', [{ name: 'state', type: 'state', description: 'pressed' }]);
-  registry.inputs['meter'] = input('meter', [
+  ));
+  registry.add(output('gauge', [{ name: 'level', type: 'number', unit: 'V', description: 'set level' }], z.strictObject({ level: z.number() })));
+  registry.add(output('locked', [{ name: 'state', type: 'state', description: 'read only' }], z.strictObject({ reset: z.literal(true) })));
+  registry.add(input('button', [{ name: 'state', type: 'state', description: 'pressed' }]));
+  registry.add(input('meter', [
     { name: 'pulse_count', type: 'integer', description: 'pulses' },
     { name: 'pulses_total', type: 'integer', description: 'all pulses' },
     { name: 'energy', type: 'number', unit: 'kWh', description: 'energy', deviceClass: 'energy' },
     { name: 'leak', type: 'boolean', description: 'leak', deviceClass: 'moisture' },
     { name: 'mood', type: 'string', description: 'text', deviceClass: 'not-a-class' },
     { name: 'lux', type: 'number', unit: 'lx', description: 'light', deviceClass: 'not-a-class' },
-  ]);
+  ]));
   return registry;
 }
 
@@ -284,7 +284,7 @@ test('totals count up, a count of one interval is a measurement, booleans are bi
 });
 
 test('every driver in the registry, with its own example, gives configs that follow the rules', () => {
-  const registry = builtinRegistry();
+  const registry = builtins;
   const schemes: DiscoveredScheme[] = [
     ...Object.entries(registry.inputs).map(([driver, def]) => ({ id: `in-${driver}`, driver, direction: 'input' as const, options: def.example })),
     ...Object.entries(registry.outputs).map(([driver, def]) => ({ id: `out-${driver}`, driver, direction: 'output' as const, options: def.example })),

@@ -12,17 +12,17 @@ import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { EventBus } from '../../src/core/bus.js';
 import { silentLogger } from '../../src/core/log.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { topicsFor } from '../../src/core/topics.js';
 import { MqttLink } from '../../src/mqtt/link.js';
 import { loadSchemeDir } from '../../src/schemes/loader.js';
 import { Discovery, type DiscoveredScheme, type DiscoveryLink } from '../../src/discovery/index.js';
 import { allProblems } from './rules.js';
+import { builtins } from '../helpers/drivers.js';
 
 const SCHEMES = fileURLToPath(new URL('../../schemes', import.meta.url));
 const NODE = 'disco-pi';
 const topics = topicsFor('han', NODE);
-const registry = builtinRegistry();
+const registry = builtins;
 const expect = { base: 'han', node: NODE, version: '1.2.3' };
 
 let broker: Mosquitto;

@@ -7,7 +7,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { topicsFor } from '../../src/core/topics.js';
 import { parseSetPayload } from '../../src/core/set-payload.js';
 import { MAX_HA_OVERRIDES } from '../../src/core/limits.js';
@@ -15,8 +14,9 @@ import { loadSchemeTexts, formatProblem } from '../../src/schemes/loader.js';
 import { nodeConfigs, NODE_ENTITIES, type NodeInfo } from '../../src/discovery/index.js';
 import { dashboardUrl } from '../../src/http/schema.js';
 import { allProblems } from './rules.js';
+import { builtins } from '../helpers/drivers.js';
 
-const registry = builtinRegistry();
+const registry = builtins;
 const topics = topicsFor('han', 'hall-pi');
 const NODE: NodeInfo = { version: '2.0.0', url: 'https://example.org/hanode', configurationUrl: 'http://hall-pi:8420/' };
 const expect = { base: 'han', node: 'hall-pi', version: '2.0.0', configurationUrl: NODE.configurationUrl, supportUrl: NODE.url };

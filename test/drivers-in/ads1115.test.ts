@@ -5,6 +5,7 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { fakeHardware, inputContext, optionsFor } from './context.js';
 import { loggingBus } from './i2c-log.js';
 import { attachScheme } from '../hardware/sim/attach.js';
+import { builtins } from '../helpers/drivers.js';
 
 test('config word: the register reset value 8583h is OS, AIN0-AIN1, ±2.048 V, single shot, 128 SPS, comparator off (9.6.3)', () => {
   assert.equal(ads1115Config('A0-A1', 2.048, 128), 0x8583);
@@ -95,8 +96,7 @@ test('ads1115: schema offers only the PGA ranges and data rates the chip has', (
 
 test('ads1115: schemes reading different inputs share one chip; the same input twice is refused', async () => {
   const { loadSchemeTexts } = await import('../../src/schemes/loader.js');
-  const { builtinRegistry } = await import('../../src/cli/registry.js');
-  const problems = (yaml: string) => loadSchemeTexts([{ file: 'adc.yaml', text: yaml }], builtinRegistry()).problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
+  const problems = (yaml: string) => loadSchemeTexts([{ file: 'adc.yaml', text: yaml }], builtins).problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
   assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: a1, driver: ads1115, input: A1 }\n  - { id: d23, driver: ads1115, input: A2-A3 }\n'), []);
   assert.deepEqual(problems('inputs:\n  - { id: a0, driver: ads1115, input: A0 }\n  - { id: again, driver: ads1115, input: A0 }\n'), [
     "3:42: input A0 of I2C bus 1 address 0x48 is already used by 'a0' (adc.yaml:2)",

@@ -7,11 +7,11 @@ import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { Pcf8574Chip } from '../../src/hardware/sim/chips/pcf8574.js';
 import type { I2cBus } from '../../src/hardware/types.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';
 import { optionsFor } from '../drivers-in/context.js';
 import { packOutputContext } from '../drivers-in/pack-context.js';
 import { attachScheme } from '../hardware/sim/attach.js';
+import { builtins } from '../helpers/drivers.js';
 
 function relay(hw: ReturnType<typeof createSimHardware>, id: string, raw: Record<string, unknown>) {
   const options = optionsFor(pcf8574Out, raw, id);
@@ -105,7 +105,7 @@ test('pcf8574-out: schema (address ranges of PCF8574 and PCF8574A, pin 0..7) and
 });
 
 test('pcf8574-out: validation lets expander schemes share a chip pin by pin, refuses a pin used twice or a pinless driver on the chip', () => {
-  const problems = (yaml: string) => loadSchemeTexts([{ file: 'relays.yaml', text: yaml }], builtinRegistry()).problems.map((p) => `${p.line}: ${p.message}`);
+  const problems = (yaml: string) => loadSchemeTexts([{ file: 'relays.yaml', text: yaml }], builtins).problems.map((p) => `${p.line}: ${p.message}`);
   const relays = (pins: number[]) => pins.map((pin) => `  - { id: r${pin}, driver: pcf8574-out, address: 0x20, pin: ${pin} }`).join('\n');
   assert.deepEqual(problems(`outputs:\n${relays([0, 1, 2, 7])}`), []);
   // P3 of the expander is not GPIO3.
@@ -115,8 +115,8 @@ test('pcf8574-out: validation lets expander schemes share a chip pin by pin, ref
   ]);
   // pcf8574-in shares the chip pin by pin (the pins it lists); a driver that does not share the
   // chip (no `shares`) owns the whole address.
-  const registry = builtinRegistry();
-  registry.outputs['backpack'] = { ...pcf8574Out, shares: undefined, name: 'backpack', schema: z.object(i2cDevice({ defaultAddress: 0x20 })) } as any;
+  const registry = builtins.copy();
+  registry.add({ ...pcf8574Out, shares: undefined, name: 'backpack', schema: z.object(i2cDevice({ defaultAddress: 0x20 })) } as any);
   const mixed = (yaml: string) => loadSchemeTexts([{ file: 'mixed.yaml', text: yaml }], registry).problems.map((p) => p.message);
   assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: pcf8574-in, pins: [4, 5] }\noutputs:\n${relays([0, 1])}`), []);
   assert.deepEqual(mixed(`inputs:\n  - { id: zones, driver: pcf8574-in }\noutputs:\n${relays([1])}`), [

@@ -9,14 +9,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { defineInput, type CommonOptions, type DriverDef } from '../../src/core/driver.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { createSimHardware } from '../../src/hardware/sim/index.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
 import { i2cDevice } from '../../src/schemes/pieces.js';
 import { packInputContext, packOutputContext } from '../drivers-in/pack-context.js';
 import { HARDWARE_BUSES, missingPieces, ROOT } from './pieces.js';
+import { builtins } from '../helpers/drivers.js';
 
-const registry = builtinRegistry();
+const registry = builtins;
 const hardwareDrivers: DriverDef[] = [...Object.values(registry.inputs), ...Object.values(registry.outputs)].filter((d) => HARDWARE_BUSES.has(d.bus));
 
 test('every driver that talks to a bus has a sim model, a fixture, a unit test, an example and (I2C) its chips', () => {
@@ -42,7 +42,7 @@ test('a driver without its pieces is told what to add, one sentence each', () =>
     'bme999 has no fixture: write test/fixtures/drivers/bme999.yaml with a scheme that uses it (test/fixtures-drivers.test.ts validates every fixture)',
     "bme999 has no unit test: write test/drivers-in/bme999.test.ts (raw bus bytes in, published fields out; the datasheet's worked example where there is one)",
     'bme999 has no example: give its definition `exampleFile:` naming a scheme file under schemes/ that runs under sim',
-    'bme999 lists no chips: give its definition `chips:` (part names and I2C addresses) so `hanode scan` names it and `scan --write` drafts it',
+    "bme999 lists no chips: list them (part names and I2C addresses) as its `chips:` in src/drivers-in/index.ts or src/drivers-out/index.ts, or a plugin's in its definition, so `hanode scan` names it and `scan --write` drafts it",
   ]);
   const pointingAtAnother = { ...registry.inputs['bme280']!, name: 'bmp280x', exampleFile: 'schemes/kitchen-climate.yaml' };
   assert.ok(missingPieces(pointingAtAnother, registry).includes("bmp280x's example is not usable: schemes/kitchen-climate.yaml has no input with driver: bmp280x"));

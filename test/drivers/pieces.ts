@@ -18,7 +18,7 @@ export const HARDWARE_BUSES: ReadonlySet<DriverDef['bus']> = new Set(['i2c', 'sp
 
 /** The fixture file of a driver: its name, or `<name>-out` for an output sharing its name with an input. */
 export function fixtureFile(def: DriverDef, registry: DriverRegistry): string {
-  const clash = def.direction === 'output' && registry.inputs[def.name] !== undefined;
+  const clash = def.direction === 'output' && registry.has('input', def.name);
   return `test/fixtures/drivers/${def.name}${clash ? '-out' : ''}.yaml`;
 }
 
@@ -59,6 +59,7 @@ export function missingPieces(def: DriverDef, registry: DriverRegistry, root = R
     if (problem) missing.push(`${name}'s example is not usable: ${problem}`);
   }
 
-  if (def.bus === 'i2c' && !def.chips?.length) missing.push(`${name} lists no chips: give its definition \`chips:\` (part names and I2C addresses) so \`hanode scan\` names it and \`scan --write\` drafts it`);
+  const chips = def.chips ?? registry.chips().find((c) => c.driver === name)?.chips;
+  if (def.bus === 'i2c' && !chips?.length) missing.push(`${name} lists no chips: list them (part names and I2C addresses) as its \`chips:\` in src/drivers-in/index.ts or src/drivers-out/index.ts, or a plugin's in its definition, so \`hanode scan\` names it and \`scan --write\` drafts it`);
   return missing;
 }

@@ -8,6 +8,7 @@ import { LinuxIio } from '../../src/hardware/linux/iio.js';
 import { SimIio } from '../../src/hardware/sim/iio.js';
 import { Dht22Sensor } from '../../src/hardware/sim/chips/dht22.js';
 import type { Iio } from '../../src/hardware/types.js';
+import { builtins } from '../helpers/drivers.js';
 
 /** Two devices: iio:device10 (a dht11 at 23.4 °C, 51.2 %RH) and iio:device2 (an ADC). */
 async function linuxTree(): Promise<{ iio: Iio; done: () => Promise<void> }> {
@@ -60,12 +61,11 @@ test('iio (linux): no IIO tree is no devices; a path outside a device is refused
 test('iio: hanode scan lists the IIO devices, on sim as on linux', async () => {
   const { createSimHardware } = await import('../../src/hardware/sim/index.js');
   const { ChipCatalog } = await import('../../src/hardware/catalog.js');
-  const { builtinRegistry } = await import('../../src/cli/registry.js');
   const { describeScan } = await import('../../src/cli/scan.js');
   const { attachScheme } = await import('./sim/attach.js');
   const hw = createSimHardware();
   attachScheme(hw, 'shed', 'dht22', {});
-  const scan = await hw.scan({ catalog: ChipCatalog.of(builtinRegistry()) });
+  const scan = await hw.scan({ catalog: ChipCatalog.of(builtins) });
   assert.deepEqual(scan.iio, [{ device: 'iio:device0', name: 'dht11' }]);
   assert.match(describeScan(scan), /IIO devices:\n {2}iio:device0 +dht11\n/);
 });

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { loadPlugins } from '../../src/core/plugins.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { silentLogger } from '../../src/core/log.js';
 import { loadSchemeTexts } from '../../src/schemes/loader.js';
 import { schemeJsonSchema } from '../../src/schemes/json-schema.js';
@@ -14,11 +13,12 @@ import { Agent } from '../../src/agent/agent.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
 import { Probe } from '../helpers/probe.js';
 import { dewPoint } from '../../examples/plugins/dew-point.js';
+import { builtins } from '../helpers/drivers.js';
 
 const EXAMPLE = resolve('examples/plugins/dew-point.js');
 
 test('the example plugin joins the registry, validation and the JSON Schema', async () => {
-  const { registry, problems } = await loadPlugins([EXAMPLE], process.cwd(), builtinRegistry(), silentLogger);
+  const { registry, problems } = await loadPlugins([EXAMPLE], process.cwd(), builtins, silentLogger);
   assert.deepEqual(problems, []);
   assert.ok(registry.inputs['dew-point']);
   assert.ok(registry.inputs.bme280, 'built-ins stay');
@@ -30,7 +30,7 @@ test('the example plugin joins the registry, validation and the JSON Schema', as
   const schema = JSON.stringify(schemeJsonSchema(registry));
   assert.match(schema, /"const":"dew-point"/);
   // Without the plugin the same file is an unknown driver.
-  assert.ok(loadSchemeTexts([{ file: 'a.yaml', text: 'inputs:\n  - { id: dp, driver: dew-point, source: climate }\n' }], builtinRegistry()).problems.length > 0);
+  assert.ok(loadSchemeTexts([{ file: 'a.yaml', text: 'inputs:\n  - { id: dp, driver: dew-point, source: climate }\n' }], builtins).problems.length > 0);
 });
 
 test('the dew point formula matches a published value (20 °C, 50 %RH → 9.26 °C)', () => {
@@ -42,13 +42,13 @@ test('plugins that do not load or do not fit are reported and left out', async (
   writeFileSync(join(dir, 'broken.js'), 'export const x = ;\n');
   writeFileSync(join(dir, 'shape.js'), "export const d = { name: 'Bad Name', direction: 'sideways' };\n");
   writeFileSync(join(dir, 'clash.js'), "import { dewPointDriver } from '" + EXAMPLE + "';\nexport const d = { ...dewPointDriver, name: 'bme280' };\n");
-  const { registry, problems } = await loadPlugins(['broken.js', 'shape.js', 'clash.js', 'missing.js'], dir, builtinRegistry(), silentLogger);
+  const { registry, problems } = await loadPlugins(['broken.js', 'shape.js', 'clash.js', 'missing.js'], dir, builtins, silentLogger);
   assert.ok(problems.some((p) => p.includes('broken.js: cannot load plugin')), problems.join('\n'));
   assert.ok(problems.some((p) => p.includes("shape.js: export 'd': name:")));
   assert.ok(problems.some((p) => p.includes("shape.js: export 'd': direction:")));
   assert.ok(problems.some((p) => p.includes("clash.js: export 'd': a driver named 'bme280' already exists")));
   assert.ok(problems.some((p) => p.includes('missing.js: cannot load plugin')));
-  assert.deepEqual(Object.keys(registry.inputs).sort(), Object.keys(builtinRegistry().inputs).sort());
+  assert.deepEqual(Object.keys(registry.inputs).sort(), Object.keys(builtins.inputs).sort());
 });
 
 test('hanode drivers -c lists a plugin from hanode.yaml', () => {
@@ -71,7 +71,7 @@ test('the example plugin runs in an agent and publishes over MQTT', async () => 
     '  - { id: climate, driver: bme280, interval: 200ms }',
     '  - { id: dew, driver: dew-point, source: climate, interval: 200ms }',
   ].join('\n'));
-  const { registry } = await loadPlugins([EXAMPLE], process.cwd(), builtinRegistry(), silentLogger);
+  const { registry } = await loadPlugins([EXAMPLE], process.cwd(), builtins, silentLogger);
   const agent = new Agent({
     config: {
       node: { id: 'plug' }, base_topic: 'han', mqtt: { url: mosquitto.url, keepalive: 30 }, broker: { host: '127.0.0.1', port: 1883 },

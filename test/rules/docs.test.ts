@@ -12,8 +12,8 @@ import type { Reading } from '../../src/core/driver.js';
 import { silentLogger } from '../../src/core/log.js';
 import { RuleEngine } from '../../src/rules/index.js';
 import { loadSchemeTexts, formatProblem, type SchemeText } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { FakeClock, fakeActions, settle } from './fakes.js';
+import { builtins } from '../helpers/drivers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -43,7 +43,7 @@ test('every YAML example in the README Rules and Secrets sections is a valid sch
     .map((text, i) => ({ file: `README-example-${i + 1}.yaml`, text }));
   assert.ok(examples.length >= 3, 'the rule, facts and secrets examples');
   const files = schemeFiles.map((f) => ({ file: `schemes/${f}`, text: readFileSync(join(ROOT, 'schemes', f), 'utf8') }));
-  const result = loadSchemeTexts([...files, ...examples], builtinRegistry(), {
+  const result = loadSchemeTexts([...files, ...examples], builtins, {
     env: { WEATHER_KEY: 'k-123' },
     secrets: { values: { weather_url: 'https://api.example.com/v1/current.json?key=abc' }, label: 'secrets.yaml' },
   });
@@ -54,7 +54,7 @@ test('every YAML example in the README Rules and Secrets sections is a valid sch
 /** The example schemes' rules, running on a fake clock. */
 function examples(start: Date) {
   const texts = schemeFiles.map((f) => ({ file: `schemes/${f}`, text: readFileSync(join(ROOT, 'schemes', f), 'utf8') }));
-  const loaded = loadSchemeTexts(texts, builtinRegistry());
+  const loaded = loadSchemeTexts(texts, builtins);
   const bus = new EventBus(silentLogger);
   const clock = new FakeClock(start);
   const actions = fakeActions();

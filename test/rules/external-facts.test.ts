@@ -7,11 +7,11 @@ import { silentLogger } from '../../src/core/log.js';
 import { RuleEngine } from '../../src/rules/index.js';
 import { externalValue } from '../../src/rules/engine.js';
 import { loadSchemeTexts, formatProblem } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { MAX_EXTERNAL_FACTS, MAX_FACT_PAYLOAD_BYTES } from '../../src/core/limits.js';
 import { FakeClock, fakeActions, loadRule, settle } from './fakes.js';
+import { builtins } from '../helpers/drivers.js';
 
-const problems = (text: string) => loadSchemeTexts([{ file: 'r.yaml', text }], builtinRegistry()).problems.map(formatProblem);
+const problems = (text: string) => loadSchemeTexts([{ file: 'r.yaml', text }], builtins).problems.map(formatProblem);
 
 function rulesReading(topics: number): string {
   const lines = ['rules:'];

@@ -7,10 +7,10 @@ import type { Reading } from '../../src/core/driver.js';
 import { silentLogger } from '../../src/core/log.js';
 import { RuleEngine } from '../../src/rules/index.js';
 import { loadSchemeTexts, formatProblem } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { compileTemplate, TemplateError } from '../../src/core/template.js';
 import { MAX_TEMPLATE_CHARS, MAX_TEMPLATE_OUTPUT_CHARS } from '../../src/core/limits.js';
 import { FakeClock, fakeActions, loadRule, settle } from './fakes.js';
+import { builtins } from '../helpers/drivers.js';
 
 function setup(rules: Record<string, unknown>[]) {
   const bus = new EventBus(silentLogger);
@@ -62,7 +62,7 @@ test('publish payload templates: a bad one is refused when the file is read, at 
     '      - publish: { topic: home/b, payload: { text: "{% if x %}open" } }',
     '',
   ].join('\n');
-  const problems = loadSchemeTexts([{ file: 'report.yaml', text }], builtinRegistry()).problems.map(formatProblem);
+  const problems = loadSchemeTexts([{ file: 'report.yaml', text }], builtins).problems.map(formatProblem);
   assert.deepEqual(problems, [
     'report.yaml:5:44: template line 1, col 1: undefined filter: rond',
     'report.yaml:6:52: template line 1, col 1: tag {% if x %} not closed',

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { defineInput, defineOutput } from '../../src/core/driver.js';
-import type { DriverRegistry } from '../../src/core/registry.js';
+import { DriverRegistry } from '../../src/core/registry.js';
 import { i2cDevice, levelName, pin, polled, spiDevice, duration } from '../../src/schemes/pieces.js';
 
 const never = (): never => {
@@ -105,5 +105,5 @@ const gpioOut = defineOutput({
 
 /** A registry with the fake drivers. */
 export function fakeRegistry(): DriverRegistry {
-  return { inputs: { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system }, outputs: { 'gpio-out': gpioOut } };
+  return new DriverRegistry({ inputs: { bme280, ds18b20, 'gpio-in': gpioIn, mcp3008, system }, outputs: { 'gpio-out': gpioOut } });
 }

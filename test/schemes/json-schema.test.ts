@@ -4,9 +4,9 @@ import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { schemeJsonSchema, driverOptionDocs, commonOptionDocs, typeString } from '../../src/schemes/json-schema.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { fakeRegistry } from './fake-drivers.js';
 import { validateJson } from './json-walk.js';
+import { builtins } from '../helpers/drivers.js';
 
 const GOOD = 'test/fixtures/good-schemes';
 type Json = Record<string, any>;
@@ -21,7 +21,7 @@ async function yamlFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-for (const [name, registry] of [['fake', fakeRegistry()], ['built-in', builtinRegistry()]] as const) {
+for (const [name, registry] of [['fake', fakeRegistry()], ['built-in', builtins]] as const) {
   test(`the JSON Schema accepts every good fixture (${name} drivers)`, async () => {
     const schema = schemeJsonSchema(registry) as Json;
     const files = await yamlFiles(GOOD);
@@ -130,7 +130,7 @@ test('typeString', () => {
 });
 
 test('every built-in driver documents every option', () => {
-  const { inputs, outputs } = builtinRegistry();
+  const { inputs, outputs } = builtins;
   for (const def of [...Object.values(inputs), ...Object.values(outputs)]) {
     for (const doc of driverOptionDocs(def)) assert.ok(doc.description.length > 0, `${def.name}.${doc.name} has no description`);
   }

@@ -4,8 +4,8 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { loadSchemeDir, loadSchemeFiles, loadSchemeTexts, validatePaths, formatProblem } from '../../src/schemes/loader.js';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { fakeRegistry } from './fake-drivers.js';
+import { builtins } from '../helpers/drivers.js';
 
 const BROKEN = 'test/fixtures/broken-schemes';
 const GOOD = 'test/fixtures/good-schemes';
@@ -50,14 +50,14 @@ test('broken fixtures: invalid files are skipped whole, the valid one loads', as
 });
 
 test('broken fixtures read the same with the built-in drivers', async () => {
-  const registry = builtinRegistry();
+  const registry = builtins;
   const result = await loadSchemeDir(BROKEN, registry);
   // The real gpio-in lists its pulls in another order; everything else is identical.
   const expected = EXPECTED_BROKEN.map((l) => l.replace('one of up, down, none', 'one of none, up, down'));
   assert.deepEqual(result.problems.map(formatProblem), expected);
 });
 
-for (const [name, registry] of [['fake', fakeRegistry()], ['built-in', builtinRegistry()]] as const) {
+for (const [name, registry] of [['fake', fakeRegistry()], ['built-in', builtins]] as const) {
   test(`good fixtures load without a problem (${name} drivers)`, async () => {
     const result = await loadSchemeDir(GOOD, registry);
     assert.deepEqual(result.problems.map(formatProblem), []);
@@ -196,7 +196,7 @@ test('1-wire: one scheme per sensor id', () => {
 
 test('serial and IIO: one scheme per serial port and per IIO device', () => {
   const reader = (id: string, driver: string, port: string) => `  - id: ${id}\n    driver: ${driver}\n    port: ${port}\n`;
-  const builtin = (files: Record<string, string>) => loadSchemeTexts(Object.entries(files).map(([file, text]) => ({ file, text })), builtinRegistry()).problems.map(formatProblem);
+  const builtin = (files: Record<string, string>) => loadSchemeTexts(Object.entries(files).map(([file, text]) => ({ file, text })), builtins).problems.map(formatProblem);
   assert.deepEqual(builtin({ 'a.yaml': `inputs:\n${reader('a', 'pms5003', '/dev/serial0')}${reader('b', 'serial-line', '/dev/serial0')}${reader('c', 'serial-line', '/dev/ttyUSB0')}` }), [
     "a.yaml:7:11: serial port /dev/serial0 is already used by 'a' (a.yaml:2)",
   ]);
@@ -277,7 +277,7 @@ test('loadSchemeDir: recursive, sorted, *.yaml and *.yml only, hidden entries sk
     assert.deepEqual(result.problems, []);
     assert.deepEqual(result.inputs.map((s) => s.id), ['a', 'upper', 'deep', 'z']);
     const missing = await loadSchemeDir(join(dir, 'nope'), fakeRegistry());
-    assert.deepEqual(missing, { inputs: [], outputs: [], rules: [], problems: [], files: [], sensitive: [] });
+    assert.deepEqual(missing, { inputs: [], outputs: [], rules: [], unavailable: [], problems: [], files: [], sensitive: [] });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

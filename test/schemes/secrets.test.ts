@@ -6,12 +6,12 @@ import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { builtinRegistry } from '../../src/cli/registry.js';
 import { loadSchemeDir, validatePaths, formatProblem } from '../../src/schemes/loader.js';
 import { SchemeFiles } from '../../src/runtime/scheme-files.js';
 import { hidingHooks, silentLogger } from '../../src/core/log.js';
 import { SchemeWatcher } from '../../src/schemes/watch.js';
 import { hanode } from '../cli/hanode.js';
+import { builtins } from '../helpers/drivers.js';
 
 const SCHEME = [
   'inputs:',
@@ -36,7 +36,7 @@ function tree(files: Record<string, string>): string {
 test('secrets in schemes: !secret and ${VAR} resolve from secrets.yaml and the environment', async (t) => {
   const dir = tree({ 'secrets.yaml': 'weather_url: https://api.example.test/v1/current.json?key=hunter2-token\n', 'schemes/weather.yaml': SCHEME });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const result = await loadSchemeDir(join(dir, 'schemes'), builtinRegistry(), { secretsFile: join(dir, 'secrets.yaml'), env: { WEATHER_KEY: 'k-12345678' } });
+  const result = await loadSchemeDir(join(dir, 'schemes'), builtins, { secretsFile: join(dir, 'secrets.yaml'), env: { WEATHER_KEY: 'k-12345678' } });
   assert.deepEqual(result.problems.map(formatProblem), []);
   const weather = result.inputs.find((s) => s.id === 'weather')!;
   assert.equal(weather.options.url, 'https://api.example.test/v1/current.json?key=hunter2-token');
@@ -51,7 +51,7 @@ test('secrets in schemes: a missing secret or variable is FILE:LINE:COL naming i
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'schemes/weather.yaml');
   const secretsFile = join(dir, 'secrets.yaml');
-  const { problems, fileCount } = await validatePaths([join(dir, 'schemes')], builtinRegistry(), { secretsFile, env: {} });
+  const { problems, fileCount } = await validatePaths([join(dir, 'schemes')], builtins, { secretsFile, env: {} });
   assert.equal(fileCount, 1);
   assert.deepEqual(problems.map((p) => `${p.file}:${p.line}:${p.col}: ${p.message}`), [
     `${file}:4:18: secret 'weather_url' is not in ${secretsFile}; did you mean 'weather_uri'?`,
@@ -62,9 +62,9 @@ test('secrets in schemes: a missing secret or variable is FILE:LINE:COL naming i
 test('secrets in schemes: with no secrets.yaml at all, the problem says so; an unreadable one says why', async (t) => {
   const dir = tree({ 'schemes/weather.yaml': SCHEME, 'bad/secrets.yaml': '- a list\n' });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const missing = await validatePaths([join(dir, 'schemes')], builtinRegistry(), { secretsFile: join(dir, 'secrets.yaml'), env: { WEATHER_KEY: 'k' } });
+  const missing = await validatePaths([join(dir, 'schemes')], builtins, { secretsFile: join(dir, 'secrets.yaml'), env: { WEATHER_KEY: 'k' } });
   assert.deepEqual(missing.problems.map((p) => p.message), [`secret 'weather_url' is not in ${join(dir, 'secrets.yaml')}`]);
-  const bad = await validatePaths([join(dir, 'schemes')], builtinRegistry(), { secretsFile: join(dir, 'bad/secrets.yaml'), env: { WEATHER_KEY: 'k' } });
+  const bad = await validatePaths([join(dir, 'schemes')], builtins, { secretsFile: join(dir, 'bad/secrets.yaml'), env: { WEATHER_KEY: 'k' } });
   assert.equal(bad.problems.length, 1);
   assert.match(bad.problems[0]!.message, /^secret 'weather_url' cannot be read: .*bad\/secrets\.yaml has problems \(run hanode validate on the config\): .*secrets\.yaml:1:1: expected a mapping/);
 });
@@ -73,7 +73,7 @@ test('secrets in schemes: a problem about a secret value never quotes it', async
   const text = ['inputs:', '  - id: weather', '    driver: http-json', '    url: !secret weather_url', '    fields: { t: $.t }', '    interval: ${POLL}', ''].join('\n');
   const dir = tree({ 'secrets.yaml': 'weather_url: not-a-url-hunter2\n', 'schemes/weather.yaml': text });
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const { problems } = await validatePaths([join(dir, 'schemes')], builtinRegistry(), { secretsFile: join(dir, 'secrets.yaml'), env: { POLL: 'often-swordfish' } });
+  const { problems } = await validatePaths([join(dir, 'schemes')], builtins, { secretsFile: join(dir, 'secrets.yaml'), env: { POLL: 'often-swordfish' } });
   const shown = problems.map(formatProblem).join('\n');
   assert.equal(problems.length, 2, shown);
   assert.doesNotMatch(shown, /hunter2|swordfish/);
@@ -87,7 +87,7 @@ test('secrets in schemes: once loaded, they are hidden from the node\'s log line
   const sensitive: string[] = [];
   const lines: string[] = [];
   const log = pino({ level: 'info', hooks: hidingHooks(sensitive) }, { write: (s: string) => void lines.push(s) });
-  const files = new SchemeFiles({ dir: join(dir, 'schemes'), registry: builtinRegistry(), log, vars: { secretsFile: join(dir, 'secrets.yaml'), env: { WEATHER_KEY: 'k-12345678' } }, sensitive });
+  const files = new SchemeFiles({ dir: join(dir, 'schemes'), registry: builtins, log, vars: { secretsFile: join(dir, 'secrets.yaml'), env: { WEATHER_KEY: 'k-12345678' } }, sensitive });
   await files.load();
   log.warn('weather: GET https://api.example.test/v1/current.json?key=hunter2-token: 401 for key k-12345678');
   assert.match(lines.at(-1)!, /weather: GET \*\*\*: 401 for key \*\*\*/);

@@ -91,7 +91,7 @@ export function dashboardRoutes(app: FastifyInstance, directory: NodeDirectory, 
   app.get('/api/dashboard/schemes', async () => {
     const status = new Map(ctx.schemes.status().map((s) => [s.id, s]));
     const schemes = ctx.schemes.all().map(({ scheme, enabled }) => {
-      const def = scheme.direction === 'input' ? ctx.registry.inputs[scheme.driver] : ctx.registry.outputs[scheme.driver];
+      const def = ctx.registry.get(scheme.direction, scheme.driver);
       const fields = (def?.fields ?? []).map((f) => ({ name: f.name, type: f.type, ...(f.unit ? { unit: f.unit } : {}) }));
       const s = status.get(scheme.id);
       return {

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChipCatalog, KNOWN_CHIPS } from '../../../src/hardware/catalog.js';
-import { builtinRegistry } from '../../../src/cli/registry.js';
+import { builtins } from '../../helpers/drivers.js';
 
-const catalog = ChipCatalog.of(builtinRegistry());
+const catalog = ChipCatalog.of(builtins);
 
 test('likely chips are the usual suspects, most likely first', () => {
   const cases: [number, string[]][] = [
@@ -59,7 +59,7 @@ test('the table of chips without a driver names no driver, and no chip a built-i
 });
 
 test('a registry without drivers still knows the common parts; a plugin driver\'s chips join the catalog', () => {
-  assert.deepEqual(ChipCatalog.of({ inputs: {}, outputs: {} }).likely(0x76), ['BME680', 'TCA9548A']);
-  const withPlugin = ChipCatalog.of({ inputs: { 'bme680-plugin': { chips: [{ chip: 'BME680', addresses: [0x76, 0x77] }] } }, outputs: {} });
+  assert.deepEqual(ChipCatalog.of({ chips: () => [] }).likely(0x76), ['BME680', 'TCA9548A']);
+  const withPlugin = ChipCatalog.of({ chips: () => [{ driver: 'bme680-plugin', chips: [{ chip: 'BME680', addresses: [0x76, 0x77] }] }] });
   assert.equal(withPlugin.hints(0x77)[0]?.driver, 'bme680-plugin');
 });

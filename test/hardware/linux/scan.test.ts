@@ -7,10 +7,10 @@ import { createLinuxHardware, detectLinuxHardware } from '../../../src/hardware/
 import type { RawI2c } from '../../../src/hardware/linux/i2c.js';
 import { listSpiDevices } from '../../../src/hardware/linux/scan.js';
 import { ChipCatalog } from '../../../src/hardware/catalog.js';
-import { builtinRegistry } from '../../../src/cli/registry.js';
 import { capturingLog, fixtureRoots, FIXTURES, silentLog, type FixtureName } from './helpers.js';
+import { builtins } from '../../helpers/drivers.js';
 
-const catalog = ChipCatalog.of(builtinRegistry());
+const catalog = ChipCatalog.of(builtins);
 
 const expected: Record<FixtureName, { chips: [string, string, number, number][]; i2c: number[]; spi: string[]; onewire: string[]; iio: { device: string; name: string }[] }> = {
   pi3: {

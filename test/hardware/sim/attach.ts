@@ -4,10 +4,10 @@
  * the schema would refuse (a BME280 at 0x20, to provoke a clash) is kept as given.
  */
 import type { z } from 'zod';
-import { builtinRegistry } from '../../../src/cli/registry.js';
 import type { SimDevice, SimHardware } from '../../../src/hardware/sim/index.js';
+import { builtins } from '../../helpers/drivers.js';
 
-const registry = builtinRegistry();
+const registry = builtins;
 
 export function attachScheme(hw: SimHardware, schemeId: string, driver: string, given: object = {}): SimDevice | undefined {
   const def = registry.inputs[driver] ?? registry.outputs[driver];

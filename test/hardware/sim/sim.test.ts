@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSimHardware } from '../../../src/hardware/sim/index.js';
 import { ChipCatalog } from '../../../src/hardware/catalog.js';
-import { builtinRegistry } from '../../../src/cli/registry.js';
 import { simSensorId } from '../../../src/hardware/sim/chips/ds18b20.js';
 import { attachScheme } from './attach.js';
+import { builtins } from '../../helpers/drivers.js';
 
 test('attach is idempotent per scheme and shares a device between schemes at one place', () => {
   const hw = createSimHardware();
@@ -74,7 +74,7 @@ test('scan shows a plausible Pi with the attached devices', async () => {
   attachScheme(hw, 'far', 'bme280', { bus: 3, address: 0x77 });
   attachScheme(hw, 'tank', 'ds18b20', { sensor_id: '28-0316a2795aff' });
   attachScheme(hw, 'adc', 'mcp3008', { bus: 1, device: 0, channel: 0 });
-  const scan = await hw.scan({ catalog: ChipCatalog.of(builtinRegistry()) });
+  const scan = await hw.scan({ catalog: ChipCatalog.of(builtins) });
   assert.equal(scan.hardware, 'sim');
   const header = scan.gpiochips.find((c) => c.label === 'pinctrl-bcm2711');
   assert.deepEqual(header && { base: header.base, ngpio: header.ngpio }, { base: 512, ngpio: 58 });
@@ -117,7 +117,7 @@ test('system facts can be set and fail', async () => {
 
 test('a sim model reads the parsed options and says so when one is missing, instead of guessing a default', () => {
   const hw = createSimHardware();
-  const bme280 = builtinRegistry().inputs['bme280']!;
+  const bme280 = builtins.inputs['bme280']!;
   assert.throws(() => hw.attach('climate', bme280.sim, { bus: 1 }), /sim: option 'address' must be a number, got undefined; a sim model takes the scheme's parsed options, defaults filled in/);
   assert.equal(hw.device('climate'), undefined, 'nothing attached');
   assert.deepEqual([...hw.pwmChannels.keys()], []);
