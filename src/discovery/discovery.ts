@@ -92,7 +92,10 @@ export class Discovery implements Service {
     link.subscribe(`${this.prefix}/status`, this.#onStatus);
     link.subscribe(`${this.prefix}/+/${topics.node}/+/config`, this.#onConfig);
     bus.on('schemesChanged', this, () => this.sync());
-    await this.publishAll();
+    // The configs go out behind `online`, not before it: the node is up once its states are out,
+    // and Home Assistant takes retained configs whenever they land (500 schemes: about 1,000
+    // configs, 130 ms that `online` no longer waits for). stop() waits for them.
+    void this.publishAll().catch((err) => log.warn(`Home Assistant discovery: ${(err as Error).message}`));
   }
 
   async stop(): Promise<void> {
