@@ -133,12 +133,14 @@ export class Delivery {
       return this.#diskAgain(msg);
     }
     this.#storing++;
-    let early = false;
+    // On the wire at once, it needs no commit of its own either: it rides the next group commit,
+    // so the fsync is not on the event loop when the next command arrives. One that cannot go yet
+    // (offline, or its topic has a backlog) is committed on the next turn and routed then.
+    const early = opts.now === true && this.opts.link.connected && !this.#backlog.has(msg.topic);
     let row: OutboxMessage;
     try {
-      const added = this.opts.outbox.add(msg, opts);
+      const added = this.opts.outbox.add(msg, { now: opts.now === true && !early });
       row = added.row;
-      early = opts.now === true && this.opts.link.connected && !this.#backlog.has(row.topic);
       if (early) this.#sendLive(row);
       await added.stored;
     } catch (err) {
