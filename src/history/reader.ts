@@ -2,8 +2,8 @@
  * Record queries off the event loop. A D3 condition over a million rows or a day of one topic
  * takes SQLite hundreds of ms, and better-sqlite3 runs it on the calling thread: the whole agent
  * would stand still meanwhile. So queries run on a thread with a read-only connection of its own
- * (WAL lets it read while the store writes), and only the rows cross back. If the thread cannot
- * run, the store answers queries itself.
+ * (WAL lets it read while the store writes), and only the rows (or, for D2/D3, the response
+ * body) cross back. If the thread cannot run, the same code runs on the store's own connection.
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
