@@ -108,13 +108,16 @@ describe('state across kill -9', () => {
     assert.equal(JSON.parse(heater.payload).state, 'OFF');
     assert.equal(again.outputs.heater!.level, 0);
 
-    // The interval override: readings 700 ms apart, not 200.
-    // However slow the machine, three readings come, and never closer than the saved 700 ms.
-    const readings = probe.mark();
-    for (let waited = 0; probe.on(T('climate')).filter((m) => m.seq >= readings).length < 3 && waited < 15_000; waited += 50) await sleep(50);
-    const climate = probe.on(T('climate')).filter((m) => m.seq >= readings);
-    assert.ok(climate.length >= 3, `${climate.length} readings`);
-    for (const g of gaps(climate)) assert.ok(g > 600, `readings ${g} ms apart`);
+    // The interval override: readings 700 ms apart, not 200. Polls fall on the clock's multiples of
+    // the interval, so the first after the start comes at least half an interval after the start's
+    // reading and every later one a whole interval after the last.
+    // However slow the machine, four readings come, and never closer than the saved 700 ms after the first.
+    for (let waited = 0; probe.on(T('climate')).filter((m) => m.seq >= restart).length < 4 && waited < 15_000; waited += 50) await sleep(50);
+    const climate = probe.on(T('climate')).filter((m) => m.seq >= restart);
+    assert.ok(climate.length >= 4, `${climate.length} readings`);
+    const [firstGap, ...later] = gaps(climate);
+    assert.ok(firstGap! > 300, `the first poll came ${firstGap} ms after the start's reading`);
+    for (const g of later) assert.ok(g > 600, `readings ${g} ms apart`);
 
     // The rule is still disabled: it does not fire, and says so.
     const rules = await ask(probe, N, 'rules');
