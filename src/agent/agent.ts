@@ -171,8 +171,9 @@ export class Agent {
       ...(gateway ? [gateway] : []),
       schemes,
       mediator,
-      discovery,
       status,
+      // After `online`: Home Assistant's configs do not hold up the node's own states.
+      discovery,
       ...web.serving,
       ...(opts.watch ?? true ? [watcher] : []),
     ];

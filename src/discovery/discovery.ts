@@ -13,8 +13,8 @@ import { nodeConfigs, type DiscoveredScheme, type DiscoveryConfig, type NodeInfo
 /** The part of the broker link discovery uses; `MqttLink` has it. */
 export interface DiscoveryLink {
   publish(topic: string, payload: string, opts: { qos: 0 | 1 | 2; retain: boolean }): Promise<void>;
-  /** Subscribes now and after every reconnect. */
-  subscribe(filter: string, fn: DiscoveryHandler): void;
+  /** Subscribes now and after every reconnect; `nl`: not this client's own publishes (MQTT 5). */
+  subscribe(filter: string, fn: DiscoveryHandler, opts?: { nl?: boolean }): void;
   unsubscribe?(fn: DiscoveryHandler): void;
 }
 
@@ -90,11 +90,13 @@ export class Discovery implements Service {
     const { nodeInfo, model } = this.ctx;
     if (model && nodeInfo.model === undefined) this.#node = { ...nodeInfo, model: await model().catch(() => undefined) };
     link.subscribe(`${this.prefix}/status`, this.#onStatus);
-    link.subscribe(`${this.prefix}/+/${topics.node}/+/config`, this.#onConfig);
+    // Only what was retained before this run matters here: the broker need not echo back each
+    // config this node publishes (1,000 of them with 500 schemes, at every start).
+    link.subscribe(`${this.prefix}/+/${topics.node}/+/config`, this.#onConfig, { nl: true });
     bus.on('schemesChanged', this, () => this.sync());
-    // The configs go out behind `online`, not before it: the node is up once its states are out,
-    // and Home Assistant takes retained configs whenever they land (500 schemes: about 1,000
-    // configs, 130 ms that `online` no longer waits for). stop() waits for them.
+    // The configs go out behind `online` (the controller starts this service after the status):
+    // the node is up once its states are out, and Home Assistant takes retained configs whenever
+    // they land (500 schemes: about 1,000 configs that `online` no longer waits for). stop() waits for them.
     void this.publishAll().catch((err) => log.warn(`Home Assistant discovery: ${(err as Error).message}`));
   }
 

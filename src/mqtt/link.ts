@@ -73,7 +73,7 @@ const SETTLED_MS = 60_000;
 
 export class MqttLink {
   #client?: MqttClient;
-  readonly #handlers: { filter: string; qos: 0 | 1 | 2; rap: boolean; fn: MessageHandler }[] = [];
+  readonly #handlers: { filter: string; qos: 0 | 1 | 2; rap: boolean; nl: boolean; fn: MessageHandler }[] = [];
   /**
    * One MQTT 5 subscription identifier per filter. A broker delivers one copy of a message per
    * matching subscription, each tagged with its identifier, so every copy goes only to the handlers
@@ -193,10 +193,12 @@ export class MqttLink {
 
   /**
    * Subscribes now (if connected) and after every reconnect. `rap` asks for MQTT 5's
-   * retain-as-published, so a handler can tell a retained message from a live one.
+   * retain-as-published, so a handler can tell a retained message from a live one; `nl` for its
+   * no-local, so the broker does not send back what this client publishes there (both are
+   * ignored on an MQTT 3.1.1 connection).
    */
-  subscribe(filter: string, fn: MessageHandler, opts: { qos?: 0 | 1 | 2; rap?: boolean } = {}): void {
-    const h = { filter, qos: opts.qos ?? 1, rap: opts.rap ?? false, fn };
+  subscribe(filter: string, fn: MessageHandler, opts: { qos?: 0 | 1 | 2; rap?: boolean; nl?: boolean } = {}): void {
+    const h = { filter, qos: opts.qos ?? 1, rap: opts.rap ?? false, nl: opts.nl ?? false, fn };
     this.#handlers.push(h);
     if (!this.#subscriptionIds.has(filter)) this.#subscriptionIds.set(filter, this.#subscriptionIds.size + 1);
     if (this.connected) this.#subscribeOne(h);
@@ -292,11 +294,11 @@ export class MqttLink {
     for (const fn of this.#onTakeover) fn({ clientId, retryMs });
   }
 
-  #subscribeOne(h: { filter: string; qos: 0 | 1 | 2; rap: boolean }): void {
+  #subscribeOne(h: { filter: string; qos: 0 | 1 | 2; rap: boolean; nl: boolean }): void {
     const client = this.#client!;
     const v5 = client.options.protocolVersion === 5;
     const properties = v5 ? { subscriptionIdentifier: this.#subscriptionIds.get(h.filter)! } : undefined;
-    client.subscribe(h.filter, { qos: h.qos, rap: h.rap, ...(properties ? { properties } : {}) });
+    client.subscribe(h.filter, { qos: h.qos, rap: h.rap, nl: h.nl, ...(properties ? { properties } : {}) });
   }
 
   /** With overlapping filters the broker sends a copy per subscription: the hooks see only the one for the lowest identifier. */

@@ -42,3 +42,45 @@ test('MQTT 3.1.1 (embedded broker): the same', async () => {
     await broker.close();
   }
 });
+
+/** What `link` sees on `han/cfg/#` (subscribed with no-local) and `han/all/#` (without) of its own and another client's publishes. */
+async function noLocal(url: string, protocolVersion: 4 | 5) {
+  const link = new MqttLink({ url, clientId: `hanode-nl-${protocolVersion}`, will: { topic: 'x/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, protocolVersion });
+  await link.start();
+  const other = connect(url, { clientId: `pub-nl-${protocolVersion}` });
+  await new Promise<void>((r) => other.once('connect', () => r()));
+  // Retained before the subscription: it comes whoever published it.
+  await link.publish('han/cfg/old', 'mine-before', { qos: 1, retain: true });
+  const seen: string[] = [];
+  link.subscribe('han/cfg/#', (t, p) => seen.push(`${t} ${p}`), { nl: true });
+  link.subscribe('han/all/#', (t, p) => seen.push(`${t} ${p}`));
+  await new Promise((r) => setTimeout(r, 200));
+  await link.publish('han/cfg/new', 'mine', { qos: 1, retain: true });
+  await link.publish('han/all/new', 'mine', { qos: 1, retain: false });
+  await other.publishAsync('han/cfg/new', 'theirs', { qos: 1 });
+  await new Promise((r) => setTimeout(r, 300));
+  const result = [...seen].sort();
+  await link.publish('han/cfg/old', '', { qos: 1, retain: true });
+  await link.publish('han/cfg/new', '', { qos: 1, retain: true });
+  await other.endAsync();
+  await link.stop();
+  return result;
+}
+
+test('MQTT 5: a no-local subscription gets retained messages and other clients\' publishes, not this client\'s own', async () => {
+  const m = await Mosquitto.start();
+  try {
+    assert.deepEqual(await noLocal(m.url, 5), ['han/all/new mine', 'han/cfg/new theirs', 'han/cfg/old mine-before']);
+  } finally {
+    await m.stop();
+  }
+});
+
+test('MQTT 3.1.1 (embedded broker): no-local does not exist there, so the own publish comes back too', async () => {
+  const broker = await startEmbeddedBroker({ host: '127.0.0.1', port: await freePort(), log: silentLogger });
+  try {
+    assert.deepEqual(await noLocal(broker.url, 4), ['han/all/new mine', 'han/cfg/new mine', 'han/cfg/new theirs', 'han/cfg/old mine-before']);
+  } finally {
+    await broker.close();
+  }
+});
