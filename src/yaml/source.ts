@@ -6,6 +6,7 @@ import { LineCounter, parseDocument, isMap, isScalar, isSeq, visit, type Documen
 import { MAX_YAML_ALIASES } from '../core/limits.js';
 import { yamlErrorMessage } from './problem.js';
 import { secretTag, substitute, type Sensitive } from './substitute.js';
+import { parseFast } from './fast.js';
 
 /** Keys and indexes from the document's root to a node. */
 export type Path = (string | number)[];
@@ -39,6 +40,25 @@ export interface YamlVars {
 
 /** Parses YAML text, keeping positions; never throws. With `vars`, `!secret` and `${ENV_VAR}` are resolved. */
 export function parseYaml(text: string, vars?: YamlVars): YamlSource {
+  const fast = parseFast(text);
+  if (!fast) return parseFull(text, vars);
+  // Plain data (yaml/fast.ts): the yaml package reads the file only if a position other than an
+  // entry's start is asked for, which is when a problem is shown.
+  let full: YamlSource | undefined;
+  return {
+    value: fast.value,
+    errors: [],
+    sensitive: { values: [], at: new Set() },
+    locate(path, at = 'value') {
+      const [key, index] = path;
+      const entry = at === 'value' && path.length === 2 && typeof key === 'string' && typeof index === 'number' ? fast.entry(key, index) : undefined;
+      return entry ?? (full ??= parseFull(text, vars)).locate(path, at);
+    },
+  };
+}
+
+/** {@link parseYaml} by the yaml package, which keeps every node's position; the quick path is tested against it. */
+export function parseFull(text: string, vars?: YamlVars): YamlSource {
   const lines = new LineCounter();
   // merge: true so `<<: *defaults` shares options between schemes, as ESPHome users expect.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: true, customTags: vars ? [secretTag] : [] });
