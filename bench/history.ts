@@ -76,7 +76,7 @@ async function fill(store: HistoryStore, t0: number): Promise<number> {
 async function mqttRate(url: string, record: boolean, rate = 10_000, seconds = 5): Promise<HistoryBench['mqtt']> {
   const dir = mkdtempSync(join(tmpdir(), 'hanode-bench-rec-'));
   const link = new MqttLink({ clientId: 'bench-recorder', will: { topic: 'bench/rec/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger });
-  const history = new HistoryService({ config: historySchema.parse({ topics: ['bench/rate/#'] }), base: 'han', dataDir: dir, link, log: silentLogger });
+  const history = new HistoryService({ config: historySchema().parse({ topics: ['bench/rate/#'] }), base: 'han', dataDir: dir, link, log: silentLogger });
   let received = 0;
   await link.start({ url });
   // The baseline: the same link and stream with a handler that only counts.
@@ -141,8 +141,8 @@ export async function benchHistory(brokerUrl: string): Promise<HistoryBench> {
 
   // A recording node with the API, over a store filled with a million rows.
   const config = nodeDir({ url: brokerUrl, node: 'bench-rec', schemes: {} });
-  config.history = historySchema.parse({ topics: ['bench/none/#'], retention: '3650d', max_rows: 10_000_000 });
-  config.http = httpSchema.parse({ port: 0 });
+  config.history = historySchema().parse({ topics: ['bench/none/#'], retention: '3650d', max_rows: 10_000_000 });
+  config.http = httpSchema().parse({ port: 0 });
   const t0 = Date.parse('2025-01-01T00:00:00.000Z');
   const pre = HistoryStore.open({ file: join(config.data, 'history.sqlite'), log: silentLogger });
   const storeAppendsPerSec = await fill(pre, t0);

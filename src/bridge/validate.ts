@@ -74,7 +74,7 @@ function checkOne(entry: unknown, label: string, add: Add, dir: string): BridgeC
     return undefined;
   }
   const type = e.type as BridgeType;
-  const schema = bridgeSchemas[type] as z.ZodType;
+  const schema = bridgeSchemas()[type] as z.ZodType;
   const parsed = schema.safeParse(entry);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) describe(issue, schema, label, add);

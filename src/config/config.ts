@@ -11,6 +11,7 @@ import { hideCredentials } from '../core/redact.js';
 
 export { hideCredentials };
 import { didYouMean } from '../core/suggest.js';
+import { once } from '../core/once.js';
 import { hideSensitive as hideShared } from '../yaml/substitute.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatConfigProblem, ConfigError, type Located, type Problem } from '../yaml/config-file.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
@@ -118,6 +119,23 @@ const homeassistantSchema = z
   })
   .strict();
 
+/**
+ * An optional section whose schema is built only when the file has it: most nodes run no
+ * gateway, history or HTTP server. Its problems come out as if the schema stood in place.
+ */
+function section<S extends z.ZodType>(schema: () => S) {
+  return z
+    .unknown()
+    .transform((value, ctx): z.output<S> | undefined => {
+      if (value === undefined) return undefined;
+      const parsed = schema().safeParse(value);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) ctx.issues.push(issue as (typeof ctx.issues)[number]);
+      return z.NEVER;
+    })
+    .optional();
+}
+
 /** Remote management over `$request` (README "Managing nodes without SSH"): the writing operations are off unless `remote: true`. */
 const managementSchema = z.object({ remote: z.boolean().default(false) }).strict();
 
@@ -137,16 +155,16 @@ const configSchema = z
     outbox: outboxSchema.default({ max_messages: 1_000_000, max_bytes: 256 * 1024 * 1024, drain_rate: 5_000 }),
     homeassistant: homeassistantSchema.default({ discovery: true, prefix: 'homeassistant' }),
     management: managementSchema.default({ remote: false }),
-    gateway: gatewaySchema.optional(),
+    gateway: section(gatewaySchema),
     // Off unless present (README "HTTP API and history").
-    history: historySchema.optional(),
-    http: httpSchema.optional(),
-    time: timeSchema.optional(),
+    history: section(historySchema),
+    http: section(httpSchema),
+    time: section(timeSchema),
   })
   .strict();
 
-/** The keys each mapping of the file may have, for "did you mean". */
-const knownKeys: Record<string, string[]> = {
+/** The keys each mapping of the file may have, for "did you mean"; built when a problem needs them. */
+const knownKeys = once((): Record<string, string[]> => ({
   '': Object.keys(configSchema.shape),
   node: Object.keys(nodeSchema.shape),
   mqtt: Object.keys(mqttSchema.shape),
@@ -154,11 +172,11 @@ const knownKeys: Record<string, string[]> = {
   outbox: Object.keys(outboxSchema.shape),
   homeassistant: Object.keys(homeassistantSchema.shape),
   management: Object.keys(managementSchema.shape),
-  ...gatewayKeys,
-  history: Object.keys(historySchema.shape),
-  http: Object.keys(httpSchema.shape),
-  time: Object.keys(timeSchema.shape),
-};
+  ...gatewayKeys(),
+  history: Object.keys(historySchema().shape),
+  http: Object.keys(httpSchema().shape),
+  time: Object.keys(timeSchema().shape),
+}));
 
 export type FileConfig = z.output<typeof configSchema>;
 
@@ -325,7 +343,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown, source: Located | 
   const label = path.length ? `${path.join('.')}: ` : '';
   if (issue.code === 'unrecognized_keys') {
     const parent = path.join('.');
-    const known = knownKeys[parent] ?? [];
+    const known = knownKeys()[parent] ?? [];
     return issue.keys.map((key) =>
       where(source ? keyPositionOf(source, path, key) : at, `unknown key '${key}'${parent ? ` in ${parent}` : ''}${didYouMean(key, known)}`),
     );

@@ -1,5 +1,6 @@
 /** The `history:` section of hanode.yaml (README "HTTP API and history"); off unless present. */
 import { z } from 'zod';
+import { once } from '../core/once.js';
 
 /** `30d`, `12h`, `90m`, `2w`, or a number of ms: how long history keeps a record. */
 export const RETENTION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)$/;
@@ -14,26 +15,28 @@ export function parseRetention(v: number | string): number {
 const FILTER = /^(?:(?:[^+#/]*|\+)\/)*(?:[^+#/]*|\+|#)$/;
 const digits = <T extends z.ZodType<number>>(inner: T) => z.preprocess((v) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v), inner);
 
-export const historySchema = z
-  .object({
-    topics: z
-      .array(z.string().min(1).max(256).regex(FILTER, 'expected an MQTT topic filter: + for one level, # only at the end'))
-      .min(1)
-      .max(100)
-      .optional()
-      .describe('Topic filters to record; default B/+/+ (every node\'s scheme states)'),
-    retention: z
-      .union([z.number().int().positive(), z.string().regex(RETENTION_PATTERN, 'expected a duration such as 30d, 12h or 2w')])
-      .default('30d')
-      .transform(parseRetention)
-      .describe('Records older than this are deleted'),
-    max_rows: digits(z.number().int().positive()).default(10_000_000).describe('At most this many records; the oldest go first'),
-    max_bytes: digits(z.number().int().positive()).default(1024 * 1024 * 1024).describe('At most this many topic + payload bytes; the oldest go first'),
-    series_blocks: z
-      .boolean()
-      .default(true)
-      .describe('Keep each topic\'s records also written out as the API\'s JSON, so a day of one topic is answered in tens of ms; about doubles the file'),
-  })
-  .strict();
+export const historySchema = once(() =>
+  z
+    .object({
+      topics: z
+        .array(z.string().min(1).max(256).regex(FILTER, 'expected an MQTT topic filter: + for one level, # only at the end'))
+        .min(1)
+        .max(100)
+        .optional()
+        .describe('Topic filters to record; default B/+/+ (every node\'s scheme states)'),
+      retention: z
+        .union([z.number().int().positive(), z.string().regex(RETENTION_PATTERN, 'expected a duration such as 30d, 12h or 2w')])
+        .default('30d')
+        .transform(parseRetention)
+        .describe('Records older than this are deleted'),
+      max_rows: digits(z.number().int().positive()).default(10_000_000).describe('At most this many records; the oldest go first'),
+      max_bytes: digits(z.number().int().positive()).default(1024 * 1024 * 1024).describe('At most this many topic + payload bytes; the oldest go first'),
+      series_blocks: z
+        .boolean()
+        .default(true)
+        .describe('Keep each topic\'s records also written out as the API\'s JSON, so a day of one topic is answered in tens of ms; about doubles the file'),
+    })
+    .strict(),
+);
 
-export type HistoryConfig = z.output<typeof historySchema>;
+export type HistoryConfig = z.output<ReturnType<typeof historySchema>>;

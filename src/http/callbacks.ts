@@ -15,7 +15,7 @@ import type { MqttLink } from '../mqtt/link.js';
 import type { OutboxMessage } from '../publisher/outbox.js';
 import { Bridge, type Forward, type Row } from '../bridge/base.js';
 import { httpSend, safeUrl } from '../bridge/http.js';
-import { webhookBridge, type WebhookBridgeConfig } from '../bridge/schema.js';
+import { bridgeSchemas, type WebhookBridgeConfig } from '../bridge/schema.js';
 import type { LocalMessage } from '../bridge/template.js';
 import { systemClock } from '../core/clock.js';
 import { AtomicJsonFile } from '../state/atomic-file.js';
@@ -186,7 +186,7 @@ export class CallbackService implements Service {
   async #run(def: CallbackDef): Promise<void> {
     const { log, dataDir, link } = this.ctx;
     const retry = this.ctx.retry ?? { min: 1_000, max: 60_000 };
-    const config = webhookBridge.parse({ id: `callback-${def.id}`, type: 'webhook', url: def.url, rate: '100/s', retry, forward: [{ from: def.topic }] });
+    const config = bridgeSchemas().webhook.parse({ id: `callback-${def.id}`, type: 'webhook', url: def.url, rate: '100/s', retry, forward: [{ from: def.topic }] });
     const sender = new CallbackSender(
       config,
       {

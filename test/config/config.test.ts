@@ -247,6 +247,45 @@ describe('precedence: flags, then environment, then file', () => {
 });
 
 describe('invalid files', () => {
+  test('problems in the optional sections (gateway, history, http, time) are placed and worded like the rest', async () => {
+    const yaml = [
+      'gateway:',
+      '  tcpp: {port: 7420}',
+      '  limits: {devices: 0}',
+      'history:',
+      '  retention: soon',
+      'http:',
+      '  host: 0.0.0.0',
+      '  prot: 8420',
+      'time:',
+      '  publish_every: 10ms',
+      '',
+    ].join('\n');
+    const cwd = tree({ 'hanode.yaml': yaml });
+    const file = join(cwd, 'hanode.yaml');
+    const problems = await problemsOf(loadConfig({}, {}, cwd));
+    assert.deepEqual(problems, [
+      `${file}:2:3: unknown key 'tcpp' in gateway; did you mean 'tcp'?`,
+      `${file}:3:21: gateway.limits.devices: expected a number > 0, got 0`,
+      `${file}:5:14: history.retention: expected a duration such as 30d, 12h or 2w`,
+      `${file}:7:9: http.host: http.host is 0.0.0.0, which other machines can reach, and http.token is not set: refusing to serve the HTTP API without a token. Set http.token (e.g. token: !secret http_token) or bind to 127.0.0.1`,
+      `${file}:8:3: unknown key 'prot' in http; did you mean 'port'?`,
+      `${file}:10:18: time.publish_every: expected at least 1s`,
+    ]);
+  });
+
+  test('the optional sections are absent when the file has none, and take their defaults when present', async () => {
+    const cwd = tree({ 'hanode.yaml': 'node: {id: plain}\n' });
+    const config = await loadConfig({}, {}, cwd);
+    assert.equal(config.gateway, undefined);
+    assert.equal(config.history, undefined);
+    const withThem = await loadConfig({}, {}, tree({ 'hanode.yaml': 'history: {}\nhttp: {port: 0}\ntime: {}\ngateway: {}\n' }));
+    assert.equal(withThem.history?.retention, 30 * 86_400_000);
+    assert.equal(withThem.http?.host, '127.0.0.1');
+    assert.deepEqual(withThem.time, {});
+    assert.equal(withThem.gateway?.keepalive, 30_000);
+  });
+
   test('every problem at once, each as FILE:LINE:COL: message, in file order', async () => {
     const file = join(fixtures, 'broken/hanode.yaml');
     const problems = await problemsOf(loadConfig({ config: file }, {}, tree()));

@@ -83,5 +83,5 @@ export function gatewayOf(agent: Agent): GatewayService {
 
 /** A gateway section as hanode.yaml would give it, defaults filled in. */
 export function gatewayConfig(raw: Record<string, unknown>): GatewayConfig {
-  return gatewaySchema.parse(raw);
+  return gatewaySchema().parse(raw);
 }

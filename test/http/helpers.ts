@@ -16,8 +16,8 @@ outputs:
 /** r-node: records and serves the API on a free loopback port unless `http` says otherwise. */
 export function recorderConfig(url: string, opts: { history?: Record<string, unknown>; http?: Record<string, unknown>; node?: string } = {}): Config {
   const config = nodeDir({ url, node: opts.node ?? 'r-node', schemes: RECORDER_SCHEMES });
-  config.history = historySchema.parse(opts.history ?? {});
-  config.http = httpSchema.parse({ port: 0, ...opts.http });
+  config.history = historySchema().parse(opts.history ?? {});
+  config.http = httpSchema().parse({ port: 0, ...opts.http });
   return config;
 }
 
