@@ -1,0 +1,66 @@
+/** A private Mosquitto and a Probe on it for a whole test file or `describe`, started and stopped by its own hooks. */
+import { before, after } from 'node:test';
+import { Mosquitto, type MosquittoOptions } from './mosquitto.js';
+import { Probe } from './probe.js';
+
+export interface BrokerOptions {
+  /** Passed to `Mosquitto.start()`: more config lines, or options. */
+  mosquitto?: string | MosquittoOptions;
+  /** The probe's subscription (`Probe.connect`'s default when left out), or false for no probe. */
+  probe?: string | string[] | false;
+}
+
+export interface BrokerFixture {
+  readonly mosquitto: Mosquitto;
+  readonly url: string;
+  readonly probe: Probe;
+  /**
+   * Clean-up that needs the broker: it runs in the `after` hook, in the order given, before the
+   * probe closes and Mosquitto stops. (node:test runs `after` hooks in the order they were
+   * registered, so a plain `after` in the file would run after the broker was gone.)
+   */
+  beforeStop(fn: () => unknown): void;
+}
+
+/**
+ * Registers `before` and `after` hooks in the current file or `describe`; call it before the
+ * file's own `before`, which can then use the broker. The fields throw until `before` ran.
+ */
+export function useBroker(opts: BrokerOptions = {}): BrokerFixture {
+  let mosquitto: Mosquitto | undefined;
+  let probe: Probe | undefined;
+  const cleanUps: (() => unknown)[] = [];
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useBroker: no ${what} (its before hook has not run, or failed)`);
+    return value;
+  };
+
+  before(async () => {
+    mosquitto = await Mosquitto.start(opts.mosquitto);
+    if (opts.probe !== false) probe = await Probe.connect(mosquitto.url, opts.probe);
+  });
+
+  after(async () => {
+    try {
+      for (const fn of cleanUps) await fn();
+    } finally {
+      await probe?.close();
+      await mosquitto?.stop();
+    }
+  });
+
+  return {
+    get mosquitto() {
+      return started(mosquitto, 'broker');
+    },
+    get url() {
+      return started(mosquitto, 'broker').url;
+    },
+    get probe() {
+      return started(probe, 'probe');
+    },
+    beforeStop(fn) {
+      cleanUps.push(fn);
+    },
+  };
+}
