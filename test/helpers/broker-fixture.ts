@@ -15,16 +15,22 @@ export interface BrokerFixture {
   readonly url: string;
   readonly probe: Probe;
   /**
-   * Clean-up that needs the broker: it runs in the `after` hook, in the order given, before the
-   * probe closes and Mosquitto stops. (node:test runs `after` hooks in the order they were
-   * registered, so a plain `after` in the file would run after the broker was gone.)
+   * Set-up that needs the broker, as a `before` hook that waits for it. A plain `before` at the
+   * top of a file would not wait: node 20 starts top-level `before` hooks as they are registered,
+   * side by side.
    */
-  beforeStop(fn: () => unknown): void;
+  before(fn: () => unknown): void;
+  /**
+   * Clean-up that needs the broker, in the `after` hook, in the order given, before the probe
+   * closes and Mosquitto stops. A plain `after` would run too late: node:test runs `after` hooks
+   * in the order they were registered.
+   */
+  after(fn: () => unknown): void;
 }
 
 /**
- * Registers `before` and `after` hooks in the current file or `describe`; call it before the
- * file's own `before`, which can then use the broker. The fields throw until `before` ran.
+ * Registers `before` and `after` hooks in the current file or `describe`. The fields throw until
+ * the broker has started; hooks that use it go through `before` and `after` of the fixture.
  */
 export function useBroker(opts: BrokerOptions = {}): BrokerFixture {
   let mosquitto: Mosquitto | undefined;
@@ -35,10 +41,14 @@ export function useBroker(opts: BrokerOptions = {}): BrokerFixture {
     return value;
   };
 
-  before(async () => {
-    mosquitto = await Mosquitto.start(opts.mosquitto);
-    if (opts.probe !== false) probe = await Probe.connect(mosquitto.url, opts.probe);
-  });
+  let starting: Promise<void> | undefined;
+  const start = () =>
+    (starting ??= (async () => {
+      mosquitto = await Mosquitto.start(opts.mosquitto);
+      if (opts.probe !== false) probe = await Probe.connect(mosquitto.url, opts.probe);
+    })());
+
+  before(start);
 
   after(async () => {
     try {
@@ -59,7 +69,13 @@ export function useBroker(opts: BrokerOptions = {}): BrokerFixture {
     get probe() {
       return started(probe, 'probe');
     },
-    beforeStop(fn) {
+    before(fn) {
+      before(async () => {
+        await start();
+        await fn();
+      });
+    },
+    after(fn) {
       cleanUps.push(fn);
     },
   };
