@@ -2,13 +2,13 @@
  * adafruit-io against a local Mosquitto standing in for io.adafruit.com, on a fake clock: the
  * account's rate limit (30 per minute: one every 2 s) and the `<user>/throttle` topic.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type MqttClient } from 'mqtt';
 import { throttleWait } from '../../src/bridge/adafruit-io.js';
 import { FakeClock } from '../rules/fakes.js';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { Inbox, sleep, startBridges, type Running } from './fixtures.js';
 
 const KEY = 'aio_NeverInTheLogs0123456789';
@@ -20,16 +20,15 @@ test('throttle messages: the wait they name, else a minute', () => {
 });
 
 describe('adafruit-io bridge', () => {
-  let local: Mosquitto;
+  const local = useBroker({ probe: 'han/#' });
   let io: Mosquitto;
-  let probe: Probe;
   let remote: MqttClient;
   let inbox: Inbox;
   let clock: FakeClock;
   let bridges: Running;
   const feed = 'alice/feeds/kitchen-climate-temp';
   let n = 0;
-  const reading = () => probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ temperature: 20 + n++, ts: new Date().toISOString() }));
+  const reading = () => local.probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ temperature: 20 + n++, ts: new Date().toISOString() }));
   /** Lets real network traffic happen after a fake-clock step. */
   const arrived = async (count: number, topic = feed) => {
     await inbox.until(() => inbox.on(topic).length >= count, 3_000, `${count} message(s) on ${topic}`);
@@ -37,10 +36,8 @@ describe('adafruit-io bridge', () => {
     return inbox.on(topic).length;
   };
 
-  before(async () => {
-    local = await Mosquitto.start();
+  local.before(async () => {
     io = await Mosquitto.start();
-    probe = await Probe.connect(local.url, 'han/#');
     remote = connect(io.url, { clientId: 'io-watcher' });
     await new Promise((r) => remote.once('connect', r));
     inbox = new Inbox(remote);
@@ -62,15 +59,13 @@ describe('adafruit-io bridge', () => {
       ],
       { clock },
     );
-    await probe.waitFor('han/test-pi/$bridge/aio/status', (p) => p === 'online');
+    await local.probe.waitFor('han/test-pi/$bridge/aio/status', (p) => p === 'online');
   });
 
-  after(async () => {
+  local.after(async () => {
     await bridges?.stop();
     await remote?.endAsync(true);
-    await probe?.close();
     await io?.stop();
-    await local?.stop();
   });
 
   test('feeds on <user>/feeds/<key>, at most one every 2 s (30 per minute)', async () => {
@@ -117,9 +112,9 @@ describe('adafruit-io bridge', () => {
   });
 
   test('receive: a feed comes back as a local command', async () => {
-    const since = probe.mark();
+    const since = local.probe.mark();
     await remote.publishAsync('alice/feeds/fan', 'ON', { qos: 1 });
-    const m = await probe.waitFor('han/kitchen-pi/kitchen-fan/set', () => true, 3_000, since);
+    const m = await local.probe.waitFor('han/kitchen-pi/kitchen-fan/set', () => true, 3_000, since);
     assert.equal(m.payload, 'ON');
   });
 

@@ -3,15 +3,14 @@
  * the whole preset against a real broker (aedes, in process, so the test sees every CONNECT's
  * client id, user name and password) with a fake clock driving the token's renewal.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Aedes } from 'aedes';
 import { sasToken, azureUsername } from '../../src/bridge/sas.js';
 import { FakeClock } from '../rules/fakes.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startBridges, sleep, type Running } from './fixtures.js';
 
 const HOST = 'hanode-test.azure-devices.net';
@@ -91,16 +90,13 @@ async function recordingBroker(): Promise<{ url: string; connects: Connect[]; pu
 describe('azure-iot-hub bridge', () => {
   const T0 = Date.UTC(2025, 0, 1, 8, 0, 0);
   const TTL_S = 3600;
-  let local: Mosquitto;
+  const local = useBroker({ probe: 'han/#' });
   let hub: Awaited<ReturnType<typeof recordingBroker>>;
-  let probe: Probe;
   let clock: FakeClock;
   let bridges: Running;
 
-  before(async () => {
-    local = await Mosquitto.start();
+  local.before(async () => {
     hub = await recordingBroker();
-    probe = await Probe.connect(local.url, 'han/#');
     clock = new FakeClock(T0);
     bridges = await startBridges(
       local.url,
@@ -117,14 +113,12 @@ describe('azure-iot-hub bridge', () => {
       ],
       { clock },
     );
-    await probe.waitFor('han/test-pi/$bridge/azure/status', (p) => p === 'online');
+    await local.probe.waitFor('han/test-pi/$bridge/azure/status', (p) => p === 'online');
   });
 
-  after(async () => {
+  local.after(async () => {
     await bridges?.stop();
-    await probe?.close();
     await hub?.close();
-    await local?.stop();
   });
 
   test('connects as the device, with the required user name and a fresh SAS token', () => {
@@ -137,7 +131,7 @@ describe('azure-iot-hub bridge', () => {
 
   test('device-to-cloud on devices/{id}/messages/events/, JSON marked as such', async () => {
     const state = JSON.stringify({ temperature: 21.5, ts: new Date(T0).toISOString() });
-    await probe.publish('han/kitchen-pi/kitchen-climate', state);
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', state);
     const deadline = Date.now() + 5_000;
     while (!hub.published.some((m) => m.payload === state) && Date.now() < deadline) await sleep(20);
     const m = hub.published.find((p) => p.payload === state);
@@ -146,14 +140,14 @@ describe('azure-iot-hub bridge', () => {
   });
 
   test('cloud-to-device from devices/{id}/messages/devicebound/# reaches the local broker', async () => {
-    const since = probe.mark();
+    const since = local.probe.mark();
     await new Promise<void>((resolve, reject) =>
       hub.broker.publish(
         { cmd: 'publish', topic: `devices/${DEVICE}/messages/devicebound/%24.to=%2Fdevices%2F${DEVICE}%2Fmessages%2FdeviceBound`, payload: Buffer.from('ON'), qos: 1, retain: false, dup: false },
         (err) => (err ? reject(err) : resolve()),
       ),
     );
-    const m = await probe.waitFor('han/kitchen-pi/kitchen-fan/set', () => true, 5_000, since);
+    const m = await local.probe.waitFor('han/kitchen-pi/kitchen-fan/set', () => true, 5_000, since);
     assert.equal(m.payload, 'ON');
   });
 
@@ -171,9 +165,9 @@ describe('azure-iot-hub bridge', () => {
   });
 
   test('after the renewal messages still flow, and the next renewal is due 80% later', async () => {
-    await probe.waitFor('han/test-pi/$bridge/azure/status', (p) => p === 'online');
+    await local.probe.waitFor('han/test-pi/$bridge/azure/status', (p) => p === 'online');
     const state = JSON.stringify({ temperature: 23, ts: new Date().toISOString() });
-    await probe.publish('han/kitchen-pi/kitchen-climate', state);
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', state);
     const deadline = Date.now() + 5_000;
     while (!hub.published.some((m) => m.payload === state) && Date.now() < deadline) await sleep(20);
     assert.ok(hub.published.some((m) => m.payload === state));
@@ -183,7 +177,7 @@ describe('azure-iot-hub bridge', () => {
     assert.equal(hub.connects.length, 3);
     assert.equal(bridges.service.status()[0].online, true);
     // A renewal is not an outage: once online, the status never said offline.
-    const statuses = probe.on('han/test-pi/$bridge/azure/status').map((m) => m.payload);
+    const statuses = local.probe.on('han/test-pi/$bridge/azure/status').map((m) => m.payload);
     assert.deepEqual(statuses.slice(statuses.indexOf('online')), ['online']);
   });
 

@@ -2,38 +2,33 @@
  * Each bridge's own backlog: kept on disk across a restart, drained at the bridge's own rate,
  * and a dead remote on one bridge never holds up another.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type MqttClient } from 'mqtt';
 import { Mosquitto, freePort } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { eventually, Inbox, sleep, startBridges } from './fixtures.js';
 
 describe('bridge backlogs', () => {
-  let local: Mosquitto;
+  const local = useBroker({ probe: 'han/#' });
   let cloud: Mosquitto;
-  let probe: Probe;
   let watcher: MqttClient;
   let inbox: Inbox;
 
-  before(async () => {
-    local = await Mosquitto.start();
+  local.before(async () => {
     cloud = await Mosquitto.start({ persistence: true });
-    probe = await Probe.connect(local.url, 'han/#');
     watcher = connect(cloud.url, { clientId: 'backlog-watcher', clean: false, reconnectPeriod: 100 });
     await new Promise((r) => watcher.once('connect', r));
     inbox = new Inbox(watcher);
     await watcher.subscribeAsync('cloud/#', { qos: 1 });
   });
 
-  after(async () => {
+  local.after(async () => {
     await watcher?.endAsync(true);
-    await probe?.close();
     await cloud?.stop();
-    await local?.stop();
   });
 
   const bridge = (rate: string) => ({ id: 'cloud', type: 'mqtt', url: cloud.url, rate, retry: { min: '100ms', max: '500ms' }, forward: [{ from: 'han/+/counter', to: 'cloud/{node}/{id}' }] });
@@ -42,7 +37,7 @@ describe('bridge backlogs', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'hanode-backlog-'));
     await cloud.stop();
     const first = await startBridges(local.url, [bridge('20/s')], { dataDir });
-    for (let i = 0; i < 40; i++) await probe.publish('han/pub-pi/counter', JSON.stringify({ n: i }));
+    for (let i = 0; i < 40; i++) await local.probe.publish('han/pub-pi/counter', JSON.stringify({ n: i }));
     await sleep(300);
     assert.equal(first.service.status()[0].backlog, 40);
     assert.equal(first.service.status()[0].online, false);
@@ -75,8 +70,8 @@ describe('bridge backlogs', () => {
       { dir, beforeStart: () => rmSync(join(dir, 'ca.crt')) },
     );
     const running = await pending;
-    await probe.waitFor('han/test-pi/$bridge/gone/status', (p) => p === 'offline');
-    await probe.waitFor('han/test-pi/$bridge/fine/status', (p) => p === 'online');
+    await local.probe.waitFor('han/test-pi/$bridge/gone/status', (p) => p === 'offline');
+    await local.probe.waitFor('han/test-pi/$bridge/fine/status', (p) => p === 'online');
     assert.match(running.errors.map((e) => e.error).join('\n'), /bridge 'gone' did not start: .*ENOENT/);
     assert.equal(running.errors[0].topic, 'han/test-pi/$bridge/gone/status');
     await assert.rejects(running.service.notify('gone', {}), /bridge 'gone' is not running/);
@@ -89,7 +84,7 @@ describe('bridge backlogs', () => {
       { id: 'dead', type: 'mqtt', url: dead, forward: [{ from: 'han/+/counter', to: 'x/{id}' }] },
       { id: 'live', type: 'mqtt', url: cloud.url, forward: [{ from: 'han/+/counter', to: 'cloud/live/{id}' }] },
     ]);
-    for (let i = 0; i < 10; i++) await probe.publish('han/pub-pi/counter', JSON.stringify({ n: i }));
+    for (let i = 0; i < 10; i++) await local.probe.publish('han/pub-pi/counter', JSON.stringify({ n: i }));
     await inbox.until(() => inbox.on('cloud/live/counter').length >= 10, 5_000);
     // The subscriber may see the last one just before the bridge has its PUBACK.
     await eventually(() => both.service.status().find((b) => b.id === 'live')!.backlog === 0);
@@ -100,6 +95,6 @@ describe('bridge backlogs', () => {
     assert.equal(s.live.online, true);
     assert.match(s.dead.lastError ?? '', /ECONNREFUSED|closed/);
     await both.stop();
-    await probe.waitFor('han/test-pi/$bridge/live/status', (p) => p === 'offline');
+    await local.probe.waitFor('han/test-pi/$bridge/live/status', (p) => p === 'offline');
   });
 });

@@ -2,7 +2,7 @@
  * Bad bridges in hanode.yaml (issue 6, acceptance 6): each problem at its FILE:LINE:COL, the bad
  * bridge left out, the config and the other bridges carrying on.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { loadConfig, ConfigError } from '../../src/config/config.js';
 import { validateBridges } from '../../src/bridge/validate.js';
 import { BridgeService } from '../../src/bridge/service.js';
 import { EventBus } from '../../src/core/bus.js';
-import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { Probe } from '../helpers/probe.js';
 import { localLink, recordingLog } from './fixtures.js';
 
@@ -34,13 +34,7 @@ function configDir(yaml: string, files: Record<string, string> = {}): { dir: str
 }
 
 describe('bridges in hanode.yaml', () => {
-  let local: Mosquitto;
-  before(async () => {
-    local = await Mosquitto.start();
-  });
-  after(async () => {
-    await local?.stop();
-  });
+  const local = useBroker({ probe: false });
 
   const yaml = (url: string) => `node:
   id: kitchen-pi

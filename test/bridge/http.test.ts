@@ -2,11 +2,10 @@
  * webhook and thingspeak (HTTP) against a local HTTP server: body templates and field mapping,
  * retries with backoff on 500 and on no answer, and ThingSpeak's update interval.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { eventually, sleep, startBridges, type Running } from './fixtures.js';
 
 interface Seen {
@@ -56,14 +55,11 @@ class HttpTarget {
 const climate = (t: number, h = 40) => JSON.stringify({ temperature: t, humidity: h, ts: '2025-01-01T12:00:00.000Z' });
 
 describe('webhook bridge', () => {
-  let local: Mosquitto;
-  let probe: Probe;
+  const local = useBroker({ probe: 'han/#' });
   let target: HttpTarget;
   let bridges: Running;
 
-  before(async () => {
-    local = await Mosquitto.start();
-    probe = await Probe.connect(local.url, 'han/#');
+  local.before(async () => {
     target = new HttpTarget();
     await target.start();
     bridges = await startBridges(local.url, [
@@ -80,18 +76,16 @@ describe('webhook bridge', () => {
       },
       { id: 'plain', type: 'webhook', url: `${target.url}/plain` },
     ]);
-    await probe.waitFor('han/test-pi/$bridge/hook/status', (p) => p === 'online');
+    await local.probe.waitFor('han/test-pi/$bridge/hook/status', (p) => p === 'online');
   });
 
-  after(async () => {
+  local.after(async () => {
     await bridges?.stop();
-    await probe?.close();
     await target?.stop();
-    await local?.stop();
   });
 
   test('PUT of the body template, with the headers, JSON marked as such', async () => {
-    await probe.publish('han/kitchen-pi/kitchen-climate', climate(21.5));
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', climate(21.5));
     await target.until(1);
     const [r] = target.seen;
     assert.equal(r.method, 'PUT');
@@ -103,7 +97,7 @@ describe('webhook bridge', () => {
 
   test('a per-forward body template; plain text is sent as text', async () => {
     const start = target.seen.length;
-    await probe.publish('han/hall-pi/door', JSON.stringify({ state: 'OPEN' }));
+    await local.probe.publish('han/hall-pi/door', JSON.stringify({ state: 'OPEN' }));
     await target.until(start + 1);
     assert.equal(target.seen[start].body, 'door OPEN');
     assert.match(String(target.seen[start].headers['content-type']), /^text\/plain/);
@@ -112,8 +106,8 @@ describe('webhook bridge', () => {
   test('500s and a request that never answers are retried with a growing backoff, in order', async () => {
     const start = target.seen.length;
     target.script.push({ status: 500 }, 'hang', { status: 503 });
-    await probe.publish('han/kitchen-pi/kitchen-climate', climate(30));
-    await probe.publish('han/kitchen-pi/kitchen-climate', climate(31));
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', climate(30));
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', climate(31));
     await target.until(start + 5, 8_000);
     const tries = target.seen.slice(start);
     // The first message four times (500, no answer, 503, 200), then the second.
@@ -127,7 +121,7 @@ describe('webhook bridge', () => {
     assert.equal(s.backlog, 0);
     assert.equal(s.online, true);
     assert.match(s.lastError ?? '', /retrying in 400 ms\): /);
-    const statuses = probe.on('han/test-pi/$bridge/hook/status').map((m) => m.payload);
+    const statuses = local.probe.on('han/test-pi/$bridge/hook/status').map((m) => m.payload);
     assert.deepEqual(statuses.slice(-2), ['offline', 'online'], 'offline while failing, online again after');
   });
 
@@ -152,15 +146,12 @@ describe('webhook bridge', () => {
 
 describe('thingspeak bridge (HTTP)', () => {
   const INTERVAL = 300;
-  let local: Mosquitto;
-  let probe: Probe;
+  const local = useBroker({ probe: 'han/#' });
   let target: HttpTarget;
   let bridges: Running;
   const form = (s: Seen) => Object.fromEntries(new URLSearchParams(s.body));
 
-  before(async () => {
-    local = await Mosquitto.start();
-    probe = await Probe.connect(local.url, 'han/#');
+  local.before(async () => {
     target = new HttpTarget();
     await target.start();
     bridges = await startBridges(local.url, [
@@ -180,15 +171,13 @@ describe('thingspeak bridge (HTTP)', () => {
     ]);
   });
 
-  after(async () => {
+  local.after(async () => {
     await bridges?.stop();
-    await probe?.close();
     await target?.stop();
-    await local?.stop();
   });
 
   test('hanode fields mapped to field1…8 and status, with the write key, as a form POST', async () => {
-    await probe.publish('han/kitchen-pi/kitchen-climate', climate(21.5, 40));
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', climate(21.5, 40));
     await target.until(1);
     const r = target.seen[0];
     assert.equal(r.method, 'POST');
@@ -200,8 +189,8 @@ describe('thingspeak bridge (HTTP)', () => {
   test('never faster than the interval; what waits goes as one update with the latest of each field', async () => {
     const start = target.seen.length;
     for (let i = 0; i < 20; i++) {
-      await probe.publish('han/kitchen-pi/kitchen-climate', climate(22 + i, 50 + i));
-      if (i === 10) await probe.publish('han/hall-pi/door', JSON.stringify({ state: 'OPEN' }));
+      await local.probe.publish('han/kitchen-pi/kitchen-climate', climate(22 + i, 50 + i));
+      if (i === 10) await local.probe.publish('han/hall-pi/door', JSON.stringify({ state: 'OPEN' }));
       await sleep(50);
     }
     await sleep(INTERVAL * 2);
@@ -221,7 +210,7 @@ describe('thingspeak bridge (HTTP)', () => {
     await sleep(INTERVAL);
     const start = target.seen.length;
     target.script.push({ status: 500 }, { status: 200, body: '0' });
-    await probe.publish('han/kitchen-pi/kitchen-climate', climate(99, 1));
+    await local.probe.publish('han/kitchen-pi/kitchen-climate', climate(99, 1));
     await target.until(start + 3, 5_000);
     const tries = target.seen.slice(start);
     assert.deepEqual(tries.map((r) => form(r).field1), ['99', '99', '99']);

@@ -3,10 +3,11 @@
  * certificates made here, client certificates required. Forward and receive mappings, loop
  * protection both ways, on MQTT 5 and 3.1.1.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { Probe } from '../helpers/probe.js';
 import { makeCerts, type TestCerts } from './certs.js';
 import { cloudClient, Inbox, NODE, sleep, startBridges, type Running } from './fixtures.js';
@@ -40,30 +41,25 @@ function cloudBridge(url: string, version: 4 | 5, extra: Record<string, unknown>
 
 for (const version of [5, 4] as const) {
   describe(`mqtt bridge to a TLS broker requiring client certificates (MQTT ${version === 5 ? '5' : '3.1.1'})`, () => {
-    let local: Mosquitto;
+    const local = useBroker({ probe: 'han/#' });
     let cloud: Mosquitto;
-    let probe: Probe;
     let remote: MqttClient;
     let inbox: Inbox;
     let bridges: Running;
 
-    before(async () => {
-      local = await Mosquitto.start();
+    local.before(async () => {
       cloud = await Mosquitto.start({ tls: { ca: certs.ca, cert: certs.serverCert, key: certs.serverKey, requireCertificate: true } });
-      probe = await Probe.connect(local.url, 'han/#');
       remote = await cloudClient(cloud.url, certs);
       inbox = new Inbox(remote);
       await remote.subscribeAsync('home/#', { qos: 1 });
       bridges = await startBridges(local.url, [cloudBridge(cloud.url, version)]);
-      await probe.waitFor(`han/${NODE}/$bridge/cloud/status`, (p) => p === 'online');
+      await local.probe.waitFor(`han/${NODE}/$bridge/cloud/status`, (p) => p === 'online');
     });
 
-    after(async () => {
+    local.after(async () => {
       await bridges?.stop();
       await remote?.endAsync(true);
-      await probe?.close();
       await cloud?.stop();
-      await local?.stop();
     });
 
     test('status is retained online on B/N/$bridge/<id>/status', async () => {
@@ -75,39 +71,39 @@ for (const version of [5, 4] as const) {
     });
 
     test('forward: topic template from B/N/S and a {{field}} payload template', async () => {
-      await probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ temperature: 21.5, humidity: 40, ts: new Date().toISOString() }));
+      await local.probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ temperature: 21.5, humidity: 40, ts: new Date().toISOString() }));
       await inbox.until(() => inbox.on('home/kitchen-pi/kitchen-climate').length > 0);
       assert.deepEqual(inbox.on('home/kitchen-pi/kitchen-climate'), ['21.5']);
     });
 
     test('forward: the whole JSON when there is no payload template', async () => {
       const state = JSON.stringify({ state: 'OPEN', ts: '2025-01-01T00:00:00.000Z' });
-      await probe.publish('han/hall-pi/kitchen-door', state);
+      await local.probe.publish('han/hall-pi/kitchen-door', state);
       await inbox.until(() => inbox.on('home/hall-pi/kitchen-door').length > 0);
       assert.deepEqual(inbox.on('home/hall-pi/kitchen-door'), [state]);
     });
 
     test('a reading without the templated field is not forwarded', async () => {
-      await probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ humidity: 41 }));
-      await probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ temperature: 22 }));
+      await local.probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ humidity: 41 }));
+      await local.probe.publish('han/kitchen-pi/kitchen-climate', JSON.stringify({ temperature: 22 }));
       await inbox.until(() => inbox.on('home/kitchen-pi/kitchen-climate').includes('22'));
       assert.deepEqual(inbox.on('home/kitchen-pi/kitchen-climate'), ['21.5', '22']);
     });
 
     test('receive: a remote command is published on the local broker', async () => {
-      const since = probe.mark();
+      const since = local.probe.mark();
       await remote.publishAsync('home/fan/set', 'ON', { qos: 1 });
-      const m = await probe.waitFor('han/kitchen-pi/kitchen-fan/set', () => true, 5_000, since);
+      const m = await local.probe.waitFor('han/kitchen-pi/kitchen-fan/set', () => true, 5_000, since);
       assert.equal(m.payload, 'ON');
       assert.equal(m.retain, false);
     });
 
     test('loop protection: a message from the remote is not forwarded back', async () => {
-      const since = probe.mark();
+      const since = local.probe.mark();
       const before = inbox.on('home/echo').length;
       await remote.publishAsync('home/echo', 'from-cloud', { qos: 1 });
       // It crosses to the local side, which matches the forward filter han/+/echo …
-      await probe.waitFor('han/remote/echo', (p) => p === 'from-cloud', 5_000, since);
+      await local.probe.waitFor('han/remote/echo', (p) => p === 'from-cloud', 5_000, since);
       await sleep(500);
       // … yet the cloud saw it once: its own publish.
       assert.deepEqual(inbox.on('home/echo').slice(before), ['from-cloud']);
@@ -115,13 +111,13 @@ for (const version of [5, 4] as const) {
     });
 
     test('loop protection: a forwarded message that the remote echoes is not brought back', async () => {
-      const since = probe.mark();
+      const since = local.probe.mark();
       const before = inbox.on('home/echo').length;
-      await probe.publish('han/kitchen-pi/echo', 'from-local');
+      await local.probe.publish('han/kitchen-pi/echo', 'from-local');
       await inbox.until(() => inbox.on('home/echo').length > before);
       await sleep(500);
       assert.deepEqual(inbox.on('home/echo').slice(before), ['from-local']);
-      assert.deepEqual(probe.messages.filter((m) => m.seq >= since && m.topic === 'han/remote/echo'), []);
+      assert.deepEqual(local.probe.messages.filter((m) => m.seq >= since && m.topic === 'han/remote/echo'), []);
     });
 
     test('a bridge without a client certificate, or with one from another CA, is refused', async () => {

@@ -3,7 +3,7 @@
  * green against a private Mosquitto; a user missing from a group and an unreachable broker fail
  * with their fixes and exit 1; another host using the node id fails; the other checks' warnings.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -12,20 +12,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from 'mqtt';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startAgent } from '../helpers/agent.js';
 import { hanode } from './hanode.js';
 import { bootSettings } from '../../src/cli/doctor-checks.js';
 import { describeChecks, doctor, doctorCommand, type Check, type DoctorEnvironment } from '../../src/cli/doctor.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/doctor/', import.meta.url));
-let mosquitto: Mosquitto;
-
-before(async () => {
-  mosquitto = await Mosquitto.start();
-});
-after(async () => {
-  await mosquitto.stop();
-});
+const broker = useBroker({ probe: false });
 
 /** A writable copy of a fixture tree. */
 function tree(name: string): string {
@@ -57,7 +51,7 @@ const levels = (checks: Check[]) => checks.map((c) => `${c.level} ${c.name}`);
 test('the green tree passes every check', async () => {
   const root = tree('green');
   const out: string[] = [];
-  const code = await doctorCommand({ mqtt: mosquitto.url }, environment(root), (s) => void out.push(s));
+  const code = await doctorCommand({ mqtt: broker.url }, environment(root), (s) => void out.push(s));
   const text = out.join('');
   assert.equal(code, 0, text);
   const lines = text.trim().split('\n');
@@ -96,24 +90,24 @@ test('hanode doctor as a command: one ok/warn/fail line per check, exit 1 on the
   assert.ok(lines.filter((l) => l.startsWith('fail')).every((l) => l.includes('; fix: ')));
   assert.match(r.stdout, /fail  groups/);
   assert.match(r.stdout, /fail  broker/);
-  const json = await hanode(['doctor', '--json', '--root', tree('green'), '--user', 'pi', '--mqtt', mosquitto.url], { cwd: join(root, 'home/pi/hanode') });
+  const json = await hanode(['doctor', '--json', '--root', tree('green'), '--user', 'pi', '--mqtt', broker.url], { cwd: join(root, 'home/pi/hanode') });
   assert.ok(Array.isArray(JSON.parse(json.stdout).checks));
 });
 
 test('another host online with the same node id fails; this machine\'s own running agent is fine', async () => {
   const root = tree('green');
-  const other = connect(mosquitto.url);
+  const other = connect(broker.url);
   await new Promise((resolve) => other.once('connect', resolve));
   await other.publishAsync('han/doctor-green/$info', JSON.stringify({ node: 'doctor-green', host: 'kitchen-pi', instance: 'ab12cd34' }), { retain: true, qos: 1 });
   await other.publishAsync('han/doctor-green/status', 'online', { retain: true, qos: 1 });
-  let checks = await doctor({ mqtt: mosquitto.url }, environment(root));
+  let checks = await doctor({ mqtt: broker.url }, environment(root));
   let id = byName(checks)('node id')[0]!;
   assert.equal(id.level, 'fail');
   assert.match(id.message, /'doctor-green' is online from host 'kitchen-pi', not this one \('hall-pi'\)/);
   assert.match(id.fix!, /node: \{ id: <name> \}/);
 
   await other.publishAsync('han/doctor-green/status', 'offline', { retain: true, qos: 1 });
-  checks = await doctor({ mqtt: mosquitto.url }, environment(root));
+  checks = await doctor({ mqtt: broker.url }, environment(root));
   id = byName(checks)('node id')[0]!;
   assert.equal(id.level, 'warn');
   assert.match(id.fix!, /hanode fleet purge doctor-green/);
@@ -121,9 +115,9 @@ test('another host online with the same node id fails; this machine\'s own runni
   await other.publishAsync('han/doctor-green/status', '', { retain: true, qos: 1 });
   await other.endAsync();
 
-  const { agent } = await startAgent({ url: mosquitto.url, node: 'doctor-green', schemes: {} });
+  const { agent } = await startAgent({ url: broker.url, node: 'doctor-green', schemes: {} });
   try {
-    checks = await doctor({ mqtt: mosquitto.url }, environment(root, { hostname: hostname() }));
+    checks = await doctor({ mqtt: broker.url }, environment(root, { hostname: hostname() }));
     id = byName(checks)('node id')[0]!;
     assert.equal(id.level, 'ok', describeChecks(checks));
     assert.match(id.message, /only this machine's \(online\)/);
@@ -143,7 +137,7 @@ test('old Node, an unsynchronised clock, invalid schemes, an older unit not enab
     nodeVersion: 'v18.19.1',
     run: async (cmd) => (cmd === 'timedatectl' ? { code: 0, stdout: 'no\n' } : { code: 1, stdout: 'disabled\n' }),
   });
-  const checks = await doctor({ mqtt: mosquitto.url }, env);
+  const checks = await doctor({ mqtt: broker.url }, env);
   const get = byName(checks);
   assert.equal(get('node')[0]!.level, 'fail');
   assert.match(get('node')[0]!.fix!, /install Node\.js 20 LTS/);
@@ -166,7 +160,7 @@ test('a bus that is off fails when a scheme uses it, and only warns when none do
   const root = tree('green');
   writeFileSync(join(root, 'home/pi/hanode/schemes/climate.yaml'), 'inputs:\n  - { id: kitchen-climate, driver: bme280, bus: 1, address: 0x76 }\n');
   for (const dev of ['i2c-1', 'spidev0.0', 'spidev0.1']) rmSync(join(root, 'dev', dev));
-  const checks = await doctor({ mqtt: mosquitto.url }, environment(root));
+  const checks = await doctor({ mqtt: broker.url }, environment(root));
   const get = byName(checks);
   assert.equal(get('i2c')[0]!.level, 'fail', describeChecks(checks));
   assert.match(get('i2c')[0]!.message, /dtparam=i2c_arm=on is in \/boot\/firmware\/config\.txt but i2c is not up yet, and kitchen-climate uses it/);
@@ -175,14 +169,14 @@ test('a bus that is off fails when a scheme uses it, and only warns when none do
   assert.match(get('spi')[0]!.message, /only needed by schemes that use it/);
   // Under hardware: sim nothing needs a device.
   writeFileSync(join(root, 'home/pi/hanode/hanode.yaml'), 'node: { id: doctor-green }\nhardware: sim\n');
-  const sim = await doctor({ mqtt: mosquitto.url }, environment(root));
+  const sim = await doctor({ mqtt: broker.url }, environment(root));
   assert.equal(byName(sim)('i2c')[0]!.level, 'warn');
 });
 
 test('a unit whose node or hanode.js is gone fails', async () => {
   const root = tree('green');
   rmSync(join(root, 'usr/bin/node'));
-  const checks = await doctor({ mqtt: mosquitto.url }, environment(root));
+  const checks = await doctor({ mqtt: broker.url }, environment(root));
   const service = byName(checks)('service')[0]!;
   assert.equal(service.level, 'fail');
   assert.equal(service.message, 'hanode.service runs /usr/bin/node, which no longer exists (Node.js or hanode moved?)');
@@ -194,7 +188,7 @@ test('without a unit, without timedatectl, and an unwritable data directory', as
   rmSync(join(root, 'etc/systemd/system/hanode.service'));
   rmSync(join(root, 'run/systemd/timesync/synchronized'));
   writeFileSync(join(root, 'home/pi/hanode/hanode.yaml'), 'node: { id: doctor-green }\ndata: /proc/hanode-data\n');
-  const checks = await doctor({ mqtt: mosquitto.url }, environment(root, { run: async () => ({ code: 127, stdout: '' }) }));
+  const checks = await doctor({ mqtt: broker.url }, environment(root, { run: async () => ({ code: 127, stdout: '' }) }));
   const get = byName(checks);
   assert.equal(get('service')[0]!.level, 'warn');
   assert.match(get('service')[0]!.fix!, /service install --write/);

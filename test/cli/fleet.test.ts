@@ -3,21 +3,20 @@
  * all three listed online; one killed with SIGKILL shows `offline` (its last will); started
  * again, it is `online` again.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { hanode, start } from '../cli/hanode.js';
 import { describeFleet, readFleet, type FleetNode } from '../../src/cli/fleet.js';
 import { version } from '../../src/version.js';
 
 const NODES = ['fleet-a', 'fleet-b', 'fleet-c'];
-let broker: Mosquitto;
-let probe: Probe;
+const broker = useBroker({ probe: 'han/+/status' });
 const dirs = new Map<string, string>();
 const procs = new Map<string, ChildProcess>();
 const output = new Map<string, string>();
@@ -32,28 +31,24 @@ function nodeDir(node: string, url: string): string {
 }
 
 async function startNode(node: string): Promise<void> {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   const proc = start(['run'], { cwd: dirs.get(node)! });
   procs.set(node, proc);
   output.set(node, '');
   proc.stdout!.on('data', (d) => output.set(node, output.get(node) + d));
   proc.stderr!.on('data', (d) => output.set(node, output.get(node) + d));
-  await probe.waitFor(`han/${node}/status`, (p) => p === 'online', 30_000, since).catch((err) => {
+  await broker.probe.waitFor(`han/${node}/status`, (p) => p === 'online', 30_000, since).catch((err) => {
     throw new Error(`${node} did not come online: ${err.message}\n${output.get(node)}`);
   });
 }
 
-before(async () => {
-  broker = await Mosquitto.start();
-  probe = await Probe.connect(broker.url, 'han/+/status');
+broker.before(async () => {
   for (const node of NODES) dirs.set(node, nodeDir(node, broker.url));
   await Promise.all(NODES.map(startNode));
 });
 
-after(async () => {
+broker.after(() => {
   for (const proc of procs.values()) proc.kill('SIGKILL');
-  await probe?.close();
-  await broker?.stop();
 });
 
 const byNode = (nodes: FleetNode[]) => Object.fromEntries(nodes.map((n) => [n.node, n]));
@@ -74,9 +69,9 @@ test('hanode fleet --json lists the three nodes online, with version and schemes
 });
 
 test('a node killed with SIGKILL shows offline (its last will), and online again once restarted', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   procs.get('fleet-b')!.kill('SIGKILL');
-  await probe.waitFor('han/fleet-b/status', (p) => p === 'offline', 10_000, since);
+  await broker.probe.waitFor('han/fleet-b/status', (p) => p === 'offline', 10_000, since);
 
   let nodes = byNode(await readFleet({ url: broker.url, base: 'han', waitMs: 500 }));
   assert.deepEqual(

@@ -3,13 +3,12 @@
  * The first part runs a node over a private Mosquitto and talks to it with fetch; the second feeds
  * a DashboardFeed through the bus and watches what it writes to a response that never drains.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { pino } from 'pino';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import { EventBus } from '../../src/core/bus.js';
@@ -43,24 +42,17 @@ async function openFeed(url: string): Promise<{ status: number; first: any; clos
 }
 
 describe('the dashboard feed over HTTP', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker({ probe: ['han/#'] });
   let agent: Agent;
   let url: string;
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url, ['han/#']);
-    agent = await startNode(recorderConfig(mosquitto.url));
+  broker.before(async () => {
+    agent = await startNode(recorderConfig(broker.url));
     url = agent.http!.url!;
-    await probe.waitFor('han/r-node/status', (p) => p === 'online');
+    await broker.probe.waitFor('han/r-node/status', (p) => p === 'online');
   });
 
-  after(async () => {
-    await agent?.stop();
-    await probe?.close();
-    await mosquitto?.stop();
-  });
+  broker.after(() => agent?.stop());
 
   test('a page gets a snapshot, then states as they are published', async () => {
     const feed = await openFeed(url);

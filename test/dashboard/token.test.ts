@@ -2,31 +2,29 @@
  * The dashboard of a node with `http.token` (README "Dashboard"): the API refuses requests
  * without it, and the page asks for it once and keeps it.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext } from 'playwright-core';
-import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { launchChromium } from '../helpers/browser.js';
 import type { Agent } from '../../src/agent/agent.js';
 import { api } from '../http/helpers.js';
 import { TOKEN, axe, exampleNode, startFrom } from './home.js';
 
 describe('the dashboard with a token', () => {
-  let mosquitto: Mosquitto;
+  const broker = useBroker({ probe: false });
   let agent: Agent;
   let browser: BrowserContext;
   let closeBrowser: () => Promise<void>;
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    agent = await startFrom(exampleNode(mosquitto.url, 'locked-pi', `http: { port: 0, token: ${TOKEN} }\n`));
+  broker.before(async () => {
+    agent = await startFrom(exampleNode(broker.url, 'locked-pi', `http: { port: 0, token: ${TOKEN} }\n`));
     ({ browser, close: closeBrowser } = await launchChromium());
   });
 
-  after(async () => {
+  broker.after(async () => {
     await closeBrowser?.();
     await agent?.stop();
-    await mosquitto?.stop();
   });
 
   test('a request without the token is refused, and the page asks for it once and keeps it', async () => {

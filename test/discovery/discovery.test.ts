@@ -5,10 +5,10 @@
  * has its configs cleared. Then, without a broker:
  * `discovery: false` publishes nothing, and `sync` only sends what changed.
  */
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { Probe } from '../helpers/probe.js';
 import { EventBus } from '../../src/core/bus.js';
 import { silentLogger } from '../../src/core/log.js';
@@ -25,16 +25,12 @@ const topics = topicsFor('han', NODE);
 const registry = builtins;
 const expect = { base: 'han', node: NODE, version: '1.2.3' };
 
-let broker: Mosquitto;
+const broker = useBroker({ probe: false });
 let examples: DiscoveredScheme[];
 
 before(async () => {
-  broker = await Mosquitto.start();
   const loaded = await loadSchemeDir(SCHEMES, registry);
   examples = [...loaded.inputs, ...loaded.outputs];
-});
-after(async () => {
-  await broker?.stop();
 });
 
 /** Retained configs a fresh subscriber gets: topic → parsed config (empty ones left out). */

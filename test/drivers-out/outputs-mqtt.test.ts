@@ -3,7 +3,7 @@
  * under sim: commands go in on B/N/S/set, states come out on B/N/S, refusals on $error, and the
  * displays' bytes land in the simulated SSD1306 GDDRAM and HD44780 DDRAM.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -11,8 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startAgent } from '../helpers/agent.js';
 import type { Agent } from '../../src/agent/agent.js';
 import type { SimHardware } from '../../src/hardware/sim/index.js';
@@ -39,9 +38,8 @@ async function eventually(check: () => boolean, what: string, ms = 5_000): Promi
 }
 
 describe('outputs over MQTT (displays, command, http, email)', () => {
-  let mosquitto: Mosquitto;
+  const broker = useBroker();
   let agent: Agent;
-  let probe: Probe;
   let sim: SimHardware;
   const hooks: string[] = [];
   const mails: string[] = [];
@@ -62,15 +60,13 @@ describe('outputs over MQTT (displays, command, http, email)', () => {
     },
   });
 
-  before(async () => {
+  broker.before(async () => {
     await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
     const webPort = (web.address() as AddressInfo).port;
     const smtpPort = (smtp.server.address() as AddressInfo).port;
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url);
     ({ agent } = await startAgent({
-      url: mosquitto.url,
+      url: broker.url,
       node: N,
       schemes: {
         'climate.yaml': `
@@ -97,10 +93,8 @@ outputs:
     sim = agent.hardware as SimHardware;
   });
 
-  after(async () => {
+  broker.after(async () => {
     await agent?.stop();
-    await probe?.close();
-    await mosquitto?.stop();
     web.closeAllConnections();
     await new Promise((r) => web.close(r));
     await new Promise<void>((r) => smtp.close(() => r()));
@@ -110,58 +104,58 @@ outputs:
   test('the displays show the template, follow the sensor, and take text', async () => {
     const oled = sim.device('oled') as Ssd1306Chip;
     const lcd = sim.device('lcd') as Hd44780Chip;
-    const since = probe.mark();
-    await probe.publish(T('$sim/kitchen-climate/set'), '{"temperature":26.5}');
-    await probe.waitForState(T('kitchen-climate'), (s) => s.temperature === 26.5, 5_000, since);
+    const since = broker.probe.mark();
+    await broker.probe.publish(T('$sim/kitchen-climate/set'), '{"temperature":26.5}');
+    await broker.probe.waitForState(T('kitchen-climate'), (s) => s.temperature === 26.5, 5_000, since);
     const frame = renderFrame(['Kitchen', '26.5 °C'], { width: 128, height: 64, scale: 1 });
     await eventually(() => Buffer.compare(oled.ram, frame) === 0, 'the OLED framebuffer shows 26.5 °C');
     await eventually(() => lcd.rows()[0] === 'Kitchen 26.5°C  ', `the LCD shows 26.5°C (has ${JSON.stringify(lcd.rows())})`);
     assert.equal(lcd.ddram[0x0c], 0xdf);
     assert.deepEqual(lcd.errors, []);
     // The redraw is published too, so the state topic says what the display shows.
-    await probe.waitForState(T('oled'), (s) => s.text === 'Kitchen\n26.5 °C', 3_000, since);
-    await probe.waitForState(T('lcd'), (s) => s.text === 'Kitchen 26.5°C', 3_000, since);
+    await broker.probe.waitForState(T('oled'), (s) => s.text === 'Kitchen\n26.5 °C', 3_000, since);
+    await broker.probe.waitForState(T('lcd'), (s) => s.text === 'Kitchen 26.5°C', 3_000, since);
 
-    const set = probe.mark();
-    await probe.publish(T('oled/set'), 'Hello from MQTT');
-    const s = await probe.waitForState(T('oled'), (s) => s.text === 'Hello from MQTT', 3_000, set);
+    const set = broker.probe.mark();
+    await broker.probe.publish(T('oled/set'), 'Hello from MQTT');
+    const s = await broker.probe.waitForState(T('oled'), (s) => s.text === 'Hello from MQTT', 3_000, set);
     assert.deepEqual([s.state, s.contrast], ['ON', 127]);
     assert.deepEqual(oled.ram, renderFrame(['Hello from MQTT'], { width: 128, height: 64, scale: 1 }));
-    await probe.publish(T('lcd/set'), '{"lines":["Line one","Line two"],"backlight":false}');
-    await probe.waitForState(T('lcd'), (s) => s.backlight === false && s.text === 'Line one\nLine two', 3_000, set);
+    await broker.probe.publish(T('lcd/set'), '{"lines":["Line one","Line two"],"backlight":false}');
+    await broker.probe.waitForState(T('lcd'), (s) => s.backlight === false && s.text === 'Line one\nLine two', 3_000, set);
     assert.deepEqual(lcd.rows(), ['Line one        ', 'Line two        ']);
     assert.equal(lcd.backlight, false);
-    await probe.publish(T('oled/set'), '{"contrast":999}');
-    const err = await probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('oled/set'), 3_000, set);
+    await broker.probe.publish(T('oled/set'), '{"contrast":999}');
+    const err = await broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('oled/set'), 3_000, set);
     assert.match(JSON.parse(err.payload).error, /contrast/);
   });
 
   test('command: a fitting payload runs; one that does not fit is refused on $error and nothing runs', async () => {
-    const since = probe.mark();
-    await probe.publish(T('volume/set'), '40');
-    await probe.waitForState(T('volume'), (s) => s.result === 'ok' && s.exit_code === 0, 5_000, since);
+    const since = broker.probe.mark();
+    await broker.probe.publish(T('volume/set'), '40');
+    await broker.probe.waitForState(T('volume'), (s) => s.result === 'ok' && s.exit_code === 0, 5_000, since);
     assert.deepEqual(JSON.parse(readFileSync(argvFile, 'utf8')), ['set', 'Master', '40%']);
     rmSync(argvFile);
     for (const [topic, payload] of [['volume/set', '{"volume":"; rm -rf /"}'], ['volume/set', '101'], ['say/set', `$(touch ${marker})`], ['say/set', '`id` && reboot']]) {
-      const at = probe.mark();
-      await probe.publish(T(topic!), payload!);
-      const e = await probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T(topic!), 3_000, at);
+      const at = broker.probe.mark();
+      await broker.probe.publish(T(topic!), payload!);
+      const e = await broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T(topic!), 3_000, at);
       assert.match(JSON.parse(e.payload).error, /^(volume|say): /);
     }
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(existsSync(argvFile), false, 'nothing ran');
     assert.equal(existsSync(marker), false);
-    const online = probe.messages.filter((m) => m.topic === T('volume/availability') && m.seq >= since);
+    const online = broker.probe.messages.filter((m) => m.topic === T('volume/availability') && m.seq >= since);
     assert.deepEqual(online, [], 'refusals never took the scheme offline');
   });
 
   test('http and email: the webhook and the mail go out and their states come back', async () => {
-    const since = probe.mark();
-    await probe.publish(T('hook/set'), 'Door open');
-    await probe.waitForState(T('hook'), (s) => s.status === 202 && s.attempts === 1, 5_000, since);
+    const since = broker.probe.mark();
+    await broker.probe.publish(T('hook/set'), 'Door open');
+    await broker.probe.waitForState(T('hook'), (s) => s.status === 202 && s.attempts === 1, 5_000, since);
     assert.deepEqual(hooks, ['Door open']);
-    await probe.publish(T('mail/set'), 'Door open');
-    await probe.waitForState(T('mail'), (s) => s.subject === 'Door open' && s.accepted === 1, 10_000, since);
+    await broker.probe.publish(T('mail/set'), 'Door open');
+    await broker.probe.waitForState(T('mail'), (s) => s.subject === 'Door open' && s.accepted === 1, 10_000, since);
     assert.equal(mails.length, 1);
     assert.match(mails[0]!, /^Subject: Door open\r$/m);
   });

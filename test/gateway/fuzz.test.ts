@@ -3,10 +3,10 @@
  * running gateway. Every line but a well-formed HELLO! or CLOSE (which the protocol never answers)
  * gets exactly one OK or BAD, in order, and the connections keep answering to the end.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
-import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import { MAX_LINE_BYTES, parseLine } from '../../src/gateway/protocol.js';
@@ -103,20 +103,16 @@ function answerCounter(socket: Socket) {
 }
 
 describe('gateway fuzz', () => {
-  let mosquitto: Mosquitto;
+  const broker = useBroker({ probe: false });
   let agent: Agent;
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    const config = nodeDir({ url: mosquitto.url, node: 'gw-fuzz', schemes: {} });
+  broker.before(async () => {
+    const config = nodeDir({ url: broker.url, node: 'gw-fuzz', schemes: {} });
     config.gateway = gatewayConfig({ tcp: { host: '127.0.0.1', port: 0 }, allow: ['fuzz-1', 'fuzz-2'] });
     agent = await startNode(config);
   });
 
-  after(async () => {
-    await agent?.stop();
-    await mosquitto?.stop();
-  });
+  broker.after(() => agent?.stop());
 
   for (const [name, seed, count, identify] of [
     ['identified device', 0x5eed01, 70_000, 'fuzz-1'],

@@ -1,5 +1,5 @@
 /** Every input of the gateway has a limit, with a clear BAD or log line past it; each is tested at its bound. */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect, createServer } from 'node:net';
 import { MqttLink } from '../../src/mqtt/link.js';
@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { Probe } from '../helpers/probe.js';
 import { nodeDir, recordingLogger, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
@@ -17,8 +18,7 @@ import { MAX_PAIRING_MS, Pairing } from '../../src/gateway/pairing.js';
 import { device, gatewayConfig, gatewayOf, identified, tcpDevice, type TestDevice } from './device.js';
 
 describe('gateway limits', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker({ probe: ['han/$devices/#'] });
   let agent: Agent;
   const logged = recordingLogger('warn');
   const open: TestDevice[] = [];
@@ -28,10 +28,8 @@ describe('gateway limits', () => {
     return d;
   };
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url, ['han/$devices/#']);
-    const config = nodeDir({ url: mosquitto.url, node: 'gw-l', schemes: {} });
+  broker.before(async () => {
+    const config = nodeDir({ url: broker.url, node: 'gw-l', schemes: {} });
     config.gateway = gatewayConfig({
       tcp: { host: '127.0.0.1', port: 0 },
       allow: ['d1', 'd2', 'd3', 'slow', 'flood'],
@@ -40,11 +38,9 @@ describe('gateway limits', () => {
     agent = await startNode(config, logged.log);
   });
 
-  after(async () => {
+  broker.after(async () => {
     for (const d of open) d.close();
     await agent?.stop();
-    await probe?.close();
-    await mosquitto?.stop();
   });
 
   test(`a line of ${MAX_LINE_BYTES} bytes is taken; one byte more gets BAD and the connection stays`, async () => {
@@ -113,15 +109,15 @@ describe('gateway limits', () => {
     assert.equal((await slow.ask('SUB', { VARIABLE: 'firehose' })).command, 'OK');
     socket.pause();
     const flood = await dev('flood');
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const value = 'z'.repeat(3_900);
     let answered = 0;
     // Enough to fill the kernel's buffers both ways and then the 4 KiB queue.
-    for (let i = 0; i < 4_000 && !probe.messages.slice(since).some((m) => m.topic === 'han/$devices/slow/status' && m.payload === 'offline'); i++) {
+    for (let i = 0; i < 4_000 && !broker.probe.messages.slice(since).some((m) => m.topic === 'han/$devices/slow/status' && m.payload === 'offline'); i++) {
       flood.send('PUB', { VARIABLE: 'firehose', VALUE: value });
       if ((await flood.next()).command === 'OK') answered++;
     }
-    await probe.waitFor('han/$devices/slow/status', (p) => p === 'offline', 10_000, since);
+    await broker.probe.waitFor('han/$devices/slow/status', (p) => p === 'offline', 10_000, since);
     assert.ok(answered > 0);
     assert.ok(logged.lines().some((l) => /write queue full/.test(l.msg) && l.device === 'slow'));
     assert.equal((await flood.ask('PUB', { VARIABLE: 'firehose', VALUE: 'after' })).command, 'OK', 'the writer was never held up');

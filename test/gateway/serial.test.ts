@@ -2,15 +2,14 @@
  * The gateway over a serial line: a pseudo-terminal pair made by socat stands in for a USB serial
  * adapter. Killing socat is unplugging the adapter; starting it again is plugging it back.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import { device, gatewayConfig, gatewayOf, identified, type TestDevice } from './device.js';
@@ -46,18 +45,15 @@ async function openDevice(path: string): Promise<TestDevice> {
 }
 
 describe('gateway over a serial line (socat pty pair)', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker({ probe: ['han/#'] });
   let agent: Agent;
   const pty = new PtyPair();
   const open: TestDevice[] = [];
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url, ['han/#']);
+  broker.before(async () => {
     await pty.plug();
     const config = nodeDir({
-      url: mosquitto.url,
+      url: broker.url,
       node: 'gw-s',
       schemes: { 'lamp.yaml': 'outputs:\n  - id: lamp\n    driver: gpio-out\n    pin: 27\n' },
     });
@@ -72,21 +68,19 @@ describe('gateway over a serial line (socat pty pair)', () => {
     agent = await startNode(config);
   });
 
-  after(async () => {
+  broker.after(async () => {
     for (const d of open) d.close();
     await agent?.stop();
     await pty.unplug();
-    await probe?.close();
-    await mosquitto?.stop();
   });
 
   test('every command both ways over the serial line', async () => {
     const d = await openDevice(pty.device);
     open.push(d);
     assert.equal((await d.ask('SUB', { VARIABLE: 'x' })).command, 'BAD', 'before ID');
-    const since = probe.mark();
+    const since = broker.probe.mark();
     assert.equal((await d.ask('ID', { ID: 'uart-dev' })).command, 'OK');
-    await probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'online', 5_000, since);
+    await broker.probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'online', 5_000, since);
     assert.equal((await d.ask('SUB', { VARIABLE: 'from_tcp' })).command, 'OK');
     // a TCP device writes the variable and sends a message: both arrive on the serial line
     const peer = await identified(agent, 'tcp-peer');
@@ -101,11 +95,11 @@ describe('gateway over a serial line (socat pty pair)', () => {
     assert.equal((await d.ask('MSG', { DEVICE: 'tcp-peer', VALUE: 'pong' })).command, 'OK');
     assert.equal((await peer.next()).VALUE, 'pong');
     assert.equal((await d.ask('PUB', { VARIABLE: 'from_uart', VALUE: '42' })).command, 'OK');
-    await probe.waitFor('han/$vars/from_uart', (p) => JSON.parse(p).value === '42' && JSON.parse(p).device === 'uart-dev', 5_000, since);
+    await broker.probe.waitFor('han/$vars/from_uart', (p) => JSON.parse(p).value === '42' && JSON.parse(p).device === 'uart-dev', 5_000, since);
     assert.equal((await d.ask('PUB', { VARIABLE: 'serial_lamp', VALUE: 'ON' })).command, 'OK');
-    await probe.waitForState('han/gw-s/lamp', (s) => s.state === 'ON', 5_000, since);
+    await broker.probe.waitForState('han/gw-s/lamp', (s) => s.state === 'ON', 5_000, since);
     assert.equal((await d.ask('DEL', { VARIABLE: 'from_uart' })).command, 'OK');
-    await probe.waitFor('han/$vars/from_uart', (p) => p === '', 5_000, since);
+    await broker.probe.waitFor('han/$vars/from_uart', (p) => p === '', 5_000, since);
     assert.equal((await d.ask('UNSUB', { VARIABLE: 'from_tcp' })).command, 'OK');
     assert.equal((await d.ask('UNSUBALL')).command, 'OK');
     // keep-alive on the wire
@@ -113,17 +107,17 @@ describe('gateway over a serial line (socat pty pair)', () => {
     assert.equal(hello.command, 'HELLO?');
     d.send('HELLO!');
     // CLOSE ends the session, not the port: the device may identify again on the same wire
-    const before = probe.mark();
+    const before = broker.probe.mark();
     d.send('CLOSE');
-    await probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'offline', 5_000, before);
+    await broker.probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'offline', 5_000, before);
     assert.equal((await d.ask('ID', { ID: 'uart-dev' })).command, 'OK');
-    await probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'online', 5_000, before);
+    await broker.probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'online', 5_000, before);
   });
 
   test('unplugging the adapter marks the device offline; plugging it back lets it in again', async () => {
-    const since = probe.mark();
+    const since = broker.probe.mark();
     await pty.unplug();
-    await probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'offline', 5_000, since);
+    await broker.probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'offline', 5_000, since);
     for (const d of open.splice(0)) d.close();
     await pty.plug();
     const d = await openDevice(pty.device);
@@ -133,6 +127,6 @@ describe('gateway over a serial line (socat pty pair)', () => {
     for (let i = 0; i < 100 && !gw.status().serial[0]!.open; i++) await new Promise((r) => setTimeout(r, 50));
     assert.ok(gw.status().serial[0]!.open, 'the port is open again');
     assert.equal((await d.ask('ID', { ID: 'uart-dev' })).command, 'OK');
-    await probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'online', 5_000, since);
+    await broker.probe.waitFor('han/$devices/uart-dev/status', (p) => p === 'online', 5_000, since);
   });
 });

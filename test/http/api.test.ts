@@ -2,10 +2,9 @@
  * History and the HTTP API over a private Mosquitto: a-node and b-node publish, r-node records
  * (`history:`) and serves the API (`http:`). Every endpoint goes through real HTTP with fetch.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import type { SimHardware } from '../../src/hardware/sim/index.js';
@@ -26,8 +25,7 @@ inputs:
 });
 
 describe('history and the HTTP API', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker({ probe: ['han/#', 'test/#'] });
   let a: Agent;
   let b: Agent;
   let r: Agent;
@@ -35,25 +33,21 @@ describe('history and the HTTP API', () => {
   let rConfig: ReturnType<typeof recorderConfig>;
   const call = (path: string, init?: Parameters<typeof api>[2]) => api(url, path, init);
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url, ['han/#', 'test/#']);
-    rConfig = recorderConfig(mosquitto.url, { history: { topics: ['han/+/+', 'test/#'] } });
+  broker.before(async () => {
+    rConfig = recorderConfig(broker.url, { history: { topics: ['han/+/+', 'test/#'] } });
     rConfig.time = { publish_every: 1_000 };
     r = await startNode(rConfig);
     url = r.http!.url!;
-    a = await startNode(nodeDir({ url: mosquitto.url, node: 'a-node', schemes: SCHEMES('28-00000a1b2c3d') }));
-    b = await startNode(nodeDir({ url: mosquitto.url, node: 'b-node', schemes: SCHEMES('28-00000a1b2c3e') }));
-    await probe.waitFor('han/a-node/status', (p) => p === 'online');
-    await probe.waitFor('han/b-node/status', (p) => p === 'online');
+    a = await startNode(nodeDir({ url: broker.url, node: 'a-node', schemes: SCHEMES('28-00000a1b2c3d') }));
+    b = await startNode(nodeDir({ url: broker.url, node: 'b-node', schemes: SCHEMES('28-00000a1b2c3e') }));
+    await broker.probe.waitFor('han/a-node/status', (p) => p === 'online');
+    await broker.probe.waitFor('han/b-node/status', (p) => p === 'online');
   });
 
-  after(async () => {
+  broker.after(async () => {
     await a?.stop();
     await b?.stop();
     await r?.stop();
-    await probe?.close();
-    await mosquitto?.stop();
   });
 
   test('D2 records both nodes and takes + and # in topic', async () => {
@@ -119,7 +113,7 @@ describe('history and the HTTP API', () => {
 
   test('a payload that is not UTF-8 is kept as bytes and returned in base64', async () => {
     const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x41]);
-    await probe.client.publishAsync('test/bin', bytes, { qos: 1 });
+    await broker.probe.client.publishAsync('test/bin', bytes, { qos: 1 });
     await eventually(async () => {
       const recs = (await call('/api/records?topic=test/bin')).body.records;
       assert.equal(recs.length, 1);
@@ -138,9 +132,9 @@ describe('history and the HTTP API', () => {
   });
 
   test('a message over 1 MiB is left out of the history and counted; one of exactly 1 MiB is kept', async () => {
-    await probe.client.publishAsync('test/size/at', Buffer.alloc(MAX_RECORD_BYTES, 0x61), { qos: 1 });
-    await probe.client.publishAsync('test/size/over', Buffer.alloc(MAX_RECORD_BYTES + 1, 0x61), { qos: 1 });
-    await probe.publish('test/size/after', 'x');
+    await broker.probe.client.publishAsync('test/size/at', Buffer.alloc(MAX_RECORD_BYTES, 0x61), { qos: 1 });
+    await broker.probe.client.publishAsync('test/size/over', Buffer.alloc(MAX_RECORD_BYTES + 1, 0x61), { qos: 1 });
+    await broker.probe.publish('test/size/after', 'x');
     await eventually(async () => assert.equal((await call('/api/records?topic=test/size/after')).body.records.length, 1));
     const at = (await call('/api/records?topic=test/size/at')).body.records;
     assert.equal(at.length, 1);
@@ -192,12 +186,12 @@ describe('history and the HTTP API', () => {
   });
 
   test('M1 publishes the time on B/$time; M2 time; M3 random; M4 uuid', async () => {
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const pub = await call('/api/time/publish', { method: 'POST' });
     assert.equal(pub.status, 200);
     assert.equal(Date.parse(pub.body.ts), pub.body.epoch_ms);
     // time.publish_every publishes there too: look for this one.
-    const seen = await probe.waitFor('han/$time', (p) => JSON.parse(p).epoch_ms === pub.body.epoch_ms, 5_000, since);
+    const seen = await broker.probe.waitFor('han/$time', (p) => JSON.parse(p).epoch_ms === pub.body.epoch_ms, 5_000, since);
     assert.deepEqual(JSON.parse(seen.payload), pub.body);
     const time = (await call('/api/time')).body;
     assert.ok(Math.abs(time.epoch_ms - Date.now()) < 60_000);
@@ -216,9 +210,9 @@ describe('history and the HTTP API', () => {
   });
 
   test('time.publish_every publishes the time on B/$time on its own', async () => {
-    const since = probe.mark();
-    const first = await probe.waitFor('han/$time', () => true, 5_000, since);
-    const second = await probe.waitFor('han/$time', () => true, 5_000, first.seq + 1);
+    const since = broker.probe.mark();
+    const first = await broker.probe.waitFor('han/$time', () => true, 5_000, since);
+    const second = await broker.probe.waitFor('han/$time', () => true, 5_000, first.seq + 1);
     const [a, b] = [JSON.parse(first.payload), JSON.parse(second.payload)];
     assert.ok(b.epoch_ms > a.epoch_ms);
     assert.equal(new Date(b.epoch_ms).toISOString(), b.ts);
@@ -227,11 +221,11 @@ describe('history and the HTTP API', () => {
 
   test('M5/M6: POST /api/outputs/:id commands an output as /set does', async () => {
     const level = () => (r.hardware as SimHardware).device('lamp')!.state().level;
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const on = await call('/api/outputs/lamp', { method: 'POST', body: 'ON', headers: { 'content-type': 'text/plain' } });
     assert.deepEqual([on.status, on.body.status, on.body.state.state], [200, 'ok', 'ON']);
     assert.equal(level(), 1);
-    await probe.waitForState('han/r-node/lamp', (s) => s.state === 'ON', 5_000, since);
+    await broker.probe.waitForState('han/r-node/lamp', (s) => s.state === 'ON', 5_000, since);
     const off = await call('/api/outputs/lamp', { method: 'POST', body: { state: 'off' } });
     assert.deepEqual([off.status, off.body.state.state], [200, 'OFF']);
     assert.equal(level(), 0);
@@ -325,7 +319,7 @@ describe('history and the HTTP API', () => {
     assert.equal(await count('han/a-node/status'), 1);
     assert.equal(await count('han/a-node/$info'), 1);
     // A new message on the same topic is recorded.
-    await probe.publish('han/a-node/$info', '{"changed":true}', { retain: false });
+    await broker.probe.publish('han/a-node/$info', '{"changed":true}', { retain: false });
     await eventually(async () => assert.equal(await count('han/a-node/$info'), 2));
   });
 

@@ -2,14 +2,14 @@
  * M7 callbacks over a private Mosquitto: a signed POST per matching message; a server that is down
  * for 10 s (across a restart of the node) then gets every message, in order, exactly as kept.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { createHmac } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { Mosquitto, freePort } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { freePort } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import type { Config } from '../../src/config/config.js';
@@ -36,24 +36,17 @@ async function receiver(port: number): Promise<{ hits: Hit[]; server: Server; cl
 }
 
 describe('callbacks', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker({ probe: ['cb/#'] });
   let config: Config;
   let node: Agent;
   const call = (path: string, init?: Parameters<typeof api>[2]) => api(node.http!.url!, path, init);
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url, ['cb/#']);
-    config = recorderConfig(mosquitto.url);
+  broker.before(async () => {
+    config = recorderConfig(broker.url);
     node = await startNode(config);
   });
 
-  after(async () => {
-    await node?.stop();
-    await probe?.close();
-    await mosquitto?.stop();
-  });
+  broker.after(() => node?.stop());
 
   test('a matching message is POSTed as {topic, payload, ts} with X-Hanode-Signature', async () => {
     const port = await freePort();
@@ -67,9 +60,9 @@ describe('callbacks', () => {
       assert.equal(statSync(join(config.data, 'callbacks.json')).mode & 0o777, 0o600, 'the file with the secrets is private');
       const listed = (await call('/api/callbacks')).body.callbacks;
       assert.deepEqual(listed.map((c: any) => [c.id, c.signed]), [[made.body.id, true]]);
-      await probe.publish('cb/signed/a', '{"temperature":21.5}');
-      await probe.publish('cb/other', 'not for this callback');
-      await probe.publish('cb/signed/b', 'plain text');
+      await broker.probe.publish('cb/signed/a', '{"temperature":21.5}');
+      await broker.probe.publish('cb/other', 'not for this callback');
+      await broker.probe.publish('cb/signed/b', 'plain text');
       await eventually(() => assert.equal(hook.hits.length, 2));
       const [first, second] = hook.hits;
       const body = JSON.parse(first.body);
@@ -83,12 +76,12 @@ describe('callbacks', () => {
       assert.equal(second.headers['x-hanode-signature'], `sha256=${createHmac('sha256', 's3cret').update(second.body).digest('hex')}`);
       assert.deepEqual((await call(`/api/callbacks/${made.body.id}`, { method: 'DELETE' })).body, { deleted: 1 });
       assert.equal((await call(`/api/callbacks/${made.body.id}`, { method: 'DELETE' })).status, 404);
-      await probe.publish('cb/signed/c', 'after delete');
+      await broker.probe.publish('cb/signed/c', 'after delete');
       await new Promise((r) => setTimeout(r, 300));
       assert.equal(hook.hits.length, 2, 'a deleted callback gets nothing more');
       // Without a secret there is no signature.
       const plain = await call('/api/callbacks', { method: 'POST', body: { topic: 'cb/plain', url: `http://127.0.0.1:${port}/hook` } });
-      await probe.publish('cb/plain', '1');
+      await broker.probe.publish('cb/plain', '1');
       await eventually(() => assert.equal(hook.hits.length, 3));
       assert.equal(hook.hits[2].headers['x-hanode-signature'], undefined);
       await call(`/api/callbacks/${plain.body.id}`, { method: 'DELETE' });
@@ -102,7 +95,7 @@ describe('callbacks', () => {
     const made = await call('/api/callbacks', { method: 'POST', body: { topic: 'cb/seq', url: `http://127.0.0.1:${port}/in`, secret: 'k' } });
     assert.equal(made.status, 201);
     const downSince = Date.now();
-    for (let i = 1; i <= 3; i++) await probe.publish('cb/seq', JSON.stringify({ n: i }));
+    for (let i = 1; i <= 3; i++) await broker.probe.publish('cb/seq', JSON.stringify({ n: i }));
     await eventually(async () => {
       const [cb] = (await call('/api/callbacks')).body.callbacks;
       assert.equal(cb.backlog, 3);
@@ -113,7 +106,7 @@ describe('callbacks', () => {
     node = await startNode(config);
     const after = (await call('/api/callbacks')).body.callbacks;
     assert.deepEqual(after.map((c: any) => [c.id, c.topic, c.backlog]), [[made.body.id, 'cb/seq', 3]]);
-    for (let i = 4; i <= 5; i++) await probe.publish('cb/seq', JSON.stringify({ n: i }));
+    for (let i = 4; i <= 5; i++) await broker.probe.publish('cb/seq', JSON.stringify({ n: i }));
     await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - downSince))));
     const hook = await receiver(port);
     try {

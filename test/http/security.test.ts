@@ -2,13 +2,14 @@
  * The HTTP API beyond loopback: a token is required (or hanode refuses to start, exit 1), every
  * request carries it, failures are counted; and the bounds on concurrent requests and callbacks.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mosquitto, freePort } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startNode } from '../helpers/node.js';
 import { hanode } from '../cli/hanode.js';
 import type { Agent } from '../../src/agent/agent.js';
@@ -17,20 +18,16 @@ import { api, eventually, recorderConfig } from './helpers.js';
 const TOKEN = 'correct-horse-battery-staple';
 
 describe('the API on a non-loopback address', () => {
-  let mosquitto: Mosquitto;
+  const broker = useBroker({ probe: false });
   let node: Agent;
   let port: number;
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
+  broker.before(async () => {
     port = await freePort();
-    node = await startNode(recorderConfig(mosquitto.url, { http: { host: '0.0.0.0', port, token: TOKEN, max_callbacks: 2 } }));
+    node = await startNode(recorderConfig(broker.url, { http: { host: '0.0.0.0', port, token: TOKEN, max_callbacks: 2 } }));
   });
 
-  after(async () => {
-    await node?.stop();
-    await mosquitto?.stop();
-  });
+  broker.after(() => node?.stop());
 
   const base = () => `http://127.0.0.1:${port}`;
   const failures = async () => {

@@ -6,13 +6,12 @@
  * abuse is in flight), no output goes offline over a bad command, and the agent never exits.
  * How fast it answers is bench material: the waits here are generous on purpose.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { AgentProcess, killAllAgents, nodeDir } from '../helpers/agent-process.js';
 
 const N = 'abuse-pi';
@@ -20,8 +19,7 @@ const T = (s: string) => `han/${N}/${s}`;
 /** Long enough for a loaded 2-core machine; the point is that it arrives at all. */
 const PATIENCE = 30_000;
 
-let mosquitto: Mosquitto;
-let probe: Probe;
+const broker = useBroker({ probe: [T('+'), T('+/availability'), T('$response/+')] });
 let agent: AgentProcess;
 let webhook: Server;
 let schemesDir: string;
@@ -30,8 +28,7 @@ const hits: string[] = [];
 /** One scheme per output type, plus the canary that must keep answering. */
 const OUTPUTS = ['relay', 'expander', 'lamp', 'flap', 'oled', 'lcd', 'runner', 'hook', 'mail'];
 
-before(async () => {
-  mosquitto = await Mosquitto.start();
+broker.before(async () => {
   webhook = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -43,7 +40,7 @@ before(async () => {
   const port = (webhook.address() as { port: number }).port;
   const dir = nodeDir({
     node: N,
-    url: mosquitto.url,
+    url: broker.url,
     log_level: 'warn',
     schemes: {
       'node.yaml': [
@@ -64,27 +61,24 @@ before(async () => {
     },
   });
   schemesDir = join(dir.dir, 'schemes');
-  probe = await Probe.connect(mosquitto.url, [T('+'), T('+/availability'), T('$response/+')]);
   agent = AgentProcess.spawn(dir.config);
-  await probe.waitFor(T('status'), (p) => p === 'online', PATIENCE);
-  await probe.waitForState(T('canary'), () => true, PATIENCE);
+  await broker.probe.waitFor(T('status'), (p) => p === 'online', PATIENCE);
+  await broker.probe.waitForState(T('canary'), () => true, PATIENCE);
 });
 
-after(async () => {
+broker.after(async () => {
   await agent?.stop();
   killAllAgents();
-  await probe?.close();
   await new Promise((r) => webhook?.close(r));
-  await mosquitto?.stop();
 });
 
 let canaryState = 'OFF';
 /** Toggles the canary and resolves once its new state is published. */
 async function canaryAnswers(): Promise<void> {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   canaryState = canaryState === 'ON' ? 'OFF' : 'ON';
-  await probe.publish(T('canary/set'), canaryState);
-  await probe.waitForState(T('canary'), (s) => s.state === canaryState, PATIENCE, since);
+  await broker.probe.publish(T('canary/set'), canaryState);
+  await broker.probe.waitForState(T('canary'), (s) => s.state === canaryState, PATIENCE, since);
 }
 
 /** Runs `abuse` and, while it is in flight, checks that the canary still answers. */
@@ -98,10 +92,10 @@ async function whileAbusing(abuse: () => Promise<void>): Promise<void> {
 }
 
 const errorsFor = (topic: string, since: number) =>
-  probe.on(T('$error')).filter((m) => m.seq >= since).map((m) => JSON.parse(m.payload) as { topic: string; error: string }).filter((e) => e.topic === topic);
+  broker.probe.on(T('$error')).filter((m) => m.seq >= since).map((m) => JSON.parse(m.payload) as { topic: string; error: string }).filter((e) => e.topic === topic);
 
 async function errorFor(topic: string, since: number, match: RegExp): Promise<void> {
-  await probe.waitFor(T('$error'), (p) => {
+  await broker.probe.waitFor(T('$error'), (p) => {
     const e = JSON.parse(p);
     return e.topic === topic && match.test(e.error);
   }, PATIENCE, since);
@@ -109,21 +103,21 @@ async function errorFor(topic: string, since: number, match: RegExp): Promise<vo
 
 for (const size of [1024 * 1024, 10 * 1024 * 1024]) {
   test(`${size / (1024 * 1024)} MB to every output type is refused on $error naming the topic and the limit`, async () => {
-    const since = probe.mark();
+    const since = broker.probe.mark();
     await whileAbusing(async () => {
       const payload = Buffer.alloc(size, 'x');
-      for (const id of OUTPUTS) await probe.client.publishAsync(T(`${id}/set`), payload, { qos: 1 });
+      for (const id of OUTPUTS) await broker.probe.client.publishAsync(T(`${id}/set`), payload, { qos: 1 });
     });
     for (const id of OUTPUTS) await errorFor(T(`${id}/set`), since, new RegExp(`payload of ${size} bytes is over the limit of 64 KiB`));
   });
 }
 
 test('durations 0, -1, 1e308 and "600h" in `for`, on every output, are refused or done, never an instant revert', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   const holds: unknown[] = [0, -1, 1e308, '600h', '1e308', 'soon'];
   await whileAbusing(async () => {
     for (const id of OUTPUTS) {
-      for (const hold of holds) await probe.publish(T(`${id}/set`), JSON.stringify({ state: 'ON', for: hold }));
+      for (const hold of holds) await broker.probe.publish(T(`${id}/set`), JSON.stringify({ state: 'ON', for: hold }));
     }
   });
   for (const id of ['relay', 'expander', 'lamp', 'oled', 'lcd']) {
@@ -131,7 +125,7 @@ test('durations 0, -1, 1e308 and "600h" in `for`, on every output, are refused o
     await errorFor(T(`${id}/set`), since, /for: expected a duration of at most 168h \(7 days\), got "600h"/);
   }
   // `for: 0` is a valid (if odd) hold: ON, then straight back. The relay ends OFF and stays so.
-  const relay = await probe.waitForState(T('relay'), (s) => s.state === 'OFF', PATIENCE, since);
+  const relay = await broker.probe.waitForState(T('relay'), (s) => s.state === 'OFF', PATIENCE, since);
   assert.equal(relay.state, 'OFF');
 });
 
@@ -140,9 +134,9 @@ test('durations 0, -1, 1e308 and "600h" to $request/interval are refused, naming
   await whileAbusing(async () => {
     for (const interval of [0, -1, 1e308, '600h', '1e308', 'NaN', null, [], { a: 1 }]) {
       const transaction = `iv-${JSON.stringify(interval)}`;
-      const since = probe.mark();
-      await probe.publish(T('$request/interval'), JSON.stringify({ id: 'climate', interval, transaction }));
-      const m = await probe.waitFor(T('$response/interval'), (p) => JSON.parse(p).transaction === transaction, PATIENCE, since);
+      const since = broker.probe.mark();
+      await broker.probe.publish(T('$request/interval'), JSON.stringify({ id: 'climate', interval, transaction }));
+      const m = await broker.probe.waitFor(T('$response/interval'), (p) => JSON.parse(p).transaction === transaction, PATIENCE, since);
       replies.push(JSON.parse(m.payload));
     }
   });
@@ -150,14 +144,14 @@ test('durations 0, -1, 1e308 and "600h" to $request/interval are refused, naming
   assert.match(String(replies[2]!.error), /at most 168h \(7 days\), got 1e\+308/);
   assert.match(String(replies[3]!.error), /at most 168h \(7 days\), got "600h"/);
   assert.match(String(replies[0]!.error), /at least 10ms, got 0/);
-  const since = probe.mark();
-  await probe.publish(T('$request/interval'), JSON.stringify({ id: 'climate', interval: '1s', transaction: 'good' }));
-  const ok = await probe.waitFor(T('$response/interval'), (p) => JSON.parse(p).transaction === 'good', PATIENCE, since);
+  const since = broker.probe.mark();
+  await broker.probe.publish(T('$request/interval'), JSON.stringify({ id: 'climate', interval: '1s', transaction: 'good' }));
+  const ok = await broker.probe.waitFor(T('$response/interval'), (p) => JSON.parse(p).transaction === 'good', PATIENCE, since);
   assert.deepEqual(JSON.parse(ok.payload).data, { id: 'climate', interval: 1_000 });
 });
 
 test('a scheme file full of bad durations is refused at its lines on $error; everything else keeps running', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   await whileAbusing(async () => {
     writeFileSync(
       join(schemesDir, 'durations.yaml'),
@@ -170,10 +164,10 @@ test('a scheme file full of bad durations is refused at its lines on $error; eve
         '  - { id: often, every: "600h", then: [ { set: { output: canary, state: "ON" } } ] }',
       ].join('\n'),
     );
-    await probe.publish(T('$request/reload'), '{}');
+    await broker.probe.publish(T('$request/reload'), '{}');
   });
   const fileErrors = (match: RegExp) =>
-    probe.waitFor(T('$error'), (p) => {
+    broker.probe.waitFor(T('$error'), (p) => {
       const e = JSON.parse(p);
       return String(e.topic).endsWith('durations.yaml') && match.test(e.error);
     }, PATIENCE, since);
@@ -185,9 +179,9 @@ test('a scheme file full of bad durations is refused at its lines on $error; eve
 });
 
 async function askSchemes(): Promise<string[]> {
-  const since = probe.mark();
-  await probe.publish(T('$request/schemes'), JSON.stringify({ transaction: 'list' }));
-  const m = await probe.waitFor(T('$response/schemes'), (p) => JSON.parse(p).transaction === 'list', PATIENCE, since);
+  const since = broker.probe.mark();
+  await broker.probe.publish(T('$request/schemes'), JSON.stringify({ transaction: 'list' }));
+  const m = await broker.probe.waitFor(T('$response/schemes'), (p) => JSON.parse(p).transaction === 'list', PATIENCE, since);
   return JSON.parse(m.payload).data.schemes.map((s: { id: string }) => s.id);
 }
 
@@ -210,23 +204,23 @@ test('garbage to every $request operation gets an error reply, never a crash', a
     Buffer.alloc(1024 * 1024, '{'),
     Buffer.from([0xff, 0xfe, 0x00, 0x01]),
   ];
-  const since = probe.mark();
+  const since = broker.probe.mark();
   await whileAbusing(async () => {
-    for (const op of ops) for (const g of garbage) await probe.client.publishAsync(T(`$request/${op}`), g, { qos: 1 });
+    for (const op of ops) for (const g of garbage) await broker.probe.client.publishAsync(T(`$request/${op}`), g, { qos: 1 });
   });
   // Every request is answered (many with an error), however bad it was.
   for (const op of ops) {
-    const answered = () => probe.on(T(`$response/${op}`)).filter((m) => m.seq >= since).length;
+    const answered = () => broker.probe.on(T(`$response/${op}`)).filter((m) => m.seq >= since).length;
     for (let waited = 0; answered() < garbage.length && waited < PATIENCE; waited += 100) await new Promise((r) => setTimeout(r, 100));
     assert.equal(answered(), garbage.length, `${op}: ${answered()} of ${garbage.length} answered`);
-    const replies = probe.on(T(`$response/${op}`)).filter((m) => m.seq >= since).map((m) => JSON.parse(m.payload));
+    const replies = broker.probe.on(T(`$response/${op}`)).filter((m) => m.seq >= since).map((m) => JSON.parse(m.payload));
     assert.ok(replies.every((r) => r.status === 'ok' || (r.status === 'error' && typeof r.error === 'string' && r.error.length <= 500)), `${op}: ${JSON.stringify(replies.map((r) => [r.status, String(r.error).length, String(r.error).slice(0, 100)]))}`);
   }
   assert.ok(errorsFor(T('$request/read'), since).some((e) => /over the limit of 64 KiB/.test(e.error)));
 });
 
 test('bad commands of every kind to every output never take an output offline', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   const bad: string[] = [
     'not a command at all',
     '{"state":"SIDEWAYS"}',
@@ -243,14 +237,14 @@ test('bad commands of every kind to every output never take an output offline', 
     '{}',
   ];
   await whileAbusing(async () => {
-    for (const id of OUTPUTS) for (const b of bad) await probe.publish(T(`${id}/set`), b);
+    for (const id of OUTPUTS) for (const b of bad) await broker.probe.publish(T(`${id}/set`), b);
   });
   // Every refusal names its topic; wait until each output has answered the last one.
   for (const id of OUTPUTS) {
-    await probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T(`${id}/set`), PATIENCE, since);
+    await broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T(`${id}/set`), PATIENCE, since);
   }
   await canaryAnswers();
-  const offline = OUTPUTS.flatMap((id) => probe.on(T(`${id}/availability`)).filter((m) => m.seq >= since && m.payload === 'offline').map(() => id));
+  const offline = OUTPUTS.flatMap((id) => broker.probe.on(T(`${id}/availability`)).filter((m) => m.seq >= since && m.payload === 'offline').map(() => id));
   assert.deepEqual(offline, [], 'an output went offline over a bad command');
   assert.ok(hits.every((u) => u === '/hook'), 'the webhook only ever got its own path');
 });

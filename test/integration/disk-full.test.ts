@@ -4,26 +4,16 @@
  * /proc/PID/root: SQLite then really fails with "database or disk is full". Readings keep going
  * out live, one `$error` says why, health shows it, and the outbox writes again once there is room.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { ask, nodeDir } from '../helpers/node.js';
 
-let mosquitto: Mosquitto;
-let probe: Probe;
-before(async () => {
-  mosquitto = await Mosquitto.start();
-  probe = await Probe.connect(mosquitto.url);
-});
-after(async () => {
-  await probe.close();
-  await mosquitto.stop();
-});
+const broker = useBroker();
 
 const N = 'full-pi';
 const T = (s: string) => `han/${N}/${s}`;
@@ -44,7 +34,7 @@ function fill(dir: string): string {
 }
 
 test('the disk fills and empties again: readings flow throughout, one $error, health says memory, then disk again', async () => {
-  const config = nodeDir({ url: mosquitto.url, node: N, schemes: { 'a.yaml': 'inputs:\n  - { id: climate, driver: bme280, interval: 100ms }\n' } });
+  const config = nodeDir({ url: broker.url, node: N, schemes: { 'a.yaml': 'inputs:\n  - { id: climate, driver: bme280, interval: 100ms }\n' } });
   config.log_level = 'warn';
   mkdirSync(config.data, { recursive: true });
   const file = join(config.dir!, 'config.json');
@@ -61,17 +51,17 @@ test('the disk fills and empties again: readings flow throughout, one $error, he
       proc.stdout.on('data', (d) => String(d).includes('"started"') && resolve());
       void exited.then(() => reject(new Error(`the agent exited before it started:\n${log}`)));
     });
-    await probe.waitForState(T('climate'), () => true);
+    await broker.probe.waitForState(T('climate'), () => true);
     const inside = `/proc/${proc.pid}/root${config.data}`;
 
-    const full = probe.mark();
+    const full = broker.probe.mark();
     const filler = fill(inside);
-    const error = await probe.waitFor(T('$error'), (p) => /cannot write the outbox/.test(p), 10_000, full);
+    const error = await broker.probe.waitFor(T('$error'), (p) => /cannot write the outbox/.test(p), 10_000, full);
     assert.match(JSON.parse(error.payload).error, /disk is full|no space/i);
     // Readings keep going out, live, while nothing can be written.
-    const during = probe.mark();
-    for (let i = 0; i < 5; i++) await probe.waitFor(T('climate'), (_p, m) => m.seq >= during + i, 5_000, during + i);
-    const health = await ask(probe, N, 'health');
+    const during = broker.probe.mark();
+    for (let i = 0; i < 5; i++) await broker.probe.waitFor(T('climate'), (_p, m) => m.seq >= during + i, 5_000, during + i);
+    const health = await ask(broker.probe, N, 'health');
     assert.equal(health.data.outbox.storage, 'memory');
     assert.match(health.data.outbox.storage_error, /full/i);
 
@@ -80,13 +70,13 @@ test('the disk fills and empties again: readings flow throughout, one $error, he
     let storage = 'memory';
     while (storage !== 'disk' && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      storage = (await ask(probe, N, 'health')).data.outbox.storage;
+      storage = (await ask(broker.probe, N, 'health')).data.outbox.storage;
     }
     assert.equal(storage, 'disk', 'the outbox writes again by itself once there is room');
-    const back = probe.mark();
-    await probe.waitForState(T('climate'), () => true, 5_000, back);
+    const back = broker.probe.mark();
+    await broker.probe.waitForState(T('climate'), () => true, 5_000, back);
 
-    const outboxErrors = probe.on(T('$error')).filter((m) => m.seq >= full && /outbox/.test(m.payload));
+    const outboxErrors = broker.probe.on(T('$error')).filter((m) => m.seq >= full && /outbox/.test(m.payload));
     assert.equal(outboxErrors.length, 1, outboxErrors.map((m) => m.payload).join('\n'));
     const lines = log.split('\n').filter((l) => /outbox/.test(l) && /"level":50/.test(l));
     assert.equal(lines.length, 1, `one error line about the outbox in the log:\n${lines.join('\n')}`);

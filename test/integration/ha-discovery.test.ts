@@ -7,12 +7,13 @@
  * node's own entities are there; and each entity's template finds its value in what the agent
  * really publishes on its state topic.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { freePort, Mosquitto } from '../helpers/mosquitto.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { Probe } from '../helpers/probe.js';
 import { startAgent } from '../helpers/agent.js';
 import type { Agent } from '../../src/agent/agent.js';
@@ -22,7 +23,7 @@ import { jsonPath } from '../discovery/ha-schema.js';
 
 const N = 'ha-pi';
 const SCHEMES = fileURLToPath(new URL('../../schemes', import.meta.url));
-let mosquitto: Mosquitto;
+const broker = useBroker({ probe: false });
 let agent: Agent;
 let port: number;
 /** Discovery topic → config, as a subscriber arriving after start-up gets them (retained). */
@@ -30,13 +31,12 @@ let configs: Map<string, Record<string, any>>;
 /** Every other retained message under han/: topic → payload. */
 let retained: Map<string, string>;
 
-before(async () => {
-  mosquitto = await Mosquitto.start();
+broker.before(async () => {
   port = await freePort();
   const schemes = Object.fromEntries(readdirSync(SCHEMES).filter((f) => /\.ya?ml$/.test(f)).map((f) => [f, readFileSync(join(SCHEMES, f), 'utf8')]));
-  const watcher = await Probe.connect(mosquitto.url, [`han/${N}/status`]);
+  const watcher = await Probe.connect(broker.url, [`han/${N}/status`]);
   ({ agent } = await startAgent({
-    url: mosquitto.url,
+    url: broker.url,
     node: N,
     schemes,
     config: { http: { host: '127.0.0.1', port, max_callbacks: 100, max_concurrent: 64 }, management: { remote: true } },
@@ -44,17 +44,14 @@ before(async () => {
   await watcher.waitFor(`han/${N}/status`, (p) => p === 'online', 20_000);
   await watcher.close();
   // A subscriber that comes later, as Home Assistant would.
-  const probe = await Probe.connect(mosquitto.url, [`homeassistant/+/${N}/+/config`, `han/${N}/#`]);
+  const probe = await Probe.connect(broker.url, [`homeassistant/+/${N}/+/config`, `han/${N}/#`]);
   await new Promise((r) => setTimeout(r, 500));
   await probe.close();
   configs = new Map(probe.messages.filter((m) => m.retain && m.payload && m.topic.startsWith('homeassistant/')).map((m) => [m.topic, JSON.parse(m.payload)]));
   retained = new Map(probe.messages.filter((m) => m.retain && m.payload && m.topic.startsWith('han/')).map((m) => [m.topic, m.payload]));
 });
 
-after(async () => {
-  await agent?.stop();
-  await mosquitto?.stop();
-});
+broker.after(() => agent?.stop());
 
 test('every retained config passes Home Assistant\'s discovery schema for its component, and hanode\'s rules', () => {
   assert.equal(agent.schemes.invalidFiles().length, 0, 'every example scheme loads');
@@ -135,7 +132,7 @@ test('every template that picks a value out of a state finds it in what the agen
 
 test("the restart button's command reaches the node's $request/restart, which answers", async () => {
   const restart = configs.get(`homeassistant/button/${N}/_node_restart/config`)!;
-  const probe = await Probe.connect(mosquitto.url, [`han/${N}/$response/#`]);
+  const probe = await Probe.connect(broker.url, [`han/${N}/$response/#`]);
   try {
     await probe.publish(restart.command_topic, restart.payload_press);
     const answer = JSON.parse((await probe.waitFor(`han/${N}/$response/restart`)).payload);

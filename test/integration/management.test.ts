@@ -3,39 +3,35 @@
  * Mosquitto with real agents: one left read-only (the default) and one with
  * `management: { remote: true }`.
  */
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startAgent } from '../helpers/agent.js';
 import type { Agent } from '../../src/agent/agent.js';
 import { MAX_SCHEME_FILE_BYTES } from '../../src/core/limits.js';
 
 const RO = 'mgmt-ro';
 const RW = 'mgmt-rw';
-let mosquitto: Mosquitto;
-let probe: Probe;
+const broker = useBroker({ probe: ['han/#'] });
 let ro: { agent: Agent; config: { schemes: string } };
 let rw: { agent: Agent; config: { schemes: string; data: string } };
 let tx = 0;
 
 async function request(node: string, op: string, args: Record<string, unknown> = {}): Promise<Record<string, any>> {
   const transaction = `t${++tx}`;
-  const since = probe.mark();
-  await probe.publish(`han/${node}/$request/${op}`, JSON.stringify({ ...args, transaction }));
-  const reply = await probe.waitFor(`han/${node}/$response/${op}`, (p) => JSON.parse(p).transaction === transaction, 10_000, since);
+  const since = broker.probe.mark();
+  await broker.probe.publish(`han/${node}/$request/${op}`, JSON.stringify({ ...args, transaction }));
+  const reply = await broker.probe.waitFor(`han/${node}/$response/${op}`, (p) => JSON.parse(p).transaction === transaction, 10_000, since);
   return JSON.parse(reply.payload);
 }
 
 const FAN = ['outputs:', '  - { id: fan, driver: gpio-out, pin: 27 }', ''].join('\n');
 
-before(async () => {
-  mosquitto = await Mosquitto.start();
-  probe = await Probe.connect(mosquitto.url, ['han/#']);
-  ro = await startAgent({ url: mosquitto.url, node: RO, schemes: { 'fan.yaml': FAN } });
+broker.before(async () => {
+  ro = await startAgent({ url: broker.url, node: RO, schemes: { 'fan.yaml': FAN } });
   // A hanode.yaml with a password in clear and a secret reference, for the backup.
   const cfgDir = mkdtempSync(join(tmpdir(), 'hanode-mgmt-cfg-'));
   const configFile = join(cfgDir, 'hanode.yaml');
@@ -44,20 +40,18 @@ before(async () => {
     ['# the hall node', 'mqtt:', '  url: mqtt://hall:hunter2@hub.local:1883', '  username: hall', '  password: s3cr3t-in-clear', 'http: { token: !secret http_token }', 'management: { remote: true }', ''].join('\n'),
   );
   rw = await startAgent({
-    url: mosquitto.url,
+    url: broker.url,
     node: RW,
     schemes: { 'fan.yaml': FAN, 'rules.yaml': ['rules:', '  - { id: tick, every: 1h, then: [ { set: { output: fan, value: "ON" } } ] }', ''].join('\n') },
     config: { management: { remote: true }, file: configFile, sensitive: ['the-token-value'] },
   });
-  await probe.waitFor(`han/${RO}/status`, (p) => p === 'online');
-  await probe.waitFor(`han/${RW}/status`, (p) => p === 'online');
+  await broker.probe.waitFor(`han/${RO}/status`, (p) => p === 'online');
+  await broker.probe.waitFor(`han/${RW}/status`, (p) => p === 'online');
 });
 
-after(async () => {
+broker.after(async () => {
   await ro?.agent.stop();
   await rw?.agent.stop();
-  await probe.close();
-  await mosquitto.stop();
 });
 
 describe('with management.remote false (the default)', () => {
@@ -69,12 +63,12 @@ describe('with management.remote false (the default)', () => {
   ];
   for (const [op, args] of writes) {
     test(`${op} is refused with an answer that says how to allow it`, async () => {
-      const since = probe.mark();
+      const since = broker.probe.mark();
       const r = await request(RO, op, args);
       assert.equal(r.status, 'error');
       assert.equal(r.transaction, `t${tx}`);
       assert.match(r.error, new RegExp(`^${op}: refused; .*management: \\{ remote: true \\} in hanode.yaml`));
-      await probe.waitFor(`han/${RO}/$error`, (p) => JSON.parse(p).topic === `han/${RO}/$request/${op}`, 3_000, since);
+      await broker.probe.waitFor(`han/${RO}/$error`, (p) => JSON.parse(p).topic === `han/${RO}/$request/${op}`, 3_000, since);
     });
   }
 
@@ -116,7 +110,7 @@ describe('with management.remote true', () => {
 
   test('scheme/put writes a new file atomically and starts its schemes', async () => {
     const yaml = 'outputs:\n  - { id: lamp, driver: gpio-out, pin: 22 }\n';
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const r = await request(RW, 'scheme/put', { file: 'rooms/hall.yaml', yaml });
     assert.equal(r.status, 'ok', r.error);
     assert.equal(r.data.file, 'rooms/hall.yaml');
@@ -125,7 +119,7 @@ describe('with management.remote true', () => {
     assert.equal(readFileSync(join(rw.config.schemes, 'rooms/hall.yaml'), 'utf8'), yaml);
     assert.deepEqual(readdirSync(join(rw.config.schemes, 'rooms')), ['hall.yaml'], 'no temp file left behind');
     assert.equal(rw.agent.schemes.has('lamp'), true);
-    await probe.waitFor(`han/${RW}/lamp/availability`, (p) => p === 'online', 3_000, since);
+    await broker.probe.waitFor(`han/${RW}/lamp/availability`, (p) => p === 'online', 3_000, since);
   });
 
   test('scheme/put replaces a file and restarts what changed', async () => {
@@ -237,22 +231,22 @@ describe('with management.remote true', () => {
 
   test('a scheme/put payload may be up to 1 MiB + 64 KiB; other requests stay at 64 KiB', async () => {
     const limit = MAX_SCHEME_FILE_BYTES + 64 * 1024;
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const payload = (size: number) => {
       const head = JSON.stringify({ file: 'huge.yaml', transaction: 'huge', yaml: '' }).slice(0, -2);
       return `${head}${'#'.repeat(size - head.length - 2)}"}`;
     };
     assert.equal(Buffer.byteLength(payload(limit)), limit);
-    await probe.publish(`han/${RW}/$request/scheme/put`, payload(limit));
-    const atLimit = JSON.parse((await probe.waitFor(`han/${RW}/$response/scheme/put`, () => true, 10_000, since)).payload);
+    await broker.probe.publish(`han/${RW}/$request/scheme/put`, payload(limit));
+    const atLimit = JSON.parse((await broker.probe.waitFor(`han/${RW}/$response/scheme/put`, () => true, 10_000, since)).payload);
     assert.match(atLimit.error, /^yaml of \d+ bytes is over the limit of 1 MiB/, 'read, and refused by the file limit');
-    const next = probe.mark();
-    await probe.publish(`han/${RW}/$request/scheme/put`, payload(limit + 1));
-    const over = JSON.parse((await probe.waitFor(`han/${RW}/$response/scheme/put`, () => true, 10_000, next)).payload);
+    const next = broker.probe.mark();
+    await broker.probe.publish(`han/${RW}/$request/scheme/put`, payload(limit + 1));
+    const over = JSON.parse((await broker.probe.waitFor(`han/${RW}/$response/scheme/put`, () => true, 10_000, next)).payload);
     assert.equal(over.error, `payload of ${limit + 1} bytes is over the limit of 1088 KiB; refused without reading it`);
-    const get = probe.mark();
-    await probe.publish(`han/${RW}/$request/scheme/get`, JSON.stringify({ file: 'fan.yaml', pad: 'x'.repeat(64 * 1024) }));
-    const big = JSON.parse((await probe.waitFor(`han/${RW}/$response/scheme/get`, () => true, 10_000, get)).payload);
+    const get = broker.probe.mark();
+    await broker.probe.publish(`han/${RW}/$request/scheme/get`, JSON.stringify({ file: 'fan.yaml', pad: 'x'.repeat(64 * 1024) }));
+    const big = JSON.parse((await broker.probe.waitFor(`han/${RW}/$response/scheme/get`, () => true, 10_000, get)).payload);
     assert.match(big.error, /over the limit of 64 KiB/);
   });
 
@@ -270,13 +264,13 @@ describe('with management.remote true', () => {
     assert.match(refused.error, /removing fan\.yaml would make other scheme files invalid; nothing was deleted/);
     assert.ok(refused.data.problems.some((p: string) => p.startsWith('rules.yaml:')), JSON.stringify(refused.data.problems));
     assert.equal(existsSync(join(rw.config.schemes, 'fan.yaml')), true);
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const r = await request(RW, 'scheme/delete', { file: 'rooms/hall.yaml' });
     assert.equal(r.status, 'ok', r.error);
     assert.deepEqual(r.data.reload.stopped, ['lamp']);
     assert.equal(existsSync(join(rw.config.schemes, 'rooms/hall.yaml')), false);
     assert.equal(rw.agent.schemes.has('lamp'), false);
-    await probe.waitFor(`han/${RW}/lamp`, (p) => p === '', 3_000, since);
+    await broker.probe.waitFor(`han/${RW}/lamp`, (p) => p === '', 3_000, since);
     const again = await request(RW, 'scheme/delete', { file: 'rooms/hall.yaml' });
     assert.equal(again.status, 'error');
     assert.match(again.error, /no scheme file rooms\/hall\.yaml/);

@@ -1,31 +1,27 @@
 /** Every `$request` operation (README "Topics") over MQTT, each with a transaction id, plus an unknown one. */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { startAgent } from '../helpers/agent.js';
 import type { Agent } from '../../src/agent/agent.js';
 
 const N = 'req-pi';
 const T = (s: string) => `han/${N}/${s}`;
-let mosquitto: Mosquitto;
-let probe: Probe;
+const broker = useBroker({ probe: ['han/#'] });
 let agent: Agent;
 let tx = 0;
 
 async function request(op: string, args: Record<string, unknown> = {}): Promise<Record<string, any>> {
   const transaction = `t${++tx}`;
-  const since = probe.mark();
-  await probe.publish(T(`$request/${op}`), JSON.stringify({ ...args, transaction }));
-  const reply = await probe.waitFor(T(`$response/${op}`), (p) => JSON.parse(p).transaction === transaction, 5_000, since);
+  const since = broker.probe.mark();
+  await broker.probe.publish(T(`$request/${op}`), JSON.stringify({ ...args, transaction }));
+  const reply = await broker.probe.waitFor(T(`$response/${op}`), (p) => JSON.parse(p).transaction === transaction, 5_000, since);
   return JSON.parse(reply.payload);
 }
 
-before(async () => {
-  mosquitto = await Mosquitto.start();
-  probe = await Probe.connect(mosquitto.url, ['han/#']);
+broker.before(async () => {
   ({ agent } = await startAgent({
-    url: mosquitto.url,
+    url: broker.url,
     node: N,
     schemes: {
       'a.yaml': [
@@ -46,30 +42,26 @@ before(async () => {
       ].join('\n'),
     },
   }));
-  await probe.waitFor(T('status'), (p) => p === 'online');
+  await broker.probe.waitFor(T('status'), (p) => p === 'online');
 });
 
-after(async () => {
-  await agent.stop();
-  await probe.close();
-  await mosquitto.stop();
-});
+broker.after(() => agent.stop());
 
 test('read publishes a fresh reading and returns it', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   const r = await request('read', { id: 'climate' });
   assert.equal(r.status, 'ok');
   assert.equal(typeof r.data.state.temperature, 'number');
-  await probe.waitForState(T('climate'), () => true, 3_000, since);
+  await broker.probe.waitForState(T('climate'), () => true, 3_000, since);
 });
 
 test("read runs the scheme's filters: converted as every reading is, let through the throttle", async () => {
-  await probe.waitForState(T('attic'), (s) => s.temperature > 100);
-  const since = probe.mark();
+  await broker.probe.waitForState(T('attic'), (s) => s.temperature > 100);
+  const since = broker.probe.mark();
   const r = await request('read', { id: 'attic' });
   assert.equal(r.status, 'ok');
   assert.ok(Number.isInteger(r.data.state.temperature) && r.data.state.temperature > 100, JSON.stringify(r.data.state));
-  const published = await probe.waitForState(T('attic'), () => true, 3_000, since);
+  const published = await broker.probe.waitForState(T('attic'), () => true, 3_000, since);
   assert.equal(published.temperature, r.data.state.temperature);
 });
 
@@ -89,23 +81,23 @@ test('health reports connection, schemes and outbox', async () => {
 });
 
 test('scan returns the hardware and refreshes $info', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   const r = await request('scan');
   assert.equal(r.status, 'ok');
   assert.equal(r.data.hardware, 'sim');
   assert.ok(r.data.i2c.some((b: { addresses: { hex: string }[] }) => b.addresses.some((a) => a.hex === '0x76')));
-  await probe.waitFor(T('$info'), () => true, 3_000, since);
+  await broker.probe.waitFor(T('$info'), () => true, 3_000, since);
 });
 
 test('disable and enable a scheme; availability follows', async () => {
-  let since = probe.mark();
+  let since = broker.probe.mark();
   const off = await request('disable', { id: 'climate' });
   assert.deepEqual(off.data, { id: 'climate', kind: 'scheme', enabled: false });
-  await probe.waitFor(T('climate/availability'), (p) => p === 'offline', 3_000, since);
-  since = probe.mark();
+  await broker.probe.waitFor(T('climate/availability'), (p) => p === 'offline', 3_000, since);
+  since = broker.probe.mark();
   const on = await request('enable', { id: 'climate' });
   assert.equal(on.status, 'ok');
-  await probe.waitFor(T('climate/availability'), (p) => p === 'online', 3_000, since);
+  await broker.probe.waitFor(T('climate/availability'), (p) => p === 'online', 3_000, since);
 });
 
 test('disable and enable a rule', async () => {
@@ -119,10 +111,10 @@ test('disable and enable a rule', async () => {
 test('interval changes the poll period', async () => {
   const r = await request('interval', { id: 'climate', interval: '250ms' });
   assert.deepEqual(r.data, { id: 'climate', interval: 250 });
-  const since = probe.mark();
-  await probe.waitForState(T('climate'), () => true, 2_000, since);
-  const next = probe.mark();
-  await probe.waitForState(T('climate'), () => true, 2_000, next);
+  const since = broker.probe.mark();
+  await broker.probe.waitForState(T('climate'), () => true, 2_000, since);
+  const next = broker.probe.mark();
+  await broker.probe.waitForState(T('climate'), () => true, 2_000, next);
   const bad = await request('interval', { id: 'fan', interval: '1s' });
   assert.equal(bad.status, 'error');
   assert.match(bad.error, /not a polled input/);
@@ -136,12 +128,12 @@ test('reload re-reads the schemes directory', async () => {
 });
 
 test('an unknown operation and a bad payload get an error reply and $error', async () => {
-  const since = probe.mark();
+  const since = broker.probe.mark();
   const r = await request('frobnicate');
   assert.equal(r.status, 'error');
   assert.equal(r.transaction, `t${tx}`);
   assert.match(r.error, /unknown operation 'frobnicate'; expected one of .*read/);
-  await probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('$request/frobnicate'), 3_000, since);
+  await broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('$request/frobnicate'), 3_000, since);
   const missing = await request('read', {});
   assert.equal(missing.status, 'error');
   assert.match(missing.error, /expected \{"id"/);

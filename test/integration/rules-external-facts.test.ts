@@ -4,12 +4,11 @@
  * JSON, lacks the path or is too large is an `$error` naming the topic, and the rules carry on;
  * the topics are listened to only while the rule file is loaded.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { ask, nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import { MAX_FACT_PAYLOAD_BYTES } from '../../src/core/limits.js';
@@ -46,82 +45,77 @@ rules:
 };
 
 describe('rules: facts from any MQTT topic', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker();
   let agent: Agent;
   let schemesDir: string;
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url);
+  broker.before(async () => {
     // Zigbee2MQTT retains its devices' states when asked to: there before the node starts.
-    await probe.publish(Z2M, JSON.stringify({ occupancy: true, battery: 97, linkquality: 120 }), { retain: true });
-    const config = nodeDir({ url: mosquitto.url, node: N, schemes: SCHEMES });
+    await broker.probe.publish(Z2M, JSON.stringify({ occupancy: true, battery: 97, linkquality: 120 }), { retain: true });
+    const config = nodeDir({ url: broker.url, node: N, schemes: SCHEMES });
     schemesDir = config.schemes;
     agent = await startNode(config);
-    await probe.waitFor(T('status'), (p) => p === 'online');
+    await broker.probe.waitFor(T('status'), (p) => p === 'online');
   });
 
-  after(async () => {
+  broker.after(async () => {
     await agent?.stop();
-    await probe?.publish(Z2M, '', { retain: true });
-    await probe?.close();
-    await mosquitto?.stop();
+    await broker.probe.publish(Z2M, '', { retain: true });
   });
 
-  const rule = async (id: string) => (await ask(probe, N, 'rules')).data.rules.find((r: { id: string }) => r.id === id);
-  const errorOn = (topic: string, since: number) => probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === topic, 5_000, since).then((m) => JSON.parse(m.payload).error as string);
+  const rule = async (id: string) => (await ask(broker.probe, N, 'rules')).data.rules.find((r: { id: string }) => r.id === id);
+  const errorOn = (topic: string, since: number) => broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === topic, 5_000, since).then((m) => JSON.parse(m.payload).error as string);
 
   test('a retained Zigbee2MQTT state and a plain ESPHome number drive a rule; a Tasmota path feeds a template', async () => {
-    let since = probe.mark();
-    await probe.publish(ESPHOME, '4.5');
-    await probe.waitForState(T('porch-light'), (s) => s.state === 'ON', 5_000, since);
+    let since = broker.probe.mark();
+    await broker.probe.publish(ESPHOME, '4.5');
+    await broker.probe.waitForState(T('porch-light'), (s) => s.state === 'ON', 5_000, since);
     assert.equal((await rule('porch-light-when-dark-and-someone-home')).state, 'true');
 
-    since = probe.mark();
-    await probe.publish(ESPHOME, '250');
-    await probe.waitForState(T('porch-light'), (s) => s.state === 'OFF', 5_000, since);
+    since = broker.probe.mark();
+    await broker.probe.publish(ESPHOME, '250');
+    await broker.probe.waitForState(T('porch-light'), (s) => s.state === 'OFF', 5_000, since);
 
-    since = probe.mark();
-    await probe.publish(TASMOTA, JSON.stringify({ Time: '2026-06-01T07:30:00', ENERGY: { Power: 1234.6, Voltage: 231 } }));
-    const said = await probe.waitFor(T('said'), () => true, 5_000, since);
+    since = broker.probe.mark();
+    await broker.probe.publish(TASMOTA, JSON.stringify({ Time: '2026-06-01T07:30:00', ENERGY: { Power: 1234.6, Voltage: 231 } }));
+    const said = await broker.probe.waitFor(T('said'), () => true, 5_000, since);
     assert.equal(said.payload, 'plug draws 1235 W, hall unknown', "the rule's own facts are in its template; hall is not one of plug-watch's");
   });
 
   test('a payload that is not JSON, lacks the path or is too large is an $error naming the topic; the rules carry on', async () => {
-    let since = probe.mark();
-    await probe.publish(ESPHOME, 'unavailable');
+    let since = broker.probe.mark();
+    await broker.probe.publish(ESPHOME, 'unavailable');
     assert.equal(
       await errorOn(ESPHOME, since),
       `fact on ${ESPHOME} (rule porch-light-when-dark-and-someone-home): the payload is not JSON ("unavailable"); for a plain value such as ON, declare the fact with format: text`,
     );
     assert.equal((await rule('porch-light-when-dark-and-someone-home')).state, 'unknown', 'a fact that is not understood is not known');
 
-    since = probe.mark();
-    await probe.publish(TASMOTA, JSON.stringify({ Time: '2026-06-01T07:31:00', Wifi: { RSSI: 60 } }));
+    since = broker.probe.mark();
+    await broker.probe.publish(TASMOTA, JSON.stringify({ Time: '2026-06-01T07:31:00', Wifi: { RSSI: 60 } }));
     assert.equal(await errorOn(TASMOTA, since), `fact on ${TASMOTA} at $.ENERGY.Power (rule plug-watch): the payload has nothing at $.ENERGY.Power`);
 
-    since = probe.mark();
-    await probe.publish(TASMOTA, JSON.stringify({ ENERGY: { Power: 1 }, pad: 'x'.repeat(MAX_FACT_PAYLOAD_BYTES) }));
+    since = broker.probe.mark();
+    await broker.probe.publish(TASMOTA, JSON.stringify({ ENERGY: { Power: 1 }, pad: 'x'.repeat(MAX_FACT_PAYLOAD_BYTES) }));
     assert.match(await errorOn(TASMOTA, since), /: payload of \d+ bytes is over the limit of 16 KiB for a fact$/);
 
     // And the node still works: the facts come back with good payloads.
-    since = probe.mark();
-    await probe.publish(ESPHOME, '3');
-    await probe.waitForState(T('porch-light'), (s) => s.state === 'ON', 5_000, since);
-    assert.equal((await ask(probe, N, 'health')).status, 'ok');
+    since = broker.probe.mark();
+    await broker.probe.publish(ESPHOME, '3');
+    await broker.probe.waitForState(T('porch-light'), (s) => s.state === 'ON', 5_000, since);
+    assert.equal((await ask(broker.probe, N, 'health')).status, 'ok');
   });
 
   test('the topics are listened to only while the rule file is loaded', async () => {
     rmSync(join(schemesDir, 'porch.yaml'));
-    assert.equal((await ask(probe, N, 'reload')).status, 'ok');
+    assert.equal((await ask(broker.probe, N, 'reload')).status, 'ok');
     assert.equal(await rule('plug-watch'), undefined);
-    const since = probe.mark();
-    await probe.publish(TASMOTA, 'not json at all');
-    await probe.publish(ESPHOME, 'not json either');
+    const since = broker.probe.mark();
+    await broker.probe.publish(TASMOTA, 'not json at all');
+    await broker.probe.publish(ESPHOME, 'not json either');
     // A request after them on the same connection: its answer comes after any $error they would cause.
-    await ask(probe, N, 'health');
+    await ask(broker.probe, N, 'health');
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(probe.messages.filter((m) => m.seq >= since && m.topic === T('$error')).map((m) => m.payload), []);
+    assert.deepEqual(broker.probe.messages.filter((m) => m.seq >= since && m.topic === T('$error')).map((m) => m.payload), []);
   });
 });

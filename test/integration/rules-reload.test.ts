@@ -4,12 +4,11 @@
  * published again by themselves, so without them a rule would be blind (`unknown`) after a
  * reload, and one that had fired `then` would never fire its `else`.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { ask, nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import type { SimHardware } from '../../src/hardware/sim/index.js';
@@ -39,36 +38,31 @@ rules:
 };
 
 describe('rules across $request/reload', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker();
   let agent: Agent;
   let schemesDir: string;
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url);
+  broker.before(async () => {
     // Another node's retained state, there before this node starts.
-    await probe.publish('han/shed-pi/temp', JSON.stringify({ temperature: 30, ts: new Date().toISOString() }), { retain: true });
-    const config = nodeDir({ url: mosquitto.url, node: N, schemes: SCHEMES });
+    await broker.probe.publish('han/shed-pi/temp', JSON.stringify({ temperature: 30, ts: new Date().toISOString() }), { retain: true });
+    const config = nodeDir({ url: broker.url, node: N, schemes: SCHEMES });
     schemesDir = config.schemes;
     agent = await startNode(config);
-    await probe.waitFor(T('status'), (p) => p === 'online');
+    await broker.probe.waitFor(T('status'), (p) => p === 'online');
   });
 
-  after(async () => {
+  broker.after(async () => {
     await agent?.stop();
-    await probe?.publish('han/shed-pi/temp', '', { retain: true });
-    await probe?.close();
-    await mosquitto?.stop();
+    await broker.probe.publish('han/shed-pi/temp', '', { retain: true });
   });
 
-  const rule = async (id: string) => (await ask(probe, N, 'rules')).data.rules.find((r: { id: string }) => r.id === id);
+  const rule = async (id: string) => (await ask(broker.probe, N, 'rules')).data.rules.find((r: { id: string }) => r.id === id);
 
   test('a rule on an output state and one on a remote retained state still know their facts after a reload', async () => {
-    await probe.waitFor(T('said'), (p) => p === 'hot');
-    let since = probe.mark();
-    await probe.publish(T('fan/set'), 'ON');
-    await probe.waitForState(T('lamp'), (s) => s.state === 'ON', 3_000, since);
+    await broker.probe.waitFor(T('said'), (p) => p === 'hot');
+    let since = broker.probe.mark();
+    await broker.probe.publish(T('fan/set'), 'ON');
+    await broker.probe.waitForState(T('lamp'), (s) => s.state === 'ON', 3_000, since);
     assert.equal((await rule('lamp-follows-fan')).state, 'true');
     assert.equal((await rule('hot-elsewhere')).state, 'true');
 
@@ -77,7 +71,7 @@ describe('rules across $request/reload', () => {
       join(schemesDir, 'more.yaml'),
       'rules:\n  - id: hourly\n    every: 1h\n    then: [ { publish: { topic: han/reload-pi/hourly, payload: x } } ]\n',
     );
-    const reloaded = await ask(probe, N, 'reload');
+    const reloaded = await ask(broker.probe, N, 'reload');
     assert.equal(reloaded.status, 'ok');
     await new Promise((r) => setTimeout(r, 200));
     assert.ok(await rule('hourly'), 'the new rule is there');
@@ -85,11 +79,11 @@ describe('rules across $request/reload', () => {
     assert.equal((await rule('hot-elsewhere')).state, 'true', "shed-pi's temperature is still 30");
 
     // And they still act on the next change.
-    since = probe.mark();
-    await probe.publish(T('fan/set'), 'OFF');
-    await probe.waitForState(T('lamp'), (s) => s.state === 'OFF', 3_000, since);
+    since = broker.probe.mark();
+    await broker.probe.publish(T('fan/set'), 'OFF');
+    await broker.probe.waitForState(T('lamp'), (s) => s.state === 'OFF', 3_000, since);
     assert.equal((agent.hardware as SimHardware).device('lamp')!.state().level, 0);
-    await probe.publish('han/shed-pi/temp', JSON.stringify({ temperature: 20, ts: new Date().toISOString() }), { retain: true });
-    await probe.waitFor(T('said'), (p) => p === 'cool', 3_000, since);
+    await broker.probe.publish('han/shed-pi/temp', JSON.stringify({ temperature: 20, ts: new Date().toISOString() }), { retain: true });
+    await broker.probe.waitFor(T('said'), (p) => p === 'cool', 3_000, since);
   });
 });

@@ -4,11 +4,11 @@
  * `han/N/$rules/<id>`. The tests in this file share one agent and run in order; each one puts
  * the temperature back to 21.5 °C when it is done.
  */
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'mqtt';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe, type Seen } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
+import type { Seen } from '../helpers/probe.js';
 import { ask, nodeDir, startNode } from '../helpers/node.js';
 import type { Agent } from '../../src/agent/agent.js';
 import type { SimHardware } from '../../src/hardware/sim/index.js';
@@ -72,50 +72,43 @@ rules:
 };
 
 describe('rules over MQTT on one node', () => {
-  let mosquitto: Mosquitto;
-  let probe: Probe;
+  const broker = useBroker();
   let agent: Agent;
   let sim: SimHardware;
 
   /** The firings seen on `$rules/<id>` at or after `since`, parsed. */
   const firings = (id: string, since = 0) =>
-    probe.on(T(`$rules/${id}`)).filter((m) => m.seq >= since).map((m) => ({ ...JSON.parse(m.payload), retain: m.retain, at: m.at }));
+    broker.probe.on(T(`$rules/${id}`)).filter((m) => m.seq >= since).map((m) => ({ ...JSON.parse(m.payload), retain: m.retain, at: m.at }));
   const level = (id: string) => sim.device(id)!.state().level;
   const climateAbove = (t: number, since: number) =>
-    probe.waitFor(T('climate'), (p) => JSON.parse(p).temperature > t, 3_000, since);
+    broker.probe.waitFor(T('climate'), (p) => JSON.parse(p).temperature > t, 3_000, since);
   const climateBelow = (t: number, since: number) =>
-    probe.waitFor(T('climate'), (p) => JSON.parse(p).temperature < t, 3_000, since);
-  const setTemperature = (temperature: number) => probe.publish(T('$sim/climate/set'), JSON.stringify({ temperature }));
+    broker.probe.waitFor(T('climate'), (p) => JSON.parse(p).temperature < t, 3_000, since);
+  const setTemperature = (temperature: number) => broker.probe.publish(T('$sim/climate/set'), JSON.stringify({ temperature }));
   const stateIs = (id: string, state: 'ON' | 'OFF', since: number, timeoutMs = 3_000) =>
-    probe.waitFor(T(id), (p) => JSON.parse(p).state === state, timeoutMs, since);
+    broker.probe.waitFor(T(id), (p) => JSON.parse(p).state === state, timeoutMs, since);
 
-  before(async () => {
-    mosquitto = await Mosquitto.start();
-    probe = await Probe.connect(mosquitto.url);
-    agent = await startNode(nodeDir({ url: mosquitto.url, node: N, schemes: SCHEMES }));
+  broker.before(async () => {
+    agent = await startNode(nodeDir({ url: broker.url, node: N, schemes: SCHEMES }));
     sim = agent.hardware as SimHardware;
-    await probe.waitFor(T('status'), (p) => p === 'online');
-    await probe.waitForState(T('climate'), (s) => Math.abs(s.temperature - 21.5) < 0.1);
+    await broker.probe.waitFor(T('status'), (p) => p === 'online');
+    await broker.probe.waitForState(T('climate'), (s) => Math.abs(s.temperature - 21.5) < 0.1);
   });
 
-  after(async () => {
-    await agent?.stop();
-    await probe?.close();
-    await mosquitto?.stop();
-  });
+  broker.after(() => agent?.stop());
 
   test('a rule naming an unknown fact, output or operator is a FILE:LINE:COL $error at load, and is skipped', async () => {
-    const errors = probe.on(T('$error')).map((m) => JSON.parse(m.payload).error as string);
+    const errors = broker.probe.on(T('$error')).map((m) => JSON.parse(m.payload).error as string);
     const mine = errors.filter((e) => e.includes('broken.yaml'));
     assert.ok(mine.some((e) => /broken\.yaml:4:19: unknown fact 'cllimate'.*did you mean 'climate'/.test(e)), JSON.stringify(mine));
     assert.ok(mine.some((e) => /broken\.yaml:7:59: unknown operator 'greaterThen'.*did you mean 'greaterThan'/.test(e)), JSON.stringify(mine));
     assert.ok(mine.some((e) => /broken\.yaml:11:30: unknown output 'fann'.*did you mean 'fan'/.test(e)), JSON.stringify(mine));
-    const ids = (await ask(probe, N, 'rules')).data.rules.map((r: { id: string }) => r.id);
+    const ids = (await ask(broker.probe, N, 'rules')).data.rules.map((r: { id: string }) => r.id);
     assert.deepEqual(ids, ['fan-when-hot', 'lamp-when-cold', 'tick', 'flip'], 'the rules of the broken file are not loaded; the others are');
   });
 
   test('hot for 1s: the fan goes ON after the for: time and not before; cooler: OFF; each firing once on $rules', async () => {
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const raisedAt = Date.now();
     await setTemperature(26);
     const hot = await climateAbove(25, since);
@@ -124,22 +117,22 @@ describe('rules over MQTT on one node', () => {
     // The hold starts at the reading that crossed 25 °C; 1 s later, and not before, the fan goes ON.
     assert.ok(on.at - raisedAt >= 1_000, `ON ${on.at - raisedAt} ms after the temperature was raised`);
     assert.ok(on.at - hot.at >= 900, `ON ${on.at - hot.at} ms after the first hot reading arrived`);
-    assert.equal(probe.on(T('fan')).filter((m) => m.seq >= since && m.seq < on.seq).length, 0, 'no fan state before ON');
+    assert.equal(broker.probe.on(T('fan')).filter((m) => m.seq >= since && m.seq < on.seq).length, 0, 'no fan state before ON');
     // Hotter still: the condition still holds, nothing fires again.
-    const hotter = probe.mark();
+    const hotter = broker.probe.mark();
     await setTemperature(27.5);
     await climateAbove(27, hotter);
     await sleep(1_200);
     assert.equal(firings('fan-when-hot', since).length, 1, 'one firing while it stays hot');
 
-    const cooled = probe.mark();
+    const cooled = broker.probe.mark();
     await setTemperature(20);
     const off = await stateIs('fan', 'OFF', cooled);
     await climateBelow(25, cooled);
     assert.equal(level('fan'), 0, 'the sim line is low');
     // No hold on the way down: OFF follows the cooling, with no other fan state between.
-    assert.equal(probe.on(T('fan')).filter((m) => m.seq >= cooled && m.seq < off.seq).length, 0, 'nothing before OFF');
-    const cooler = probe.mark();
+    assert.equal(broker.probe.on(T('fan')).filter((m) => m.seq >= cooled && m.seq < off.seq).length, 0, 'nothing before OFF');
+    const cooler = broker.probe.mark();
     await setTemperature(18);
     await climateBelow(19, cooler);
 
@@ -152,9 +145,9 @@ describe('rules over MQTT on one node', () => {
       assert.equal(f.retain, false);
       assert.deepEqual(Object.keys(f).sort(), ['at', 'fired', 'retain', 'ts']);
     }
-    assert.equal(probe.on(T('fan')).filter((m) => m.seq >= since).length, 2, 'one ON and one OFF state');
+    assert.equal(broker.probe.on(T('fan')).filter((m) => m.seq >= since).length, 2, 'one ON and one OFF state');
     // Not retained: a client that subscribes now gets nothing on $rules.
-    const late = connect(mosquitto.url, { clientId: `late-${Date.now()}` });
+    const late = connect(broker.url, { clientId: `late-${Date.now()}` });
     const retained: string[] = [];
     late.on('message', (topic) => retained.push(topic));
     await late.subscribeAsync(T('$rules/#'), { qos: 1 });
@@ -163,7 +156,7 @@ describe('rules over MQTT on one node', () => {
     assert.deepEqual(retained, []);
 
     // $request/rules has the last firing, the one published.
-    const listed = await ask(probe, N, 'rules');
+    const listed = await ask(broker.probe, N, 'rules');
     assert.equal(listed.status, 'ok');
     const rule = listed.data.rules.find((r: { id: string }) => r.id === 'fan-when-hot');
     assert.deepEqual(rule.lastFired, { fired: 'else', ts: fired[1]!.ts });
@@ -173,42 +166,42 @@ describe('rules over MQTT on one node', () => {
   });
 
   test('hot for less than the for: time fires nothing', async () => {
-    const since = probe.mark();
+    const since = broker.probe.mark();
     await setTemperature(26);
     await climateAbove(25, since);
     await sleep(500);
-    const cooled = probe.mark();
+    const cooled = broker.probe.mark();
     await setTemperature(21.5);
     await climateBelow(25, cooled);
     await sleep(1_200);
     assert.deepEqual(firings('fan-when-hot', since), []);
-    assert.equal(probe.on(T('fan')).filter((m) => m.seq >= since).length, 0);
+    assert.equal(broker.probe.on(T('fan')).filter((m) => m.seq >= since).length, 0);
     assert.equal(level('fan'), 0);
   });
 
   test('every: 1s fires 3 times in 3.5 s, about 1 s apart', async () => {
     // The rule is off in its file: enabling it arms the period from now.
-    const since = probe.mark();
+    const since = broker.probe.mark();
     const enabledAt = Date.now();
-    const enabled = await ask(probe, N, 'enable', { id: 'tick' });
+    const enabled = await ask(broker.probe, N, 'enable', { id: 'tick' });
     assert.deepEqual(enabled.data, { id: 'tick', kind: 'rule', enabled: true });
     // Three ticks, however busy the machine: the period itself is checked on a fake clock in test/rules.
     for (let waited = 0; firings('tick', since).length < 3 && waited < 15_000; waited += 50) await sleep(50);
-    await ask(probe, N, 'disable', { id: 'tick' });
+    await ask(broker.probe, N, 'disable', { id: 'tick' });
     const fired = firings('tick', since).slice(0, 3);
     assert.deepEqual(fired.map((f) => f.fired), ['then', 'then', 'then']);
     const ats = fired.map((f) => Date.parse(f.ts));
     assert.ok(ats[0]! - enabledAt >= 950, `first tick ${ats[0]! - enabledAt} ms after enable: not before its period`);
     for (let i = 1; i < ats.length; i++) assert.ok(ats[i]! - ats[i - 1]! >= 900, `ticks ${ats[i]! - ats[i - 1]!} ms apart: never closer than the period`);
-    assert.ok(probe.on('han/r-pi/tick').filter((m) => m.seq >= since).length >= 3, 'the publish action ran each time');
+    assert.ok(broker.probe.on('han/r-pi/tick').filter((m) => m.seq >= since).length >= 3, 'the publish action ran each time');
     // Disabled: no more ticks.
-    const stopped = probe.mark();
+    const stopped = broker.probe.mark();
     await sleep(1_300);
     assert.deepEqual(firings('tick', stopped), []);
   });
 
   test('$request/rules lists every rule with its state, schedule and place in the file', async () => {
-    const r = await ask(probe, N, 'rules');
+    const r = await ask(broker.probe, N, 'rules');
     assert.equal(r.status, 'ok');
     const byId = Object.fromEntries(r.data.rules.map((x: { id: string }) => [x.id, x]));
     assert.deepEqual(Object.keys(byId), ['fan-when-hot', 'lamp-when-cold', 'tick', 'flip']);
@@ -221,35 +214,35 @@ describe('rules over MQTT on one node', () => {
   });
 
   test('$request/disable stops a rule firing; enable brings it back', async () => {
-    const off = await ask(probe, N, 'disable', { id: 'fan-when-hot' });
+    const off = await ask(broker.probe, N, 'disable', { id: 'fan-when-hot' });
     assert.deepEqual(off.data, { id: 'fan-when-hot', kind: 'rule', enabled: false });
-    const since = probe.mark();
+    const since = broker.probe.mark();
     await setTemperature(26);
     await climateAbove(25, since);
     await sleep(1_600);
     assert.deepEqual(firings('fan-when-hot', since), [], 'a disabled rule does not fire');
     assert.equal(level('fan'), 0);
-    const listed = await ask(probe, N, 'rules');
+    const listed = await ask(broker.probe, N, 'rules');
     assert.equal(listed.data.rules.find((x: { id: string }) => x.id === 'fan-when-hot').enabled, false);
 
     // Enabled again while it is hot: the condition holds, so after the for: time it fires.
-    const enabledAt = probe.mark();
-    await ask(probe, N, 'enable', { id: 'fan-when-hot' });
+    const enabledAt = broker.probe.mark();
+    await ask(broker.probe, N, 'enable', { id: 'fan-when-hot' });
     await stateIs('fan', 'ON', enabledAt, 4_000);
-    const cooled = probe.mark();
+    const cooled = broker.probe.mark();
     await setTemperature(21.5);
     await stateIs('fan', 'OFF', cooled);
     assert.deepEqual(firings('fan-when-hot', since).map((f) => f.fired), ['then', 'else']);
 
-    const unknown = await ask(probe, N, 'disable', { id: 'no-such-rule' });
+    const unknown = await ask(broker.probe, N, 'disable', { id: 'no-such-rule' });
     assert.equal(unknown.status, 'error');
   });
 
   test('a failing action gives $error and the engine keeps running', async () => {
-    await probe.publish(T('$sim/lamp/set'), '{"fail":true}');
-    const since = probe.mark();
+    await broker.probe.publish(T('$sim/lamp/set'), '{"fail":true}');
+    const since = broker.probe.mark();
     await setTemperature(5);
-    const err = await probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('$rules/lamp-when-cold'), 3_000, since);
+    const err = await broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('$rules/lamp-when-cold'), 3_000, since);
     const e = JSON.parse(err.payload);
     assert.match(e.error, /lamp-when-cold: set lamp: /);
     assert.match(e.ts, /Z$/);
@@ -258,21 +251,21 @@ describe('rules over MQTT on one node', () => {
     assert.equal(level('lamp'), 0);
 
     // The engine still runs: another rule fires (and lamp-when-cold's else fails on the broken lamp).
-    const hot = probe.mark();
+    const hot = broker.probe.mark();
     await setTemperature(26);
     await stateIs('fan', 'ON', hot, 4_000);
     // The output heals, and the same rule's next firing works.
-    await probe.publish(T('$sim/lamp/set'), '{"fail":false}');
-    await probe.waitFor(T('lamp/availability'), (p) => p === 'online', 5_000, since);
-    const cold = probe.mark();
+    await broker.probe.publish(T('$sim/lamp/set'), '{"fail":false}');
+    await broker.probe.waitFor(T('lamp/availability'), (p) => p === 'online', 5_000, since);
+    const cold = broker.probe.mark();
     await setTemperature(5);
     await stateIs('fan', 'OFF', cold);
     await stateIs('lamp', 'ON', cold);
     assert.equal(level('lamp'), 1);
-    const colder = probe.mark();
+    const colder = broker.probe.mark();
     await setTemperature(3);
     await climateBelow(4, colder);
-    const back = probe.mark();
+    const back = broker.probe.mark();
     await setTemperature(21.5);
     await stateIs('lamp', 'OFF', back);
     assert.equal(level('lamp'), 0);
@@ -280,23 +273,23 @@ describe('rules over MQTT on one node', () => {
   });
 
   test('a rule that feeds itself is damped: at most 20 firings, then $error and a pause', async () => {
-    const since = probe.mark();
-    await probe.publish(T('buzzer/set'), 'ON');
-    const err = await probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('$rules/flip'), 3_000, since);
+    const since = broker.probe.mark();
+    await broker.probe.publish(T('buzzer/set'), 'ON');
+    const err = await broker.probe.waitFor(T('$error'), (p) => JSON.parse(p).topic === T('$rules/flip'), 3_000, since);
     assert.match(JSON.parse(err.payload).error, /flip: fired 20 times within 1000 ms; paused for 10000 ms/);
     await sleep(1_000);
     const fired = firings('flip', since);
     assert.equal(fired.length, 20, `${fired.length} firings`);
-    const states = probe.on(T('buzzer')).filter((m: Seen) => m.seq >= since).length;
+    const states = broker.probe.on(T('buzzer')).filter((m: Seen) => m.seq >= since).length;
     assert.ok(states <= 22, `${states} buzzer states`);
-    const listed = await ask(probe, N, 'rules');
+    const listed = await ask(broker.probe, N, 'rules');
     assert.ok(listed.data.rules.find((x: { id: string }) => x.id === 'flip').pausedUntil, 'the listing says it is paused');
     // Other rules are not held up by it.
-    const hot = probe.mark();
+    const hot = broker.probe.mark();
     await setTemperature(26);
     await stateIs('fan', 'ON', hot, 4_000);
-    await ask(probe, N, 'disable', { id: 'flip' });
-    const cooled = probe.mark();
+    await ask(broker.probe, N, 'disable', { id: 'flip' });
+    const cooled = broker.probe.mark();
     await setTemperature(21.5);
     await stateIs('fan', 'OFF', cooled);
   });

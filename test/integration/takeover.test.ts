@@ -3,24 +3,14 @@
  * time the other connects. hanode sees the takeover, says so in the log and on `$error`, and
  * backs off instead of taking the session back every 500 ms.
  */
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Mosquitto } from '../helpers/mosquitto.js';
-import { Probe } from '../helpers/probe.js';
+import { useBroker } from '../helpers/broker-fixture.js';
 import { nodeDir, recordingLogger, startNode } from '../helpers/node.js';
 import { MqttLink } from '../../src/mqtt/link.js';
 import { silentLogger } from '../../src/core/log.js';
 
-let mosquitto: Mosquitto;
-let probe: Probe;
-before(async () => {
-  mosquitto = await Mosquitto.start();
-  probe = await Probe.connect(mosquitto.url);
-});
-after(async () => {
-  await probe.close();
-  await mosquitto.stop();
-});
+const broker = useBroker();
 
 const SCHEMES = { 'a.yaml': 'inputs:\n  - { id: pi, driver: system, interval: 1s }\n' };
 
@@ -28,11 +18,11 @@ test('two agents with one node id: the takeover is logged and published on $erro
   const N = 'raspberrypi';
   const first = recordingLogger('warn');
   const second = recordingLogger('warn');
-  const a = await startNode(nodeDir({ url: mosquitto.url, node: N, schemes: SCHEMES }), first.log);
-  const since = probe.mark();
-  const b = await startNode(nodeDir({ url: mosquitto.url, node: N, schemes: SCHEMES }), second.log);
+  const a = await startNode(nodeDir({ url: broker.url, node: N, schemes: SCHEMES }), first.log);
+  const since = broker.probe.mark();
+  const b = await startNode(nodeDir({ url: broker.url, node: N, schemes: SCHEMES }), second.log);
   try {
-    const error = await probe.waitFor(`han/${N}/$error`, (p) => /took this node's connection over/.test(p), 20_000, since);
+    const error = await broker.probe.waitFor(`han/${N}/$error`, (p) => /took this node's connection over/.test(p), 20_000, since);
     const body = JSON.parse(error.payload);
     assert.equal(body.topic, `han/${N}/status`);
     assert.match(body.error, /share the node id 'raspberrypi'/);
@@ -48,7 +38,7 @@ test('two agents with one node id: the takeover is logged and published on $erro
 
 test('a link whose session is taken over waits at least 4 s before it tries again, and longer each time', async () => {
   const make = () =>
-    new MqttLink({ url: mosquitto.url, clientId: 'hanode-twin', will: { topic: 'x/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, backoff: { min: 100, max: 400 } });
+    new MqttLink({ url: broker.url, clientId: 'hanode-twin', will: { topic: 'x/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, backoff: { min: 100, max: 400 } });
   const one = make();
   const retries: number[] = [];
   one.onTakeover(({ retryMs }) => retries.push(retryMs));
