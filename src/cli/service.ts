@@ -39,10 +39,12 @@ export const HARDWARE_GROUPS = ['gpio', 'i2c', 'spi', 'dialout'] as const;
  * semi-space by default: with 50 schemes that is about 108 MiB of RSS against 84 MiB at 2 MiB and
  * 81 MiB at 1 MiB. Smaller semi-spaces mean more frequent scavenges: at 1,000 readings a second
  * the agent took 60 % of a core by default, 85 % at 2 MiB and 96 % at 1 MiB; a home's few readings
- * a second never notice. 2 MiB is the trade. `npm start` and bin/hanode.js's shebang pass the same
- * flags (a test keeps the three in step).
+ * a second never notice. 2 MiB is the trade. V8's pool of background threads (concurrent marking
+ * and sweeping, compiling) has one thread per core by default, and each keeps memory of its own:
+ * one thread left the idle agent 3-6 MiB smaller with the same CPU at 1,000 readings a second.
+ * `npm start` and bin/hanode.js's shebang pass the same flags (a test keeps the three in step).
  */
-export const NODE_FLAGS = ['--max-semi-space-size=2'];
+export const NODE_FLAGS = ['--max-semi-space-size=2', '--v8-pool-size=1'];
 
 /** systemd splits ExecStart on spaces; quote what has any. */
 const arg = (s: string) => (/[\s"\\]/.test(s) ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : s);
