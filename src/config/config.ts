@@ -12,6 +12,7 @@ import { hideCredentials } from '../core/redact.js';
 export { hideCredentials };
 import { didYouMean } from '../core/suggest.js';
 import { once } from '../core/once.js';
+import { isTemplate, loadTemplateEngine } from '../core/template.js';
 import { hideSensitive as hideShared } from '../yaml/substitute.js';
 import { readYamlFile, readSecrets, positionOf, keyPositionOf, formatConfigProblem, ConfigError, type Located, type Problem } from '../yaml/config-file.js';
 import { checkBridgeSection } from '../bridge/config-section.js';
@@ -234,6 +235,8 @@ export async function loadConfig(overrides: Overrides = {}, env: NodeJS.ProcessE
     source = await readYamlFile(file, { secrets: () => readSecrets(resolve(dir, 'secrets.yaml')), env });
     raw = source.value ?? {};
     fileProblems.push(...source.problems);
+    // Bridge payloads and topics may be templates: the engine is loaded for a file that has any.
+    if (isTemplate(JSON.stringify(raw) ?? '')) await loadTemplateEngine();
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {

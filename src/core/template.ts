@@ -7,7 +7,9 @@
  * rendering may take, the memory it may allocate and the text it may produce. Templates cannot
  * read files (`include`, `render` and `layout` are refused). Each text is parsed once and kept.
  */
-import { Context, Liquid, Output, Tag, Value, toValueSync, type TagToken, type TopLevelToken, type Template as Parsed } from 'liquidjs';
+import { createRequire } from 'node:module';
+import type * as LiquidJs from 'liquidjs';
+import type { Liquid, Value, TagToken, TopLevelToken, Template as Parsed } from 'liquidjs';
 import { MAX_CACHED_TEMPLATES, MAX_TEMPLATE_CHARS, MAX_TEMPLATE_OUTPUT_CHARS, MAX_TEMPLATE_RENDER_MS } from './limits.js';
 
 /** A template that cannot be parsed or rendered; the message says where in the template. */
@@ -32,20 +34,27 @@ export function formatValue(value: unknown): string | undefined {
   return JSON.stringify(value);
 }
 
-function writeOut(this: { context: Context }, value: unknown): string {
+function writeOut(this: { context: LiquidJs.Context }, value: unknown): string {
   const opts = ((this.context.globals as Record<symbol, RenderOptions | undefined>)[RENDER] ?? {}) as RenderOptions;
   const text = formatValue(value);
   if (text === undefined) return opts.missing ?? '';
   return opts.encode ? opts.encode(text) : text;
 }
 
-/** Tags that would read files: a template comes from a scheme or a payload, never from the disk. */
-class NoFiles extends Tag {
-  constructor(token: TagToken, remain: TopLevelToken[], liquid: Liquid) {
-    super(token, remain, liquid);
-    throw new Error(`'${token.name}' is not available: templates cannot read files`);
-  }
-  *render(): Generator<unknown, void, unknown> {}
+let liquidjs: typeof LiquidJs | undefined;
+
+/**
+ * Loads liquidjs ahead of the templates: the scheme and config loaders call this when a text
+ * holds `{{` or `{%`. A node without templates never loads it (about 1 MiB of heap and tens of
+ * ms at start-up); text without tags is used as it is, without it.
+ */
+export async function loadTemplateEngine(): Promise<void> {
+  liquidjs ??= await import('liquidjs');
+}
+
+/** liquidjs: as loaded ahead, or else now, synchronously, from the package's CommonJS build. */
+function lib(): typeof LiquidJs {
+  return (liquidjs ??= createRequire(import.meta.url)('liquidjs') as typeof LiquidJs);
 }
 
 let shared: Liquid | undefined;
@@ -57,6 +66,15 @@ let shared: Liquid | undefined;
  */
 function engine(): Liquid {
   if (shared) return shared;
+  const { Liquid, Tag } = lib();
+  /** Tags that would read files: a template comes from a scheme or a payload, never from the disk. */
+  class NoFiles extends Tag {
+    constructor(token: TagToken, remain: TopLevelToken[], liquid: Liquid) {
+      super(token, remain, liquid);
+      throw new Error(`'${token.name}' is not available: templates cannot read files`);
+    }
+    *render(): Generator<unknown, void, unknown> {}
+  }
   const liquid = new Liquid({
     strictFilters: true,
     ownPropertyOnly: true,
@@ -103,7 +121,8 @@ const OUTPUT_PATH = /^\s*([A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*)\s*(\|[\s\S]*)?$/;
 
 /** A parsed template: render it as often as the values change. */
 export class Template {
-  readonly #parsed: Parsed[];
+  /** Undefined for text without tags, which renders as it is. */
+  readonly #parsed?: Parsed[];
   /** The expression of a template that is one `{{ … }}` and nothing else: its value can keep its type. */
   readonly #single?: Value;
   /** Every variable path the template reads from its scope (loop variables left out), once each. */
@@ -114,15 +133,20 @@ export class Template {
   /** Use {@link compileTemplate}, which keeps parsed templates. */
   constructor(readonly source: string) {
     if (source.length > MAX_TEMPLATE_CHARS) throw new TemplateError(`template of ${source.length} characters is over the limit of ${MAX_TEMPLATE_CHARS}`);
+    this.required = [];
+    if (!isTemplate(source)) {
+      this.paths = [];
+      return;
+    }
+    const { Output, Value } = lib();
     try {
       this.#parsed = engine().parse(source);
       this.paths = engine().globalVariableSegmentsSync(this.#parsed).map((segs) => segs.map(String));
     } catch (err) {
       throw new TemplateError(describe(err));
     }
-    const outputs = this.#parsed.filter((t): t is Output => t instanceof Output);
+    const outputs = this.#parsed.filter((t): t is LiquidJs.Output => t instanceof Output);
     if (this.#parsed.length === 1 && outputs.length === 1) this.#single = new Value(outputs[0]!.token.content, engine());
-    this.required = [];
     for (const t of outputs) {
       const m = OUTPUT_PATH.exec(t.token.content);
       if (m && !/\|\s*default\b/.test(m[2] ?? '')) this.required.push(m[1]!.split('.'));
@@ -141,6 +165,7 @@ export class Template {
 
   /** Renders with `scope`; throws TemplateError when a limit is reached or a filter fails. */
   render(scope: Record<string, unknown>, opts: RenderOptions = {}): string {
+    if (!this.#parsed) return this.source;
     let out: string;
     try {
       out = engine().renderSync(this.#parsed, scope, { globals: { [RENDER]: opts } }) as string;
@@ -159,6 +184,7 @@ export class Template {
     if (!this.#single) return this.render(scope, opts);
     let v: unknown;
     try {
+      const { Context, toValueSync } = lib();
       v = toValueSync(this.#single.value(new Context(scope, engine().options), false));
     } catch (err) {
       throw new TemplateError(describe(err));

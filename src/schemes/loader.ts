@@ -12,6 +12,7 @@ import { SECTIONS, validateEntry, validateRule } from './schema.js';
 import { didYouMean } from '../core/suggest.js';
 import type { LoadResult, Problem } from './types.js';
 import { parseYaml, type YamlVars } from '../yaml/source.js';
+import { isTemplate, loadTemplateEngine } from '../core/template.js';
 import { readSecrets } from '../yaml/config-file.js';
 import { hideSensitive } from '../yaml/substitute.js';
 import { displayPath } from '../yaml/problem.js';
@@ -118,6 +119,7 @@ export function loadSchemeTexts(texts: readonly SchemeText[], registry: DriverRe
 export async function loadSchemeTextsWithDrivers(texts: readonly SchemeText[], registry: DriverRegistry, vars: YamlVars = { env: process.env }): Promise<LoadResult> {
   const parsed = parseTexts(texts, vars);
   await registry.load(namedDrivers(parsed));
+  if (texts.some((t) => 'text' in t && isTemplate(t.text))) await loadTemplateEngine();
   return checkTexts(texts, parsed, registry);
 }
 
