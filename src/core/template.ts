@@ -49,7 +49,9 @@ let liquidjs: typeof LiquidJs | undefined;
  * ms at start-up); text without tags is used as it is, without it.
  */
 export async function loadTemplateEngine(): Promise<void> {
-  liquidjs ??= await import('liquidjs');
+  // liquidjs's CommonJS build is what Node and the bundle both load: its exports are the default.
+  const mod = (await import('liquidjs')) as typeof LiquidJs & { default?: typeof LiquidJs };
+  liquidjs ??= mod.default?.Liquid ? mod.default : mod;
 }
 
 /** liquidjs: as loaded ahead, or else now, synchronously, from the package's CommonJS build. */
