@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 
 export interface SerialOptions {
   path: string;
@@ -57,8 +57,12 @@ export class SerialLine {
 
   async #open(): Promise<void> {
     const { path, baud, log } = this.opts;
-    const port = new SerialPort({ path, baudRate: baud, autoOpen: false });
+    let port: SerialPort;
     try {
+      // Loaded with the first port, not with the agent: a node without a serial gateway never
+      // loads the package and its native binding.
+      const { SerialPort: Port } = await import('serialport');
+      port = new Port({ path, baudRate: baud, autoOpen: false });
       await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(err) : resolve())));
     } catch (err) {
       if (this.#opened === 0 || this.#retryMs === (this.opts.backoff?.min ?? 1_000)) log.warn(`gateway: serial ${path}: ${(err as Error).message}; retrying every ${this.#retryMs / 1000} s and less often`);
