@@ -49,6 +49,25 @@ export function externalValue(fact: ExternalFact, payload: Buffer): { value: unk
   return { value: matches.length === 1 ? matches[0] : matches };
 }
 
+/**
+ * What the engine knows of a fact: its state JSON and the key its values compare by, or, for a
+ * local state no rule reads, the state as it came and its time, made into the JSON when asked for.
+ */
+interface Fact {
+  state?: unknown;
+  key?: string;
+  raw?: Record<string, unknown>;
+  ts?: Date;
+}
+
+function stateOf(fact: Fact): unknown {
+  if (fact.raw) {
+    fact.state = { ...fact.raw, ts: fact.ts!.toISOString() };
+    fact.raw = undefined;
+  }
+  return fact.state;
+}
+
 export interface RuleEngineOptions {
   rules: LoadedRule[];
   /** This node's id: facts and outputs named `<node>/S` are local. */
@@ -77,7 +96,7 @@ export class RuleEngine {
   /** Fact name → rules that read it. */
   readonly #readers = new Map<string, RunningRule[]>();
   /** Fact name → state JSON (any JSON value for an external fact), and the same without `ts` to spot repeats. */
-  readonly #facts = new Map<string, { state: unknown; key: string }>();
+  readonly #facts = new Map<string, Fact>();
   /** External fact key → where it comes from (README "Rules": facts from any topic). */
   readonly #external = new Map<string, ExternalFact>();
   /** Rule id → its fact names → external fact keys, for its templates. */
@@ -131,7 +150,13 @@ export class RuleEngine {
     this.#running = true;
     const generation = ++this.#generation;
     const { bus, actions, node } = this.#opts;
-    bus.on('state', this, (e) => this.setFact(e.id, { ...e.state, ts: e.ts.toISOString() }));
+    bus.on('state', this, (e) => {
+      const name = this.#factName(e.id);
+      // A state no rule reads is kept as it came, and made into a fact only if a template asks for
+      // it: a node reads far more states than its rules do (1,000 inputs a second, no rules).
+      if (this.#readers.has(name)) this.setFact(name, { ...e.state, ts: e.ts.toISOString() });
+      else this.#facts.set(name, { raw: e.state, ts: e.ts });
+    });
     this.#watchExternal(generation);
     for (const fact of this.#readers.keys()) {
       const slash = fact.indexOf('/');
@@ -288,7 +313,7 @@ export class RuleEngine {
     const facts: Record<string, unknown> = {};
     for (const name of rule.facts) {
       const fact = this.#facts.get(name);
-      if (fact) facts[name] = fact.state;
+      if (fact) facts[name] = stateOf(fact);
     }
     let truth: boolean | undefined;
     let failed = false;
@@ -322,8 +347,11 @@ export class RuleEngine {
     const list = (which === 'then' ? rule.rule.then : rule.rule.else) ?? [];
     const scope = () => {
       const out: Record<string, unknown> = {};
-      for (const [name, fact] of this.#facts) if (!name.startsWith(EXTERNAL)) out[name] = fact.state;
-      for (const [name, key] of this.#declared.get(rule.id) ?? []) out[name] = this.#facts.get(key)?.state;
+      for (const [name, fact] of this.#facts) if (!name.startsWith(EXTERNAL)) out[name] = stateOf(fact);
+      for (const [name, key] of this.#declared.get(rule.id) ?? []) {
+        const fact = this.#facts.get(key);
+        out[name] = fact && stateOf(fact);
+      }
       return { ...out, rule: { id: rule.id, fired: which }, node: this.#opts.node, now: this.#clock.now().toISOString() };
     };
     const ctx = { node: this.#opts.node, topics: this.#topics, actions, scope };

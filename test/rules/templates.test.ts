@@ -36,6 +36,7 @@ test('publish payload templates: each filter (round, fixed, default, upper, date
         { publish: { topic: 'home/upper', payload: '{{ door.state | upper }}' } },
         { publish: { topic: 'home/date', payload: '{{ now | date: "%Y-%m-%d %H:%M" }}' } },
         { publish: { topic: 'home/json', payload: { t: '{{ kitchen-climate.temperature }}', text: 'rule {{ rule.id }} on {{ node }}' } } },
+        { publish: { topic: 'home/ts', payload: '{{ door.ts }}' } },
       ],
     },
   ]);
@@ -50,6 +51,8 @@ test('publish payload templates: each filter (round, fixed, default, upper, date
   assert.deepEqual(published('home/upper'), ['OPEN']);
   assert.deepEqual(published('home/date'), ['2026-06-01 07:31']);
   assert.deepEqual(published('home/json').map((p) => JSON.parse(p)), [{ t: 21.46, text: 'rule report on hall-pi' }], 'a lone tag keeps the number');
+  // A state no condition reads still carries the time it was taken.
+  assert.deepEqual(published('home/ts'), ['2026-06-01T07:30:00.000Z']);
 });
 
 test('publish payload templates: a bad one is refused when the file is read, at its line and column', () => {
