@@ -183,6 +183,31 @@ test('acked messages free room before the bound drops anything', async (t) => {
   assert.deepEqual(outbox.peek(10).map((m) => m.id), [3, 4, 5, 6, 7]);
 });
 
+test('a PUBACK for a row the bounds dropped changes nothing; one for a kept row frees exactly its bytes, however old', async (t) => {
+  // Each message: 5 topic bytes + 10 payload bytes = 15.
+  const { outbox } = setup(t, { maxMessages: 4 });
+  const msg = (i: number) => reading(i, 'p'.repeat(10), 'topic');
+  const first = await Promise.all(Array.from({ length: 4 }, (_, i) => outbox.enqueue(msg(i))));
+  // Two more drop the oldest two (ids 1 and 2) in their commit.
+  await Promise.all([outbox.enqueue(msg(4)), outbox.enqueue(msg(5))]);
+  assert.deepEqual([outbox.stats().depth, outbox.stats().bytes, outbox.stats().dropped], [4, 60, 2]);
+  outbox.ack([first[0]!.id, first[1]!.id]);
+  assert.deepEqual([outbox.stats().depth, outbox.stats().bytes], [4, 60], 'acks for dropped rows are ignored');
+  outbox.ack([first[2]!.id]);
+  assert.deepEqual([outbox.stats().depth, outbox.stats().bytes], [3, 45]);
+});
+
+test('PUBACKs for the newest rows and for rows committed long before (past the sizes kept in memory) free exactly their bytes', async (t) => {
+  const { outbox } = setup(t);
+  const msg = (i: number) => reading(i, 'p'.repeat(10), 'topic');
+  const rows = await Promise.all(Array.from({ length: 20_000 }, (_, i) => outbox.enqueue(msg(i))));
+  assert.deepEqual([outbox.stats().depth, outbox.stats().bytes], [20_000, 300_000]);
+  outbox.ack([rows[0]!.id, rows[rows.length - 1]!.id]);
+  assert.deepEqual([outbox.stats().depth, outbox.stats().bytes], [19_998, 299_970]);
+  outbox.ack([rows[0]!.id]);
+  assert.deepEqual([outbox.stats().depth, outbox.stats().bytes], [19_998, 299_970], 'a repeated PUBACK counts once');
+});
+
 test('dropped survives a reopen and can be reset', async (t) => {
   const { outbox, reopen } = setup(t, { maxMessages: 2 });
   await Promise.all(Array.from({ length: 5 }, (_, i) => outbox.enqueue(reading(i))));
