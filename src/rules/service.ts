@@ -44,7 +44,8 @@ export class RulesService implements Service {
   readonly name = 'rules';
   #engine?: RuleEngine;
   #rules?: string;
-  readonly #local = new Map<string, Record<string, unknown>>();
+  /** The latest local states as they came, made into facts only when an engine is built. */
+  readonly #local = new Map<string, { state: Record<string, unknown>; ts: Date }>();
   /** Remote fact topic → the current engine's handler, and the last state seen on it. */
   readonly #remote = new Map<string, { handler?: (state: Record<string, unknown>) => void; last?: Record<string, unknown>; fn: MessageHandler }>();
 
@@ -52,7 +53,7 @@ export class RulesService implements Service {
 
   async start(): Promise<void> {
     // Registered before any engine listens, so it is never behind one.
-    this.ctx.bus.on('state', this, (e) => void this.#local.set(e.id, { ...e.state, ts: e.ts.toISOString() }));
+    this.ctx.bus.on('state', this, (e) => void this.#local.set(e.id, { state: e.state, ts: e.ts }));
   }
 
   async stop(): Promise<void> {
@@ -121,7 +122,7 @@ export class RulesService implements Service {
       },
     });
     // What the last engine knew; start() evaluates every rule on it.
-    for (const [id, state] of this.#local) engine.setFact(id, state);
+    for (const [id, { state, ts }] of this.#local) engine.setFact(id, { ...state, ts: ts.toISOString() });
     return engine;
   }
 
