@@ -163,7 +163,7 @@ export function readMeta(db: Database.Database, key: MetaKey): number {
 export function prepareStatements(db: Database.Database) {
   return {
     insert: db.prepare('INSERT INTO messages (id, topic, payload, qos, retain, ts, size) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-    remove: db.prepare('DELETE FROM messages WHERE id = ?'),
+    removeRange: db.prepare('DELETE FROM messages WHERE id BETWEEN ? AND ?'),
     removeUpTo: db.prepare('DELETE FROM messages WHERE id <= ?'),
     sizeOf: db.prepare('SELECT size FROM messages WHERE id = ?').pluck(),
     oldest: db.prepare('SELECT id, size FROM messages ORDER BY id'),

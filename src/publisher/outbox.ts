@@ -78,6 +78,18 @@ interface Written {
 
 type Row = { id: number; topic: string; payload: Buffer; qos: number; retain: number; ts: number };
 
+/** `ids` as runs of consecutive ids, `[first, last]` each, in order. */
+export function idRuns(ids: readonly number[]): [number, number][] {
+  const sorted = [...ids].sort((a, b) => a - b);
+  const runs: [number, number][] = [];
+  for (const id of sorted) {
+    const last = runs[runs.length - 1];
+    if (last && id <= last[1] + 1) last[1] = Math.max(last[1], id);
+    else runs.push([id, id]);
+  }
+  return runs;
+}
+
 /** The durable store behind the publisher; see the file comment for the guarantees. */
 export class Outbox {
   /** True while commits keep failing, so the failure is logged once. */
@@ -319,7 +331,8 @@ export class Outbox {
 
   /** The body of the one transaction: deletes, then room for the batch by dropping the oldest, then inserts. */
   #write(batch: Pending[], acks: number[]): Written {
-    for (const id of acks) this.#sql.remove.run(id);
+    // PUBACKs come in about the order the messages went out: one statement per run of ids.
+    for (const [from, to] of idRuns(acks)) this.#sql.removeRange.run(from, to);
     const live = batch.filter((p) => !p.acked);
     // #depth and #bytes already leave out the acks just deleted, so they describe the table now.
     let depth = this.#depth + live.length;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { Outbox } from '../../src/publisher/outbox.js';
+import { Outbox, idRuns } from '../../src/publisher/outbox.js';
 import { captureLog, reading, tempDir } from './outbox-helpers.js';
 
 /** Opens an outbox in a temp dir; `t.after` closes it and removes the dir. */
@@ -247,4 +247,19 @@ test('invalid options throw; the window may not exceed 50 ms', () => {
   } finally {
     tmp.cleanup();
   }
+});
+
+test('idRuns: acknowledged ids as runs of consecutive ids, whatever their order and repeats', () => {
+  assert.deepEqual(idRuns([]), []);
+  assert.deepEqual(idRuns([5]), [[5, 5]]);
+  assert.deepEqual(idRuns([3, 1, 2, 7, 9, 8, 8, 12]), [[1, 3], [7, 9], [12, 12]]);
+});
+
+test('acks deleted by runs leave every message not acknowledged in place', async (t) => {
+  const { outbox, reopen } = setup(t);
+  const rows = await Promise.all(Array.from({ length: 50 }, (_, i) => outbox.enqueue(reading(i))));
+  const acked = rows.filter((_, i) => i % 7 !== 3 && i !== 20).map((m) => m.id);
+  outbox.ack(acked.reverse());
+  const kept = rows.filter((_, i) => i % 7 === 3 || i === 20).map((m) => m.id);
+  assert.deepEqual(reopen().peek(100).map((m) => m.id), kept);
 });
