@@ -31,6 +31,8 @@ const result = await build({
   // a function's or class's `name`.
   minify: true,
   keepNames: false,
+  // mqtt.js's and mqtt-packet's traces cost an array per call even when off (scripts/debug-shim.cjs).
+  alias: { debug: './scripts/debug-shim.cjs' },
   external: ['better-sqlite3', 'i2c-bus', 'spi-device', 'onoff', 'serialport', '@serialport/*', 'pino-pretty', 'tsx', 'tsx/*'],
   // Packages written as CommonJS call require(); in an ES module bundle it has to be made.
   banner: { js: "import { createRequire as __hanodeRequire } from 'node:module'; const require = __hanodeRequire(import.meta.url);" },
