@@ -26,20 +26,21 @@ export interface NodeMetricsContext {
 
 export class NodeMetrics implements Service {
   readonly name = 'metrics';
-  readonly #readings = new Counter();
+  /** States per scheme id, counted by id: a labels object and its JSON at every reading cost more than the count. */
+  readonly #readings = new Map<string, number>();
   readonly #errors = new Counter();
 
   constructor(private readonly ctx: NodeMetricsContext) {}
 
   async start(): Promise<void> {
     const { metrics: m, bus } = this.ctx;
-    bus.on('state', this, ({ id }) => this.#readings.inc({ scheme: id }));
+    bus.on('state', this, ({ id }) => void this.#readings.set(id, (this.#readings.get(id) ?? 0) + 1));
     bus.on('error', this, () => this.#errors.inc());
     const gauge = (name: string, help: string, value: () => number | undefined) =>
       m.register({ name, help, type: 'gauge', collect: () => [{ value: value() ?? 0 }] });
     const counter = (name: string, help: string, value: () => number | undefined) =>
       m.register({ name, help, type: 'counter', collect: () => [{ value: value() ?? 0 }] });
-    m.register({ name: 'hanode_readings_total', help: 'States produced, per scheme', type: 'counter', collect: () => this.#readings.samples() });
+    m.register({ name: 'hanode_readings_total', help: 'States produced, per scheme', type: 'counter', collect: () => [...this.#readings].map(([scheme, value]) => ({ labels: { scheme }, value })) });
     m.register({ name: 'hanode_errors_total', help: 'Errors reported on $error', type: 'counter', collect: () => this.#errors.samples() });
     gauge('hanode_outbox_depth', 'Messages waiting in the outbox', () => this.ctx.outbox()?.backlog);
     counter('hanode_outbox_dropped_total', 'Messages the outbox bounds dropped', () => this.ctx.outbox()?.dropped);
