@@ -9,7 +9,12 @@
  * js-yaml refuses or warns about) goes through the yaml package whole.
  */
 import { load, Type, FAILSAFE_SCHEMA, type Schema } from 'js-yaml';
-import type { Position } from './source.js';
+
+/** 1-based, as the yaml package's positions are. */
+interface Position {
+  line: number;
+  col: number;
+}
 
 /**
  * Text this path leaves to the yaml package: anchors, aliases, tags, merge keys, `${VAR}`,
