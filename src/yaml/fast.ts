@@ -44,14 +44,15 @@ export interface FastYaml {
   value: unknown;
   /**
    * Where entry `index` of the top-level list `key` starts, as the yaml package gives it;
-   * undefined where the scan cannot tell (a flow list, an entry starting on the next line).
+   * undefined where the scan cannot tell (a list written in flow style, `inputs: [...]`).
    */
   entry(key: string, index: number): Position | undefined;
 }
 
 /** The file as plain data by the quick path, or undefined when it needs the yaml package. */
 export function parseFast(text: string): FastYaml | undefined {
-  if (NEEDS_FULL_PARSER.test(text) || !plainBlocks(text)) return undefined;
+  const entries = NEEDS_FULL_PARSER.test(text) ? undefined : plainBlocks(text);
+  if (!entries) return undefined;
   let value: unknown;
   try {
     value =
@@ -65,12 +66,10 @@ export function parseFast(text: string): FastYaml | undefined {
     return undefined;
   }
   // A null key is "null" here and "" to the yaml package; a mapping as a key, "[object Object]" and "{}".
-  if (hasKey(value, 'null') || hasKey(value, '[object Object]')) return undefined;
-  let entries: Map<string, Position[]> | undefined;
+  if (hasKey(value, UNLIKE_KEYS)) return undefined;
   return {
     value,
     entry(key, index) {
-      entries ??= scanEntries(text);
       const list = entries.get(key);
       const found = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined;
       // A scan that found another number of entries than the list has is not trusted.
@@ -109,19 +108,24 @@ function oneLineValue(v: string): boolean {
 }
 
 /**
- * Whether the file's block structure is of the plain kind both packages read alike. Each line is
- * blank, a comment, `key:` (a value on the line, a block scalar `|` or `>` whose text follows,
+ * Where each entry of the top-level block lists starts, by list (`inputs:` then `- …` lines),
+ * when the file's block structure is of the plain kind both packages read alike; undefined
+ * otherwise. Each line is blank, a comment, `key:` (a value on the line, a block scalar `|` or `>` whose text follows,
  * or children below), or `- ` and a value or the first `key:` of a mapping; the entries of a list
  * and the keys of a mapping each stand at one indentation. js-yaml is more lenient than the
  * yaml package with odd indentation; such a file goes the yaml package's way, which says what is
  * wrong with it and where.
  */
-function plainBlocks(text: string): boolean {
+function plainBlocks(text: string): Map<string, Position[]> | undefined {
+  const entries = new Map<string, Position[]>();
+  let topKey = ''; // the last key of the top-level mapping
   const stack: { indent: number; kind: 'map' | 'seq' }[] = [];
   let child = -1; // the indentation of a `key:` whose value is below it
   let scalarAbove = -1; // lines indented deeper than this are a block scalar's text
   let first = true;
-  for (const raw of text.split('\n')) {
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const raw = lines[n]!;
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const body = line.trimStart();
     const indent = line.length - body.length;
@@ -133,7 +137,7 @@ function plainBlocks(text: string): boolean {
     if (first && line === '---') continue;
     first = false;
     const item = body === '-' || body.startsWith('- ');
-    if (!item && !KEY_LINE.test(body)) return false;
+    if (!item && !KEY_LINE.test(body)) return undefined;
     if (child >= 0 && ((item && indent >= child) || (!item && indent > child))) {
       stack.push({ indent, kind: item ? 'seq' : 'map' });
     } else {
@@ -142,64 +146,41 @@ function plainBlocks(text: string): boolean {
       if (!item && stack[stack.length - 1]?.kind === 'seq' && stack[stack.length - 1]!.indent === indent) stack.pop();
       const top = stack[stack.length - 1];
       if (!top && indent === 0 && stack.length === 0) stack.push({ indent, kind: item ? 'seq' : 'map' });
-      else if (!top || top.indent !== indent || top.kind !== (item ? 'seq' : 'map')) return false;
+      else if (!top || top.indent !== indent || top.kind !== (item ? 'seq' : 'map')) return undefined;
     }
     child = -1;
     let keyIndent = indent;
     let rest = body;
     if (item) {
       rest = body.slice(1).trimStart();
-      if (rest === '' || rest.startsWith('- ') || rest === '-') return false;
+      if (rest === '' || rest.startsWith('- ') || rest === '-') return undefined;
+      if (stack.length === 2 && stack[0]!.kind === 'map') {
+        const list = entries.get(topKey) ?? [];
+        list.push({ line: n + 1, col: line.length - rest.length + 1 });
+        entries.set(topKey, list);
+      }
       if (!KEY_LINE.test(rest)) {
-        if (!oneLineValue(rest)) return false;
+        if (!oneLineValue(rest)) return undefined;
         continue;
       }
       keyIndent = line.length - rest.length;
       stack.push({ indent: keyIndent, kind: 'map' });
     }
-    const value = (KEY_LINE.exec(rest)![2] ?? '').trim();
+    const [, key, after = ''] = KEY_LINE.exec(rest)!;
+    if (!item && stack.length === 1) topKey = key!;
+    const value = after.trim();
     if (value === '' || value.startsWith('#')) child = keyIndent;
     else if (BLOCK_SCALAR.test(value)) scalarAbove = keyIndent;
-    else if (!oneLineValue(value)) return false;
+    else if (!oneLineValue(value)) return undefined;
   }
-  return true;
+  return entries;
 }
 
-function hasKey(value: unknown, key: string): boolean {
+/** Keys js-yaml writes otherwise than the yaml package: a null key, a mapping as a key. */
+const UNLIKE_KEYS = ['null', '[object Object]'];
+
+function hasKey(value: unknown, keys: readonly string[]): boolean {
   if (value === null || typeof value !== 'object') return false;
-  if (Array.isArray(value)) return value.some((v) => hasKey(v, key));
-  return Object.hasOwn(value, key) || Object.values(value).some((v) => hasKey(v, key));
-}
-
-/** The start of each entry of the block lists under top-level keys (`inputs:` then `- …` lines). */
-function scanEntries(text: string): Map<string, Position[]> {
-  const out = new Map<string, Position[]>();
-  const lines = text.split('\n');
-  let key: string | undefined;
-  let indent = -1;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!.replace(/\r$/, '');
-    if (/^\s*(?:#.*)?$/.test(line)) continue;
-    const lead = line.length - line.trimStart().length;
-    const top = lead === 0 && !line.startsWith('-') ? /^([A-Za-z_][\w-]*):\s*(?:#.*)?$/.exec(line) : null;
-    if (lead === 0 && !line.startsWith('-')) {
-      key = top?.[1];
-      indent = -1;
-      if (key) out.set(key, []);
-      continue;
-    }
-    if (!key) continue;
-    const item = /^( *)-(?: +|$)/.exec(line);
-    if (indent < 0 && item) indent = item[1]!.length;
-    if (!item || item[1]!.length !== indent) continue;
-    const col = item[0].length + 1;
-    // `-` alone on its line: the entry starts further down; leave it to the yaml package.
-    if (col > line.length) {
-      out.delete(key);
-      key = undefined;
-      continue;
-    }
-    out.get(key)!.push({ line: i + 1, col });
-  }
-  return out;
+  if (Array.isArray(value)) return value.some((v) => hasKey(v, keys));
+  return keys.some((k) => Object.hasOwn(value, k)) || Object.values(value).some((v) => hasKey(v, keys));
 }
