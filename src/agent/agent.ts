@@ -121,7 +121,7 @@ export class Agent {
       ? new GatewayService({ config: config.gateway, base: config.base_topic, node: config.node.id, link, bus, log, dataDir: config.data, command: (id, c) => schemes.command(id, c), serialBackoff: opts.retry })
       : undefined;
     const status = new NodeStatus({ topics, bus, log, link, publisher, hardware: () => hardware.hardware, schemes, bridges, catalog: ChipCatalog.of(registry), gateway, statsEveryMs: opts.statsEveryMs });
-    const editor = new SchemeEditor({ dir: config.schemes, registry, log, secretsFile: resolve(config.dir, 'secrets.yaml'), reload: () => schemes.reload() });
+    const editor = new SchemeEditor({ dir: config.schemes, registry, log, secretsFile: resolve(config.dir, 'secrets.yaml'), reload: (change) => schemes.reload(change) });
     const backup = () => makeBackup({ node: config.node.id, schemesDir: config.schemes, configFile: config.file, sensitive: config.sensitive ?? [], state: () => state.snapshot() });
     const management = { remote: config.management?.remote ?? false };
     const context = { schemes, rules, status, bus, gateway, management, log, editor, backup, restart: opts.restart };

@@ -40,8 +40,8 @@ export interface SchemeEditorContext {
   log: Logger;
   /** The secrets.yaml that `!secret` in a scheme file reads, as when the agent loads them. */
   secretsFile?: string;
-  /** Applies the directory as it now is (the scheme runtime's reload). */
-  reload(): Promise<unknown>;
+  /** Runs `change`, then applies the directory as it now is, with no other reload between (the scheme runtime's reload). */
+  reload(change: () => Promise<void>): Promise<unknown>;
 }
 
 /**
@@ -107,10 +107,11 @@ export class SchemeEditor {
     if (existing && !existing.isFile()) throw new SchemeEditError(`${name} exists and is not a plain file (a directory or a symbolic link); not replaced`);
     const problems = await this.#problemsWith(path, { file: path, text: yaml });
     if (problems.length) throw new SchemeEditError(`${name} is invalid; nothing was changed`, problems);
-    await mkdir(dirname(path), { recursive: true });
-    await writeAtomic(path, yaml, 0o644, hiddenTemp(path));
-    this.ctx.log.info(`scheme/put: wrote ${name} (${bytes} bytes${existing ? ', replaced' : ', new'})`);
-    const reload = await this.ctx.reload();
+    const reload = await this.ctx.reload(async () => {
+      await mkdir(dirname(path), { recursive: true });
+      await writeAtomic(path, yaml, 0o644, hiddenTemp(path));
+      this.ctx.log.info(`scheme/put: wrote ${name} (${bytes} bytes${existing ? ', replaced' : ', new'})`);
+    });
     return { file: name, created: !existing, bytes, reload };
   }
 
@@ -121,10 +122,12 @@ export class SchemeEditor {
     if (!info.isFile() && !info.isSymbolicLink()) throw new SchemeEditError(`${name} is not a file`);
     const problems = await this.#problemsWith(path, undefined);
     if (problems.length) throw new SchemeEditError(`removing ${name} would make other scheme files invalid; nothing was deleted`, problems);
-    await rm(path);
-    await syncDir(dirname(path));
-    this.ctx.log.info(`scheme/delete: removed ${name}`);
-    return { file: name, reload: await this.ctx.reload() };
+    const reload = await this.ctx.reload(async () => {
+      await rm(path);
+      await syncDir(dirname(path));
+      this.ctx.log.info(`scheme/delete: removed ${name}`);
+    });
+    return { file: name, reload };
   }
 
   /**

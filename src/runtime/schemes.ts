@@ -89,10 +89,13 @@ export class SchemeRuntime implements Service {
   /**
    * Re-reads the schemes directory and applies the difference. Removed schemes lose their retained
    * topics and saved state (the `schemesChanged` event says which). A file that has become invalid
-   * keeps its last good version running, and its problems go to `$error`.
+   * keeps its last good version running, and its problems go to `$error`. `change` (a file
+   * written or removed) runs first, in the same turn, so no other reload (the watcher's) comes
+   * between the change and this one and the result says what the change did.
    */
-  reload(): Promise<ReloadResult> {
+  reload(change?: () => Promise<void>): Promise<ReloadResult> {
     const run = this.#reloading.then(async () => {
+      await change?.();
       const diff = await this.#load();
       this.ctx.log.info(`reload: started [${diff.started}], stopped [${diff.stopped}], restarted [${diff.restarted}]`);
       this.ctx.bus.emit('schemesChanged', { stopped: diff.stopped });

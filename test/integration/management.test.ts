@@ -5,7 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useBroker } from '../helpers/broker-fixture.js';
@@ -256,6 +256,20 @@ describe('with management.remote true', () => {
     const missing = await request(RW, 'scheme/get', { file: 'nope.yaml' });
     assert.equal(missing.status, 'error');
     assert.match(missing.error, /no scheme file nope\.yaml/);
+  });
+
+  test('a reload asked for while an edit changes a file waits for the edit: the edit\'s answer says what it did', async () => {
+    const file = join(rw.config.schemes, 'race.yaml');
+    let between: Promise<unknown> | undefined;
+    const edit = await rw.agent.schemes.reload(async () => {
+      writeFileSync(file, 'outputs:\n  - { id: race-lamp, driver: gpio-out, pin: 22 }\n');
+      // What the file watcher does when it sees the change before the edit's own reload runs.
+      between = rw.agent.schemes.reload();
+    });
+    assert.deepEqual(edit.started, ['race-lamp']);
+    assert.deepEqual((await between as { started: string[] }).started, [], 'the reload asked for meanwhile found nothing left to do');
+    const removed = await rw.agent.schemes.reload(async () => rmSync(file));
+    assert.deepEqual(removed.stopped, ['race-lamp']);
   });
 
   test('scheme/delete refuses to break a rule that uses the file, and removes a file otherwise', async () => {
