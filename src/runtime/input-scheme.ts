@@ -79,12 +79,17 @@ export class InputScheme extends Supervised {
 
   #read(driver: InputDriver): Promise<Reading> {
     if (this.#reading) return this.#reading;
-    const reading = driver.read!();
+    const reading: Promise<Reading> = driver.read!().then(
+      (r) => {
+        if (this.#reading === reading) this.#reading = undefined;
+        return r;
+      },
+      (err) => {
+        if (this.#reading === reading) this.#reading = undefined;
+        throw err;
+      },
+    );
     this.#reading = reading;
-    const done = () => {
-      if (this.#reading === reading) this.#reading = undefined;
-    };
-    reading.then(done, done);
     return reading;
   }
 
@@ -126,26 +131,27 @@ export class InputScheme extends Supervised {
   #schedule(delay: number, first = false): void {
     this.#first = first;
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => void this.#poll(), delay);
+    this.#timer = setTimeout(this.#poll, delay);
   }
 
-  async #poll(): Promise<void> {
+  // Bound once: a poll a second per scheme allocates no closure for its timer, and no async frame.
+  readonly #poll = (): void => {
     const driver = this.#driver;
     if (!driver?.read || this.stopped) return;
     const first = this.#first;
     this.#first = false;
-    let reading: Reading;
-    try {
-      reading = await this.#read(driver);
-    } catch (err) {
-      if (driver === this.#driver) await this.fail(err, 'read');
-      return;
-    }
-    if (driver !== this.#driver || this.stopped) return;
-    this.proven();
-    this.#accept(reading, new Date(), false);
-    this.#schedule(nextPollDelay(Date.now(), this.#interval ?? 30_000, first));
-  }
+    this.#read(driver).then(
+      (reading) => {
+        if (driver !== this.#driver || this.stopped) return;
+        this.proven();
+        this.#accept(reading, new Date(), false);
+        this.#schedule(nextPollDelay(Date.now(), this.#interval ?? 30_000, first));
+      },
+      (err) => {
+        if (driver === this.#driver) void this.fail(err, 'read');
+      },
+    );
+  };
 
   /** Runs the filters and publishes what they let through; returns it (null when a gate dropped it). */
   #accept(reading: Reading, ts: Date, forced: boolean): Reading | null {
