@@ -66,6 +66,9 @@ export class Delivery {
   readonly #live = new Map<number, string>();
   /** Sends waiting for their outbox commit. */
   #storing = 0;
+  /** Readings to go on the wire at the end of this turn, and that turn's callback. */
+  #outgoing: OutboxMessage[] = [];
+  #outgoingTurn?: NodeJS.Immediate;
   readonly #draining = new Map<number, string>();
   readonly #inflight: ReadonlySet<number> = { has: (id: number) => this.#live.has(id) || this.#draining.has(id) } as ReadonlySet<number>;
   readonly #liveOnly: ReadonlySet<number> = { has: (id: number) => this.#live.has(id) } as ReadonlySet<number>;
@@ -116,43 +119,82 @@ export class Delivery {
   stop(): void {
     this.#running = false;
     clearTimeout(this.#timer);
+    // What has not gone out yet is in the outbox: it goes at the next start.
+    clearImmediate(this.#outgoingTurn);
+    this.#outgoingTurn = undefined;
+    this.#outgoing = [];
   }
 
   /**
-   * Keeps `msg` durably, then sends it on the right lane. Resolves once it is on disk, or, while
-   * the outbox cannot write, once it waits in memory.
+   * Keeps `msg` durably and sends it on the right lane. Resolves once it is on disk (or
+   * acknowledged before its commit came), or, while the outbox cannot write, once it waits in memory.
    *
-   * `now` (an output's new state, which someone who just sent `/set` is waiting to see) goes on the
-   * wire at once, while its commit runs, when its topic has no backlog: the wait for the fsync is
-   * not on the control path. It still leaves the outbox only on its PUBACK, so delivery stays
-   * at-least-once; a PUBACK that comes before the commit means the row is never written at all.
+   * A message whose topic has no backlog goes on the wire at once, while it waits for its group
+   * commit, and leaves the outbox only on its PUBACK, so delivery stays at-least-once. A PUBACK
+   * that comes before the commit means the row is never written at all: at a thousand readings a
+   * second on a near broker, most readings cost no insert and no delete. Its commit comes within
+   * one group-commit window (20 ms), so a power cut loses at most that window's readings the
+   * broker has not acknowledged, as when readings waited for a group commit before they were sent.
+   *
+   * `now` (an output's new state, which someone who just sent `/set` is waiting to see) is
+   * committed on the next turn when it cannot go at once (offline, or its topic has a backlog),
+   * instead of waiting for the group commit's window.
    */
-  async send(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<void> {
+  send(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<void> {
+    return new Promise((resolve, reject) => this.keep(msg, opts.now === true, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * {@link send} without a promise, for the readings themselves: `done` is told once, with no
+   * error when `msg` is on disk (or waits in memory), or with the error when it could not be kept.
+   */
+  keep(msg: Omit<OutboxMessage, 'id'>, now: boolean, done: (err: Error | null) => void): void {
     if (this.#diskError !== undefined) {
-      if (this.#diskRetrying || monotonicNow() < this.#diskRetryAt) return this.#memory.push(msg);
-      return this.#diskAgain(msg);
+      if (this.#diskRetrying || monotonicNow() < this.#diskRetryAt) {
+        this.#memory.push(msg);
+        return done(null);
+      }
+      return void this.#diskAgain(msg).then(() => done(null), done);
     }
     this.#storing++;
-    // On the wire at once, it needs no commit of its own either: it rides the next group commit,
-    // so the fsync is not on the event loop when the next command arrives. One that cannot go yet
-    // (offline, or its topic has a backlog) is committed on the next turn and routed then.
-    const early = opts.now === true && this.opts.link.connected && !this.#backlog.has(msg.topic);
+    // On the wire at once, it needs no commit of its own: it rides the next group commit, so the
+    // fsync is not on the event loop when the next command arrives. One that cannot go yet
+    // (offline, or its topic has a backlog) is routed once it is committed.
+    const early = this.opts.link.connected && !this.#backlog.has(msg.topic);
     let row: OutboxMessage;
     try {
-      const added = this.opts.outbox.add(msg, { now: opts.now === true && !early });
-      row = added.row;
-      if (early) this.#sendLive(row);
-      await added.stored;
+      row = this.opts.outbox.add(msg, early ? 'wire' : now ? 'now' : 'soon', (err) => {
+        this.#storing--;
+        if (err) return this.#notKept(err, msg, early, done);
+        if (!early) this.#route(row);
+        done(null);
+      });
     } catch (err) {
-      if (!this.#running) throw err; // shutting down: the outbox is closed, not the disk full
-      this.#toMemory(err as Error);
-      // Already on the wire: mqtt.js holds it until its PUBACK.
-      if (!early) this.#memory.push(msg);
-      return;
-    } finally {
       this.#storing--;
+      return this.#notKept(err as Error, msg, early, done);
     }
-    if (!early) this.#route(row);
+    if (!early) return;
+    if (now) return this.#sendLive(row);
+    // Readings go out together once per turn of the event loop: the thousand a node may read at
+    // the top of a second share a few writes to the socket instead of one each.
+    this.#outgoing.push(row);
+    this.#outgoingTurn ??= setImmediate(this.#sendOutgoing);
+  }
+
+  readonly #sendOutgoing = (): void => {
+    this.#outgoingTurn = undefined;
+    const rows = this.#outgoing;
+    this.#outgoing = [];
+    for (const row of rows) this.#sendLive(row);
+  };
+
+  /** The outbox could not take `msg`: it waits in memory, unless it is already on the wire or we are shutting down. */
+  #notKept(err: Error, msg: Omit<OutboxMessage, 'id'>, early: boolean, done: (err: Error | null) => void): void {
+    if (!this.#running) return done(err); // shutting down: the outbox is closed, not the disk full
+    this.#toMemory(err);
+    // Already on the wire: mqtt.js holds it until its PUBACK.
+    if (!early) this.#memory.push(msg);
+    done(null);
   }
 
   #route(row: OutboxMessage): void {
@@ -170,7 +212,7 @@ export class Delivery {
    */
   async settled(timeoutMs = 2_000): Promise<void> {
     const deadline = monotonicNow() + timeoutMs;
-    while ((this.#storing > 0 || this.#live.size > 0) && this.opts.link.connected && monotonicNow() < deadline) {
+    while ((this.#storing > 0 || this.#live.size > 0 || this.#outgoing.length > 0) && this.opts.link.connected && monotonicNow() < deadline) {
       await new Promise((r) => setTimeout(r, 2));
     }
   }
@@ -198,20 +240,19 @@ export class Delivery {
   #sendLive(row: OutboxMessage): void {
     this.#live.set(row.id, row.topic);
     const epoch = this.#epoch;
-    this.opts.link.publish(row.topic, row.payload, { qos: row.qos, retain: row.retain }).then(
-      () => {
-        this.#live.delete(row.id);
-        // mqtt.js sent it again after a reconnect: the bound may have dropped it meanwhile.
-        if (epoch !== this.#epoch) this.#countIfDropped(row.id);
-        this.opts.outbox.ack([row.id]);
-        this.#liveSent++;
-      },
-      () => {
+    this.opts.link.send(row.topic, row.payload, { qos: row.qos, retain: row.retain }, (err) => {
+      if (err) {
         // mqtt.js gave up on it (the client was ended): still in the outbox, so it joins the backlog.
         if (this.#live.delete(row.id)) this.#addBacklog(row.topic);
         this.#cursor = 0;
-      },
-    );
+        return;
+      }
+      this.#live.delete(row.id);
+      // mqtt.js sent it again after a reconnect: the bound may have dropped it meanwhile.
+      if (epoch !== this.#epoch) this.#countIfDropped(row.id);
+      this.opts.outbox.ack([row.id]);
+      this.#liveSent++;
+    });
   }
 
   /** The outbox failed to write: readings go on live, and wait in memory, until it can write again. */

@@ -20,6 +20,9 @@ export interface OutboxMessage {
   ts: number;
 }
 
+/** How soon {@link Outbox.add} commits a message. */
+export type CommitWhen = 'now' | 'soon' | 'wire';
+
 /** How to open an outbox. */
 export interface OutboxOptions {
   /** The db file, e.g. `<data>/outbox.sqlite`; its directory is created if missing. */
@@ -30,6 +33,13 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** Group commit window in ms, 0–50. Default 20. */
   commitWindowMs?: number;
+  /**
+   * How long a message already on the wire may wait for its PUBACK before it is written anyway,
+   * in ms, 0–1,000. Default 100: a burst of a thousand readings is acknowledged by a near broker
+   * in 5–50 ms, so almost none is written, and a power cut loses at most this long of readings
+   * the broker has not acknowledged.
+   */
+  wireGraceMs?: number;
   log: Logger;
   /** Called once when a corrupt or unusable file was moved aside, so the agent can publish `$error`. */
   onCorrupt?: (info: { file: string; movedTo?: string; error: string }) => void;
@@ -63,8 +73,8 @@ interface Pending {
   size: number;
   /** Acknowledged before it was committed (sent straight away); then it is never written. */
   acked: boolean;
-  resolve: (m: OutboxMessage) => void;
-  reject: (err: Error) => void;
+  /** Told once: with no error when its commit is on disk or it was acknowledged first, with the error when the commit failed. */
+  done: (err: Error | null) => void;
 }
 
 /** What one commit did: the table's totals after it, the rows the bounds dropped (ids up to `droppedUpTo`) and those it wrote. */
@@ -74,6 +84,8 @@ interface Written {
   dropped: number;
   droppedUpTo: number;
   inserted: Pending[];
+  /** The last id handed out when it ran, now in meta.last_id. */
+  lastId: number;
 }
 
 type Row = { id: number; topic: string; payload: Buffer; qos: number; retain: number; ts: number };
@@ -99,6 +111,7 @@ export class Outbox {
   readonly #maxMessages: number;
   readonly #maxBytes: number;
   readonly #windowMs: number;
+  readonly #wireGraceMs: number;
   readonly #sql: OutboxStatements;
   readonly #commitTx: (batch: Pending[], acks: number[]) => Written;
 
@@ -113,9 +126,13 @@ export class Outbox {
    */
   readonly #recent = new Map<number, number>();
   #timer?: NodeJS.Timeout;
+  /** When {@link #timer} fires (performance.now() time). */
+  #timerDue = 0;
   #lastCommitAt = -Infinity;
   #immediate?: NodeJS.Immediate;
   #nextId: number;
+  /** The last id meta.last_id holds. */
+  #savedLastId: number;
   #depth: number;
   #bytes: number;
   #dropped: number;
@@ -132,12 +149,14 @@ export class Outbox {
     this.#maxMessages = opts.maxMessages;
     this.#maxBytes = opts.maxBytes;
     this.#windowMs = opts.commitWindowMs;
+    this.#wireGraceMs = opts.wireGraceMs;
     this.#sql = prepareStatements(db);
     this.#commitTx = db.transaction((batch: Pending[], acks: number[]) => this.#write(batch, acks));
     const totals = db.prepare('SELECT count(*) AS n, total(size) AS b, max(id) AS top FROM messages').get() as { n: number; b: number; top: number | null };
     this.#depth = totals.n;
     this.#bytes = totals.b;
     this.#nextId = Math.max(readMeta(db, 'last_id'), totals.top ?? 0) + 1;
+    this.#savedLastId = this.#nextId - 1;
     this.#dropped = readMeta(db, 'dropped');
     this.#corruptRecoveries = readMeta(db, 'corrupt_recoveries');
   }
@@ -152,34 +171,45 @@ export class Outbox {
     const commitWindowMs = opts.commitWindowMs ?? 20;
     if (!(Number.isInteger(maxMessages) && maxMessages >= 1)) throw new RangeError(`outbox maxMessages must be a positive integer, not ${maxMessages}`);
     if (!(maxBytes >= 1)) throw new RangeError(`outbox maxBytes must be positive, not ${maxBytes}`);
+    const wireGraceMs = opts.wireGraceMs ?? 100;
     if (!(commitWindowMs >= 0 && commitWindowMs <= 50)) throw new RangeError(`outbox commitWindowMs must be 0–50, not ${commitWindowMs}`);
+    if (!(wireGraceMs >= 0 && wireGraceMs <= 1_000)) throw new RangeError(`outbox wireGraceMs must be 0–1000, not ${wireGraceMs}`);
     const { db } = openOutboxDb(opts.file, opts.log, opts.onCorrupt);
-    return new Outbox(db, { maxMessages, maxBytes, commitWindowMs, log: opts.log });
+    return new Outbox(db, { maxMessages, maxBytes, commitWindowMs, wireGraceMs, log: opts.log });
   }
 
   /**
-   * Adds a message; resolves with its id once its transaction is on disk. Ids follow call order.
+   * Adds a message; resolves with its id once its transaction is on disk, or once it is
+   * acknowledged ({@link ack}) if that comes first. Ids follow call order.
    * `now` (an output's new state, which someone is waiting to see) commits on the next turn
    * instead of waiting for the disk to rest after the last commit; everything pending rides along.
    */
   enqueue(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<OutboxMessage> {
     if (this.#closed) return Promise.reject(new Error('outbox is closed'));
-    return this.add(msg, opts).stored;
+    return new Promise((resolve, reject) => {
+      const row = this.add(msg, opts.now === true ? 'now' : 'soon', (err) => (err ? reject(err) : resolve(row)));
+    });
   }
 
   /**
-   * {@link enqueue}, with the row (and so its id) handed back at once beside the promise of its
-   * commit, so it can go on the wire while it is being written. Throws when the outbox is closed.
+   * {@link enqueue} without a promise: hands the row (and so its id) back at once, so it can go on
+   * the wire while it is being written, and calls `done` once its commit is on disk or has failed,
+   * or once it is acknowledged, whichever comes first.
+   * At a thousand readings a second, a promise per reading was a good part of what the garbage
+   * collector had to do. Throws when the outbox is closed. `when` says how soon it is committed:
+   *
+   * - `now`: on the next turn, with everything pending (an output's state that cannot go yet);
+   * - `soon`: on the next turn when the disk has rested a whole window, else with the rest of that
+   *   window (group commit: what waits for its commit before it is sent);
+   * - `wire`: within `wireGraceMs` (100 ms): the message is already on the wire, and its PUBACK
+   *   usually comes first and spares the write; a commit that comes sooner takes it along.
    */
-  add(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): { row: OutboxMessage; stored: Promise<OutboxMessage> } {
+  add(msg: Omit<OutboxMessage, 'id'>, when: CommitWhen, done: (err: Error | null) => void): OutboxMessage {
     if (this.#closed) throw new Error('outbox is closed');
     const row: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
-    const size = Buffer.byteLength(msg.topic) + msg.payload.length;
-    const stored = new Promise<OutboxMessage>((resolve, reject) => {
-      this.#pending.push({ msg: row, size, acked: false, resolve, reject });
-      this.#schedule(true, opts.now);
-    });
-    return { row, stored };
+    this.#pending.push({ msg: row, size: Buffer.byteLength(msg.topic) + msg.payload.length, acked: false, done });
+    this.#schedule(when);
+    return row;
   }
 
   /**
@@ -206,8 +236,12 @@ export class Outbox {
     let any = false;
     for (const id of ids) {
       if (id >= firstPending) {
+        // Delivered before its commit: it is safe now, and will never be written.
         const p = this.#pending[id - firstPending];
-        if (p) p.acked = true;
+        if (p && !p.acked) {
+          p.acked = true;
+          this.#settle(p, null);
+        }
         continue;
       }
       if (this.#acks.has(id)) continue;
@@ -219,7 +253,7 @@ export class Outbox {
       this.#bytes -= size;
       any = true;
     }
-    if (any) this.#schedule();
+    if (any) this.#schedule('ack');
   }
 
   /** Backlog figures for `health` and `$info`. */
@@ -247,6 +281,14 @@ export class Outbox {
     if (this.#closed) return;
     do this.#flush();
     while (this.#pending.length); // a burst bigger than one commit takes several
+    // Ids of messages acknowledged before their commit were never written: keep them used.
+    if (this.#savedLastId < this.#nextId - 1) {
+      try {
+        this.#sql.setMeta.run((this.#savedLastId = this.#nextId - 1), 'last_id');
+      } catch (err) {
+        this.#log.warn(`outbox: could not save the last message id on close: ${(err as Error).message}`);
+      }
+    }
     clearTimeout(this.#timer);
     clearImmediate(this.#immediate);
     this.#closed = true;
@@ -267,20 +309,30 @@ export class Outbox {
    * commit is committed on the next turn, so a lone reading waits only for its own fsync; one that
    * comes sooner waits for the rest of that window with everything else arriving meanwhile. So a
    * node reading a thousand sensors a second commits at most once per window (20 ms: 50 fsyncs a
-   * second), not once per reading. `now` (an output's new state) never waits. Acks alone are never
-   * urgent: they ride the next commit.
+   * second), not once per reading. `now` (an output's new state) never waits. A message already on
+   * the wire waits up to `wireGraceMs` for its PUBACK, and acks ride the next commit, at most a
+   * window away: neither ever brings a commit forward.
    */
-  #schedule(urgent = false, now = false): void {
-    const sinceLast = performance.now() - this.#lastCommitAt;
-    if (now || this.#pending.length + this.#acks.size >= MAX_BATCH || (urgent && sinceLast >= this.#windowMs)) {
-      if (this.#immediate) return;
+  #schedule(when: CommitWhen | 'ack'): void {
+    if (this.#immediate) return;
+    const at = performance.now();
+    let due: number;
+    if (when === 'now' || this.#pending.length + this.#acks.size >= MAX_BATCH) due = at;
+    else if (when === 'soon') due = Math.max(at, this.#lastCommitAt + this.#windowMs);
+    else if (this.#timer) return;
+    else due = at + (when === 'wire' ? this.#wireGraceMs : this.#windowMs);
+    if (due <= at) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
-      this.#immediate = setImmediate(() => this.#flush());
-    } else if (!this.#immediate) {
-      this.#timer ??= setTimeout(() => this.#flush(), Math.max(0, this.#windowMs - (urgent ? sinceLast : 0)));
+      this.#immediate = setImmediate(this.#flushNow);
+    } else if (!this.#timer || due < this.#timerDue) {
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(this.#flushNow, due - at);
+      this.#timerDue = due;
     }
   }
+
+  readonly #flushNow = (): void => this.#flush();
 
   /** Runs one transaction for everything pending, then settles the enqueues it carried. Never throws. */
   #flush(): void {
@@ -292,6 +344,8 @@ export class Outbox {
     const acks = [...this.#acks.keys()];
     if (this.#pending.length) this.#immediate = setImmediate(() => this.#flush());
     if (!batch.length && !acks.length) return;
+    // Everything in the batch reached the broker before its commit: nothing to write, no fsync.
+    if (!acks.length && batch.every((p) => p.acked)) return;
     let result;
     try {
       result = this.#commitTx(batch, acks);
@@ -300,7 +354,7 @@ export class Outbox {
       // One line per run of failures (a full disk fails every commit), none per reading.
       if (!this.#failing) this.#log.warn(`outbox: commit of ${batch.length} message(s) failed: ${(err as Error).message}`);
       this.#failing = true;
-      for (const p of batch) p.reject(err as Error);
+      for (const p of batch) if (!p.acked) this.#settle(p, err as Error);
       return;
     }
     if (this.#failing) this.#log.info('outbox: commits succeed again');
@@ -321,12 +375,22 @@ export class Outbox {
     }
     this.#depth = result.depth;
     this.#bytes = result.bytes;
+    this.#savedLastId = Math.max(this.#savedLastId, result.lastId);
     if (result.dropped) {
       this.#dropped += result.dropped;
       this.#unwarnedDrops += result.dropped;
       this.#warnDrops(false);
     }
-    for (const p of batch) p.resolve(p.msg);
+    for (const p of batch) if (!p.acked) this.#settle(p, null);
+  }
+
+  /** Tells an enqueue how its commit went; one caller's failing callback never keeps the others from hearing. */
+  #settle(p: Pending, err: Error | null): void {
+    try {
+      p.done(err);
+    } catch (thrown) {
+      this.#log.error({ err: thrown }, `outbox: the caller of message ${p.msg.id} failed on its commit`);
+    }
   }
 
   /** The body of the one transaction: deletes, then room for the batch by dropping the oldest, then inserts. */
@@ -361,9 +425,12 @@ export class Outbox {
       const { id, topic, payload, qos, retain, ts } = live[i].msg;
       this.#sql.insert.run(id, topic, payload, qos, retain ? 1 : 0, ts, live[i].size);
     }
-    if (batch.length) this.#sql.setMeta.run(batch[batch.length - 1].msg.id, 'last_id');
+    // Every id handed out so far, including those of batches that were acknowledged before their
+    // commit and so never needed a transaction of their own.
+    const lastId = this.#nextId - 1;
+    if (this.#savedLastId < lastId) this.#sql.setMeta.run(lastId, 'last_id');
     if (dropped) this.#sql.addMeta.run(dropped, 'dropped');
-    return { depth, bytes, dropped, droppedUpTo: upTo, inserted: live.slice(first) };
+    return { depth, bytes, dropped, droppedUpTo: upTo, inserted: live.slice(first), lastId };
   }
 
   /** Logs the drops not yet reported, at most once per DROP_WARN_MS; a timer reports the tail. */

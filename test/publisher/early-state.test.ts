@@ -1,6 +1,7 @@
 /**
- * An output's new state goes on the wire while its commit runs (README "Nothing lost"): whoever
- * sent `/set` does not wait for the fsync. It still leaves the outbox only on its PUBACK.
+ * A state goes on the wire while its commit runs (README "Nothing lost"): whoever sent `/set` does
+ * not wait for the fsync, and a reading the broker acknowledges before its commit is never written.
+ * Each still leaves the outbox only on its PUBACK, and is on disk when no PUBACK came by its commit.
  * Over a private Mosquitto, with the real link, outbox and delivery.
  */
 import { test } from 'node:test';
@@ -10,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'mqtt';
 import { Mosquitto } from '../helpers/mosquitto.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 import { MqttLink } from '../../src/mqtt/link.js';
 import { Outbox } from '../../src/publisher/outbox.js';
 import { Delivery } from '../../src/publisher/delivery.js';
 import { silentLogger } from '../../src/core/log.js';
 
-test('a state sent with `now` is published before its commit, a reading after; each arrives once and leaves the outbox on its PUBACK', async (t) => {
+test('a state sent with `now` and a reading are both published before their commit; each arrives once and leaves the outbox on its PUBACK', async (t) => {
   const broker = await Mosquitto.start();
   t.after(() => broker.stop());
   const link = new MqttLink({ clientId: 'early-state', will: { topic: 'han/pi/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger });
@@ -37,10 +39,10 @@ test('a state sent with `now` is published before its commit, a reading after; e
 
   // Which commit each publish happened after: observed, not replaced.
   const commitsAtPublish: Record<string, number> = {};
-  const publish = link.publish.bind(link);
-  link.publish = (topic, payload, opts) => {
+  const send = link.send.bind(link);
+  link.send = (topic, payload, opts, done) => {
     commitsAtPublish[topic] = outbox.stats().commits;
-    return publish(topic, payload, opts);
+    send(topic, payload, opts, done);
   };
 
   const before = outbox.stats().commits;
@@ -48,7 +50,7 @@ test('a state sent with `now` is published before its commit, a reading after; e
   assert.equal(commitsAtPublish['han/pi/fan'], before, 'the state went out before its commit');
   const afterState = outbox.stats().commits;
   await delivery.send({ topic: 'han/pi/temp', payload: Buffer.from('{"t":21}'), qos: 1, retain: true, ts: Date.now() });
-  assert.ok(commitsAtPublish['han/pi/temp'] > afterState, 'a reading goes out only once it is on disk');
+  assert.equal(commitsAtPublish['han/pi/temp'], afterState, 'a reading goes out before its commit too');
 
   await delivery.settled(5_000);
   for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
@@ -57,4 +59,35 @@ test('a state sent with `now` is published before its commit, a reading after; e
   for (let i = 0; i < 100 && outbox.stats().depth > 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(outbox.stats().depth, 0);
   assert.equal(outbox.peek(10).length, 0);
+});
+
+test('a reading sent at once whose PUBACK does not come is on disk after its commit, and delivered once the broker answers again', async (t) => {
+  const broker = await Mosquitto.start();
+  t.after(() => broker.stop());
+  const proxy = await TcpProxy.start(broker.port);
+  t.after(() => proxy.close());
+  const link = new MqttLink({ clientId: 'early-frozen', will: { topic: 'han/pi/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, backoff: { min: 100, max: 200 } });
+  await link.start({ url: proxy.url });
+  const outbox = Outbox.open({ file: join(mkdtempSync(join(tmpdir(), 'hanode-early-')), 'outbox.sqlite'), log: silentLogger });
+  const delivery = new Delivery({ outbox, link, log: silentLogger, drainRate: 100 });
+  delivery.start();
+  t.after(async () => {
+    delivery.stop();
+    outbox.close();
+    await link.stop();
+  });
+  const watcher = connect(broker.url, { clientId: 'early-frozen-watch' });
+  await watcher.subscribeAsync('han/pi/temp', { qos: 1 });
+  const seen: string[] = [];
+  watcher.on('message', (topic, p) => seen.push(`${topic} ${p}`));
+  t.after(() => watcher.endAsync());
+
+  proxy.freeze();
+  await delivery.send({ topic: 'han/pi/temp', payload: Buffer.from('{"t":22}'), qos: 1, retain: true, ts: Date.now() });
+  assert.deepEqual(outbox.peek(10).map((m) => m.payload.toString()), ['{"t":22}'], 'no PUBACK by its commit: it is on disk');
+  assert.equal(seen.length, 0);
+  proxy.thaw();
+  for (let i = 0; i < 250 && (seen.length < 1 || outbox.stats().depth > 0); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(seen, ['han/pi/temp {"t":22}']);
+  assert.equal(outbox.stats().depth, 0, 'it left the outbox on its PUBACK');
 });

@@ -6,7 +6,7 @@ import { Outbox, idRuns } from '../../src/publisher/outbox.js';
 import { captureLog, reading, tempDir } from './outbox-helpers.js';
 
 /** Opens an outbox in a temp dir; `t.after` closes it and removes the dir. */
-function setup(t: { after: (fn: () => void) => void }, opts: { maxMessages?: number; maxBytes?: number; commitWindowMs?: number } = {}) {
+function setup(t: { after: (fn: () => void) => void }, opts: { maxMessages?: number; maxBytes?: number; commitWindowMs?: number; wireGraceMs?: number } = {}) {
   const tmp = tempDir();
   const { log, lines } = captureLog();
   const open = () => Outbox.open({ file: tmp.file, log, commitWindowMs: 5, ...opts });
@@ -98,6 +98,56 @@ test('an ack that arrives before the commit keeps the message from being written
   assert.deepEqual(outbox.peek(10).map((m) => m.id), [2]);
   assert.equal(outbox.stats().depth, 1);
   assert.deepEqual(reopen().peek(10).map((m) => m.id), [2]);
+});
+
+test('a batch acknowledged whole before its commit needs no transaction, and its ids stay used after a reopen', async (t) => {
+  const { outbox, reopen } = setup(t);
+  await outbox.enqueue(reading(0));
+  const commits = outbox.stats().commits;
+  const rows: number[] = [];
+  const stored = Array.from({ length: 20 }, (_, i) => new Promise<void>((resolve, reject) => rows.push(outbox.add(reading(1 + i), 'soon', (err) => (err ? reject(err) : resolve())).id)));
+  outbox.ack(rows);
+  await Promise.all(stored);
+  assert.equal(outbox.stats().commits, commits, 'no transaction ran for them');
+  assert.deepEqual(outbox.peek(100).map((m) => m.id), [1]);
+  assert.equal(outbox.stats().depth, 1);
+  const again = reopen();
+  assert.deepEqual(again.peek(100).map((m) => m.id), [1]);
+  assert.equal((await again.enqueue(reading(30))).id, 22, 'the ids 2-21 handed out before are not handed out again');
+});
+
+test('add calls back once per message with the commit error, and a throwing callback does not keep the others from hearing', async (t) => {
+  const { outbox, lines } = setup(t);
+  const heard: (string | null)[] = [];
+  outbox.add(reading(1), 'soon', () => {
+    heard.push('first');
+    throw new Error('caller bug');
+  });
+  outbox.add(reading(2), 'soon', (err) => void heard.push(err ? err.message : 'second'));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.deepEqual(heard, ['first', 'second']);
+  assert.ok(lines.some((l) => l.level === 50 && /caller of message 1 failed/.test(l.msg)));
+  assert.deepEqual(outbox.peek(10).map((m) => m.id), [1, 2]);
+});
+
+test('a message on the wire waits its grace for a PUBACK: acknowledged, it is settled at once and never written; a sooner commit takes it along', async (t) => {
+  const { outbox, reopen } = setup(t, { commitWindowMs: 5, wireGraceMs: 1_000 });
+  await outbox.enqueue(reading(0));
+  const commits = outbox.stats().commits;
+  let settled = false;
+  const acked = outbox.add(reading(1), 'wire', (err) => void (settled = !err));
+  await new Promise((r) => setTimeout(r, 50)); // ten commit windows, far from the grace
+  assert.equal(outbox.stats().commits, commits, 'not committed within the commit window');
+  assert.equal(settled, false);
+  outbox.ack([acked.id]);
+  assert.equal(settled, true, 'the PUBACK settles it');
+
+  const kept = outbox.add(reading(2), 'wire', () => {});
+  await outbox.enqueue(reading(3));
+  assert.equal(outbox.stats().commits, commits + 1);
+  assert.deepEqual(outbox.peek(10).map((m) => m.id), [1, 3, 4], 'the unacknowledged one rode the commit of the next reading');
+  assert.equal(kept.id, 3);
+  assert.deepEqual(reopen().peek(10).map((m) => m.id), [1, 3, 4]);
 });
 
 test('stats: empty, then depth, bytes, oldest ts and newest id', async (t) => {
@@ -237,11 +287,14 @@ test('close commits a burst bigger than one transaction', async (t) => {
   assert.equal(reopen().stats().depth, 12_345);
 });
 
-test('invalid options throw; the window may not exceed 50 ms', () => {
+test('invalid options throw; the window may not exceed 50 ms, the grace of a message on the wire 1,000 ms', () => {
   const { log } = captureLog();
   const tmp = tempDir();
   try {
     assert.throws(() => Outbox.open({ file: tmp.file, log, commitWindowMs: 51 }), RangeError);
+    assert.throws(() => Outbox.open({ file: tmp.file, log, wireGraceMs: 1001 }), /wireGraceMs must be 0–1000, not 1001/);
+    assert.throws(() => Outbox.open({ file: tmp.file, log, wireGraceMs: -1 }), RangeError);
+    Outbox.open({ file: tmp.file, log, wireGraceMs: 1000 }).close();
     assert.throws(() => Outbox.open({ file: tmp.file, log, maxMessages: 0 }), RangeError);
     assert.throws(() => Outbox.open({ file: tmp.file, log, maxBytes: -1 }), RangeError);
   } finally {
