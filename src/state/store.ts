@@ -73,6 +73,8 @@ export class StateStore implements Service {
   #failures = 0;
   #quarantined?: string;
   #bus?: EventBus;
+  /** States recorded since the last write, as they came (see {@link setState}). */
+  readonly #latest = new Map<string, { state: Reading; ts: Date }>();
 
   /** Touches nothing: {@link start} reads the file. */
   constructor(opts: StateStoreOptions) {
@@ -120,6 +122,8 @@ export class StateStore implements Service {
 
   /** The last saved state of a scheme, e.g. for an output with `restore: true`. */
   getState(id: string): { state: Reading; ts: Date } | undefined {
+    const latest = this.#latest.get(id);
+    if (latest) return { state: { ...latest.state }, ts: new Date(latest.ts) };
     const saved = this.#db.data.states[id];
     return saved && { state: { ...saved.state }, ts: new Date(saved.ts) };
   }
@@ -127,22 +131,36 @@ export class StateStore implements Service {
   /**
    * Records a scheme's state; written within `flushMs`, or within `overrideFlushMs` when
    * `prompt` (an output's state: rare, and what `restore: true` brings back after a power cut).
+   * The state is kept as it came until the write: a scheme read every second does not make a
+   * copy and a time string a second that would live until the next reading.
    */
   setState(id: string, state: Reading, ts: Date = new Date(), prompt = false): void {
-    this.#db.data.states[id] = { state: { ...state }, ts: ts.toISOString() };
+    const latest = this.#latest.get(id);
+    if (latest) {
+      latest.state = state;
+      latest.ts = ts;
+    } else this.#latest.set(id, { state, ts });
     this.#changed(prompt ? this.#overrideFlushMs : this.#flushMs);
   }
 
   /** Forgets a scheme's state, e.g. when its scheme was removed. */
   deleteState(id: string): void {
-    if (!(id in this.#db.data.states)) return;
+    const latest = this.#latest.delete(id);
+    if (!(id in this.#db.data.states) && !latest) return;
     delete this.#db.data.states[id];
     this.#changed(this.#flushMs);
   }
 
   /** A deep copy of everything the store holds, as it would be written (for `$request/backup`). */
   snapshot(): StateData {
+    this.#settleStates();
     return structuredClone(this.#db.data);
+  }
+
+  /** Moves the states recorded since the last write into the data that is written. */
+  #settleStates(): void {
+    for (const [id, { state, ts }] of this.#latest) this.#db.data.states[id] = { state: { ...state }, ts: ts.toISOString() };
+    this.#latest.clear();
   }
 
   /** A copy of the runtime overrides. */
@@ -252,6 +270,7 @@ export class StateStore implements Service {
 
   async #writeOnce(): Promise<Error | undefined> {
     try {
+      this.#settleStates();
       await this.#db.write();
       if (this.#failures > 0) this.#log.info(`state: writing ${this.#file.file} again`);
       this.#lastError = undefined;

@@ -58,6 +58,29 @@ test('StateStore: states, overrides and counters survive a reopen', async (t) =>
   await c.close();
 });
 
+test('StateStore: a state not yet written is what getState and snapshot give, deleteState forgets it, and the write carries the latest', async (t) => {
+  const file = join(await tempDir(t), 'state.json');
+  const store = await StateStore.open({ file, log: silentLogger, flushMs: 60_000 });
+  t.after(() => store.close());
+  const first = { temperature: 20 };
+  store.setState('tank', first, new Date('2026-01-01T00:00:00.000Z'));
+  store.setState('tank', { temperature: 21.5 }, new Date('2026-01-01T00:00:01.000Z'));
+  store.setState('gone', { on: true }, new Date('2026-01-01T00:00:02.000Z'));
+  first.temperature = 99; // a state the store no longer holds
+  assert.deepEqual(store.getState('tank'), { state: { temperature: 21.5 }, ts: new Date('2026-01-01T00:00:01.000Z') });
+  const copy = store.getState('tank')!;
+  copy.state.temperature = -1;
+  copy.ts.setTime(0);
+  assert.deepEqual(store.getState('tank'), { state: { temperature: 21.5 }, ts: new Date('2026-01-01T00:00:01.000Z') }, 'getState hands out copies');
+  store.deleteState('gone');
+  assert.equal(store.getState('gone'), undefined);
+  assert.deepEqual(store.snapshot().states, { tank: { state: { temperature: 21.5 }, ts: '2026-01-01T00:00:01.000Z' } });
+  store.setState('tank', { temperature: 22 }, new Date('2026-01-01T00:00:03.000Z'));
+  await store.flush();
+  const written = JSON.parse(await readFile(file, 'utf8'));
+  assert.deepEqual(written.states, { tank: { state: { temperature: 22 }, ts: '2026-01-01T00:00:03.000Z' } });
+});
+
 test('StateStore: 50 state changes inside one flush window make one write', async (t) => {
   const file = join(await tempDir(t), 'state.json');
   const store = await StateStore.open({ file, log: silentLogger, flushMs: 200 });
