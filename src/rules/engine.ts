@@ -110,10 +110,13 @@ export class RuleEngine {
   #running = false;
   /** Bumped at each start, so MQTT handlers from an earlier run (they cannot be removed) go quiet. */
   #generation = 0;
+  /** `<node>/`: a fact name with it is a local one. */
+  readonly #localPrefix: string;
 
   /** Builds the rules; no timers, listeners or subscriptions until {@link start}. */
   constructor(opts: RuleEngineOptions) {
     this.#opts = opts;
+    this.#localPrefix = `${opts.node}/`;
     this.#topics = topicsFor(opts.base, opts.node);
     this.#clock = opts.clock ?? systemClock;
     const damping = { ...DEFAULT_DAMPING, ...opts.damping };
@@ -154,8 +157,14 @@ export class RuleEngine {
       const name = this.#factName(e.id);
       // A state no rule reads is kept as it came, and made into a fact only if a template asks for
       // it: a node reads far more states than its rules do (1,000 inputs a second, no rules).
-      if (this.#readers.has(name)) this.setFact(name, { ...e.state, ts: e.ts.toISOString() });
-      else this.#facts.set(name, { raw: e.state, ts: e.ts });
+      if (this.#readers.has(name)) return this.setFact(name, { ...e.state, ts: e.ts.toISOString() });
+      const fact = this.#facts.get(name);
+      if (fact && fact.key === undefined) {
+        // Updated in place, as it came: no new fact for every reading.
+        fact.raw = e.state;
+        fact.ts = e.ts;
+        fact.state = undefined;
+      } else this.#facts.set(name, { raw: e.state, ts: e.ts });
     });
     this.#watchExternal(generation);
     for (const fact of this.#readers.keys()) {
@@ -287,7 +296,7 @@ export class RuleEngine {
   }
 
   #factName(name: string): string {
-    const prefix = `${this.#opts.node}/`;
+    const prefix = this.#localPrefix;
     return name.startsWith(prefix) ? name.slice(prefix.length) : name;
   }
 

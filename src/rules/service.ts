@@ -53,7 +53,14 @@ export class RulesService implements Service {
 
   async start(): Promise<void> {
     // Registered before any engine listens, so it is never behind one.
-    this.ctx.bus.on('state', this, (e) => void this.#local.set(e.id, { state: e.state, ts: e.ts }));
+    this.ctx.bus.on('state', this, (e) => {
+      // Updated in place: an input read every second makes no new entry each time.
+      const local = this.#local.get(e.id);
+      if (local) {
+        local.state = e.state;
+        local.ts = e.ts;
+      } else this.#local.set(e.id, { state: e.state, ts: e.ts });
+    });
   }
 
   async stop(): Promise<void> {
