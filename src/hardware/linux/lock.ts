@@ -9,13 +9,37 @@
  * about a tenth of the agent's CPU at a thousand readings a second.)
  */
 export class BusLock {
-  #tail: Promise<void> = Promise.resolve();
+  #held = false;
+  /** Holders waiting their turn, first in first out: each is started by the one before it. */
+  readonly #waiting: (() => void)[] = [];
 
-  /** Runs `fn` once every earlier holder has finished, and keeps the lock until `fn` settles (fulfilled or rejected). */
+  /**
+   * Runs `fn` once every earlier holder has finished, and keeps the lock until `fn` settles
+   * (fulfilled or rejected). A free lock starts `fn` at once: on a bus read a thousand times a
+   * second, a promise chain per transaction to wait for nobody was most of what the lock cost.
+   */
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    return previous.then(fn).finally(release);
+    if (!this.#held) return this.#hold(fn);
+    return new Promise<void>((turn) => this.#waiting.push(turn)).then(() => this.#hold(fn));
   }
+
+  #hold<T>(fn: () => Promise<T>): Promise<T> {
+    this.#held = true;
+    let done: Promise<T>;
+    try {
+      done = fn();
+    } catch (err) {
+      this.#release();
+      return Promise.reject(err);
+    }
+    done.then(this.#release, this.#release);
+    return done;
+  }
+
+  /** Hands the lock to the next in line, still held, so nobody who asks meanwhile can jump the queue. */
+  readonly #release = (): void => {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#held = false;
+  };
 }

@@ -48,6 +48,29 @@ test('a failing holder passes its error on and releases the lock', async () => {
   // A synchronous throw inside the async fn behaves the same.
   await assert.rejects(lock.run(() => Promise.reject(new Error('sync'))), /sync/);
   assert.equal(await lock.run(async () => 'still free'), 'still free');
+  // So does a holder that throws before it returns a promise at all.
+  await assert.rejects(
+    lock.run(() => {
+      throw new Error('thrown at once');
+    }),
+    /thrown at once/,
+  );
+  assert.equal(await lock.run(async () => 'free again'), 'free again');
+});
+
+test('a lock handed from one holder to the next lets nobody in between, however they ask', async () => {
+  const lock = new BusLock();
+  const order: string[] = [];
+  const first = lock.run(async () => {
+    await sleep(5);
+    order.push('first');
+  });
+  const second = lock.run(async () => void order.push('second'));
+  // Asks as the first finishes, before the second has had its microtask to start.
+  void first.then(() => lock.run(async () => void order.push('third')));
+  await Promise.all([first, second]);
+  await lock.run(async () => void order.push('last'));
+  assert.deepEqual(order, ['first', 'second', 'third', 'last']);
 });
 
 test('a callback a holder left behind queues like everyone else once the holder is done', async () => {
