@@ -100,10 +100,12 @@ export function bmx280Sensor(variant: Bmx280Variant, options: Bmx280Options, ctx
   let calibration: Bmx280Calibration | undefined;
   const addr = options.address;
   const where = `${variant.chip} at 0x${addr.toString(16)}`;
+  // ctrl_hum only takes effect once ctrl_meas is written after it (5.4.3): one write, both pairs.
+  const trigger = Buffer.from(variant.humidity ? [REG.ctrlHum, CTRL_HUM_X1, REG.ctrlMeas, CTRL_MEAS_FORCED_X1] : [REG.ctrlMeas, CTRL_MEAS_FORCED_X1]);
   const wait = async (b: I2cBus, mask: number, what: string) => {
     for (let waited = 0; ; waited += POLL_MS) {
-      const [status] = await b.readRegister(addr, REG.status, 1);
-      if ((status! & mask) === 0) return;
+      const status = (await b.readRegister(addr, REG.status, 1))[0]!;
+      if ((status & mask) === 0) return;
       if (waited >= MAX_WAIT_MS) throw new Error(`${where}: ${what} did not finish within ${MAX_WAIT_MS} ms`);
       await sleep(POLL_MS);
     }
@@ -133,9 +135,7 @@ export function bmx280Sensor(variant: Bmx280Variant, options: Bmx280Options, ctx
       const c = calibration;
       if (!b || !c) throw new Error(`${variant.chip.toLowerCase()} not started`);
       const data = await b.exclusive(async (b) => {
-        // ctrl_hum only takes effect once ctrl_meas is written after it (5.4.3): one write, both pairs.
-        const trigger = variant.humidity ? [REG.ctrlHum, CTRL_HUM_X1, REG.ctrlMeas, CTRL_MEAS_FORCED_X1] : [REG.ctrlMeas, CTRL_MEAS_FORCED_X1];
-        await b.write(addr, Buffer.from(trigger));
+        await b.write(addr, trigger);
         await sleep(MEASURE_MS);
         await wait(b, STATUS_MEASURING, 'measurement');
         // One burst keeps the values from the same measurement (4 "data readout"; 3.9).

@@ -20,7 +20,7 @@
  */
 import type { Logger } from 'pino';
 import type { MqttLink } from '../mqtt/link.js';
-import type { Outbox, OutboxMessage } from './outbox.js';
+import type { Committed, Outbox, OutboxMessage } from './outbox.js';
 import { MemoryLane, type Held } from './memory-lane.js';
 import { monotonicNow } from '../core/monotonic.js';
 
@@ -34,6 +34,8 @@ export interface DeliveryOptions {
   window?: number;
   /** What may wait in memory while the outbox cannot write (default 10,000 readings, 16 MiB). */
   memory?: { maxMessages: number; maxBytes: number };
+  /** Told of a message {@link Delivery.keep} could not keep (shutting down, or the disk retry failed), when it was given no callback. */
+  onLost?: (topic: string, err: Error) => void;
   /** Told once when readings start waiting in memory (with why), and once when they are kept on disk again. */
   onStorage?: (change: { storage: 'memory'; reason: string } | { storage: 'disk' }) => void;
 }
@@ -145,30 +147,31 @@ export class Delivery {
   }
 
   /**
-   * {@link send} without a promise, for the readings themselves: `done` is told once, with no
-   * error when `msg` is on disk (or waits in memory), or with the error when it could not be kept.
+   * {@link send} without a promise, for the readings themselves. `done`, when given, is told once:
+   * with no error when `msg` is on disk, acknowledged, or waits in memory, or with the error when
+   * it could not be kept. Without it, a message that could not be kept goes to `onLost`, and a
+   * thousand readings a second cost no callback each.
    */
-  keep(msg: Omit<OutboxMessage, 'id'>, now: boolean, done: (err: Error | null) => void): void {
+  keep(msg: Omit<OutboxMessage, 'id'>, now: boolean, done?: (err: Error | null) => void): void {
     if (this.#diskError !== undefined) {
       if (this.#diskRetrying || monotonicNow() < this.#diskRetryAt) {
         this.#memory.push(msg);
-        return done(null);
+        return done?.(null);
       }
-      return void this.#diskAgain(msg).then(() => done(null), done);
+      return void this.#diskAgain(msg).then(
+        () => done?.(null),
+        (err: Error) => this.#lost(msg, err, done),
+      );
     }
     this.#storing++;
     // On the wire at once, it needs no commit of its own: it rides the next group commit, so the
     // fsync is not on the event loop when the next command arrives. One that cannot go yet
     // (offline, or its topic has a backlog) is routed once it is committed.
     const early = this.opts.link.connected && !this.#backlog.has(msg.topic);
+    const committed: Committed = done ? (err, row) => this.#committed(err, row, early, done) : early ? this.#wireCommitted : this.#heldCommitted;
     let row: OutboxMessage;
     try {
-      row = this.opts.outbox.add(msg, early ? 'wire' : now ? 'now' : 'soon', (err) => {
-        this.#storing--;
-        if (err) return this.#notKept(err, msg, early, done);
-        if (!early) this.#route(row);
-        done(null);
-      });
+      row = this.opts.outbox.add(msg, early ? 'wire' : now ? 'now' : 'soon', committed);
     } catch (err) {
       this.#storing--;
       return this.#notKept(err as Error, msg, early, done);
@@ -181,6 +184,16 @@ export class Delivery {
     this.#outgoingTurn ??= setImmediate(this.#sendOutgoing);
   }
 
+  readonly #wireCommitted: Committed = (err, row) => this.#committed(err, row, true);
+  readonly #heldCommitted: Committed = (err, row) => this.#committed(err, row, false);
+
+  #committed(err: Error | null, row: OutboxMessage, early: boolean, done?: (err: Error | null) => void): void {
+    this.#storing--;
+    if (err) return this.#notKept(err, row, early, done);
+    if (!early) this.#route(row);
+    done?.(null);
+  }
+
   readonly #sendOutgoing = (): void => {
     this.#outgoingTurn = undefined;
     const rows = this.#outgoing;
@@ -189,12 +202,17 @@ export class Delivery {
   };
 
   /** The outbox could not take `msg`: it waits in memory, unless it is already on the wire or we are shutting down. */
-  #notKept(err: Error, msg: Omit<OutboxMessage, 'id'>, early: boolean, done: (err: Error | null) => void): void {
-    if (!this.#running) return done(err); // shutting down: the outbox is closed, not the disk full
+  #notKept(err: Error, msg: Held, early: boolean, done?: (err: Error | null) => void): void {
+    if (!this.#running) return this.#lost(msg, err, done); // shutting down: the outbox is closed, not the disk full
     this.#toMemory(err);
     // Already on the wire: mqtt.js holds it until its PUBACK.
     if (!early) this.#memory.push(msg);
-    done(null);
+    done?.(null);
+  }
+
+  #lost(msg: Held, err: Error, done?: (err: Error | null) => void): void {
+    if (done) done(err);
+    else this.opts.onLost?.(msg.topic, err);
   }
 
   #route(row: OutboxMessage): void {

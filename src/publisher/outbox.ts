@@ -20,6 +20,9 @@ export interface OutboxMessage {
   ts: number;
 }
 
+/** What {@link Outbox.add} calls once per message: one function may serve every message, as it is handed the row. */
+export type Committed = (err: Error | null, row: OutboxMessage) => void;
+
 /** How soon {@link Outbox.add} commits a message. */
 export type CommitWhen = 'now' | 'soon' | 'wire';
 
@@ -74,7 +77,7 @@ interface Pending {
   /** Acknowledged before it was committed (sent straight away); then it is never written. */
   acked: boolean;
   /** Told once: with no error when its commit is on disk or it was acknowledged first, with the error when the commit failed. */
-  done: (err: Error | null) => void;
+  done: Committed;
 }
 
 /** What one commit did: the table's totals after it, the rows the bounds dropped (ids up to `droppedUpTo`) and those it wrote. */
@@ -187,7 +190,7 @@ export class Outbox {
   enqueue(msg: Omit<OutboxMessage, 'id'>, opts: { now?: boolean } = {}): Promise<OutboxMessage> {
     if (this.#closed) return Promise.reject(new Error('outbox is closed'));
     return new Promise((resolve, reject) => {
-      const row = this.add(msg, opts.now === true ? 'now' : 'soon', (err) => (err ? reject(err) : resolve(row)));
+      this.add(msg, opts.now === true ? 'now' : 'soon', (err, row) => (err ? reject(err) : resolve(row)));
     });
   }
 
@@ -204,7 +207,7 @@ export class Outbox {
    * - `wire`: within `wireGraceMs` (100 ms): the message is already on the wire, and its PUBACK
    *   usually comes first and spares the write; a commit that comes sooner takes it along.
    */
-  add(msg: Omit<OutboxMessage, 'id'>, when: CommitWhen, done: (err: Error | null) => void): OutboxMessage {
+  add(msg: Omit<OutboxMessage, 'id'>, when: CommitWhen, done: Committed): OutboxMessage {
     if (this.#closed) throw new Error('outbox is closed');
     const row: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
     this.#pending.push({ msg: row, size: Buffer.byteLength(msg.topic) + msg.payload.length, acked: false, done });
@@ -387,7 +390,7 @@ export class Outbox {
   /** Tells an enqueue how its commit went; one caller's failing callback never keeps the others from hearing. */
   #settle(p: Pending, err: Error | null): void {
     try {
-      p.done(err);
+      p.done(err, p.msg);
     } catch (thrown) {
       this.#log.error({ err: thrown }, `outbox: the caller of message ${p.msg.id} failed on its commit`);
     }

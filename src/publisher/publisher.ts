@@ -45,6 +45,8 @@ export class Publisher implements Service {
   #failed = 0;
   #outbox?: Outbox;
   #delivery?: Delivery;
+  /** Scheme id → its state topic, built once rather than for every reading. */
+  readonly #stateTopics = new Map<string, string>();
 
   constructor(private readonly ctx: PublisherContext) {}
 
@@ -79,6 +81,10 @@ export class Publisher implements Service {
       link,
       log,
       drainRate: this.ctx.outbox.drainRate,
+      onLost: (topic, err) => {
+        this.#failed++;
+        log.error(`outbox: could not keep a reading for ${topic}: ${err.message}`);
+      },
       // One $error when readings start waiting in memory; health shows it until the disk takes them again.
       onStorage: (change) => {
         if (change.storage === 'memory') {
@@ -92,12 +98,8 @@ export class Publisher implements Service {
       if (how.durable || how.qos > 0) {
         // An output's new state answers a command someone waits on: it never waits for a group commit.
         const now = direction === 'output';
-        delivery.keep({ topic: topics.state(id), payload: Buffer.from(payload), qos: how.qos, retain: how.retain, ts: ts.getTime() }, now, (err) => {
-          if (!err) return;
-          this.#failed++;
-          log.error(`outbox: could not keep a reading of ${id}: ${err.message}`);
-        });
-      } else void this.send({ topic: topics.state(id), payload, qos: how.qos, retain: how.retain });
+        delivery.keep({ topic: this.#stateTopic(id), payload: Buffer.from(payload), qos: how.qos, retain: how.retain, ts: ts.getTime() }, now);
+      } else void this.send({ topic: this.#stateTopic(id), payload, qos: how.qos, retain: how.retain });
     });
     bus.on('event', this, ({ id, event, data, ts }) => {
       void this.send({ topic: topics.event(id), payload: JSON.stringify({ event, ...data, ts: ts.toISOString() }), qos: 1, retain: false });
@@ -114,6 +116,7 @@ export class Publisher implements Service {
     bus.on('schemesChanged', this, ({ stopped = [] }) => {
       // A removed scheme takes its retained topics with it.
       for (const id of stopped) {
+        this.#stateTopics.delete(id);
         void this.send({ topic: topics.state(id), payload: '', qos: 1, retain: true });
         void this.send({ topic: topics.availability(id), payload: '', qos: 1, retain: true });
       }
@@ -128,6 +131,16 @@ export class Publisher implements Service {
     await this.#delivery?.settled();
     this.#delivery?.stop();
     this.#outbox?.close();
+  }
+
+  #stateTopic(id: string): string {
+    let topic = this.#stateTopics.get(id);
+    if (topic === undefined) {
+      // Bounded by the ids of the node's schemes, and forgotten with a removed one.
+      topic = this.ctx.topics.state(id);
+      this.#stateTopics.set(id, topic);
+    }
+    return topic;
   }
 
   /**
