@@ -62,6 +62,8 @@ export interface OutboxStats {
   corruptRecoveries: number;
   /** Transactions committed by this instance: shows group commit at work. */
   commits: number;
+  /** Messages held in memory for their commit (acknowledged ones are let go once none is left). */
+  pending: number;
 }
 
 /** A commit never grows past this many enqueues plus acks, to bound how long it holds the event loop. */
@@ -120,6 +122,8 @@ export class Outbox {
 
   /** Enqueued, not yet committed. Ids are contiguous, so an id finds its entry by offset. */
   #pending: Pending[] = [];
+  /** Of {@link #pending}, those not acknowledged yet. */
+  #unacked = 0;
   /** Committed rows acknowledged but not yet deleted: id → size. */
   readonly #acks = new Map<number, number>();
   /**
@@ -211,6 +215,7 @@ export class Outbox {
     if (this.#closed) throw new Error('outbox is closed');
     const row: OutboxMessage = { id: this.#nextId++, topic: msg.topic, payload: msg.payload, qos: msg.qos, retain: msg.retain, ts: msg.ts };
     this.#pending.push({ msg: row, size: Buffer.byteLength(msg.topic) + msg.payload.length, acked: false, done });
+    this.#unacked++;
     this.#schedule(when);
     return row;
   }
@@ -243,6 +248,7 @@ export class Outbox {
         const p = this.#pending[id - firstPending];
         if (p && !p.acked) {
           p.acked = true;
+          this.#unacked--;
           this.#settle(p, null);
         }
         continue;
@@ -256,6 +262,9 @@ export class Outbox {
       this.#bytes -= size;
       any = true;
     }
+    // Everything waiting for a commit was acknowledged first: none of it will be written, so it
+    // is let go now rather than held (with its payload) until the commit would have come.
+    if (this.#unacked === 0 && this.#pending.length) this.#pending = [];
     if (any) this.#schedule('ack');
   }
 
@@ -270,6 +279,7 @@ export class Outbox {
       dropped: this.#dropped,
       corruptRecoveries: this.#corruptRecoveries,
       commits: this.#commits,
+      pending: this.#pending.length,
     };
   }
 
@@ -344,6 +354,7 @@ export class Outbox {
     this.#timer = this.#immediate = undefined;
     // A burst enqueued in one tick can exceed MAX_BATCH; the rest goes in the next commit.
     const batch = this.#pending.splice(0, MAX_BATCH);
+    for (const p of batch) if (!p.acked) this.#unacked--;
     const acks = [...this.#acks.keys()];
     if (this.#pending.length) this.#immediate = setImmediate(() => this.#flush());
     if (!batch.length && !acks.length) return;

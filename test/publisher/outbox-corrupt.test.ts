@@ -30,7 +30,7 @@ async function expectRecovery(t: { after: (fn: () => void) => void }, spoil: (fi
     const warn = lines.find((l) => l.level === 40 && l.msg.includes('moved it aside'));
     assert.ok(warn, `a warning says so; got ${JSON.stringify(lines)}`);
     assert.ok(warn.msg.includes(info.movedTo));
-    assert.deepEqual({ ...outbox.stats(), commits: 0 }, { depth: 0, bytes: 0, oldestTs: null, newestId: null, dropped: 0, corruptRecoveries: 1, commits: 0 });
+    assert.deepEqual({ ...outbox.stats(), commits: 0 }, { depth: 0, bytes: 0, oldestTs: null, newestId: null, dropped: 0, corruptRecoveries: 1, commits: 0, pending: 0 });
     const m = await outbox.enqueue(reading(1));
     assert.deepEqual(outbox.peek(10).map((x) => x.id), [m.id], 'the fresh outbox works');
   } finally {

@@ -70,7 +70,7 @@ test('ack removes messages from peek and stats at once, and the delete persists 
   assert.deepEqual(outbox.stats().depth, 10);
   outbox.ack([1, 2, 5, 99, 2]); // 99 is unknown and 2 repeats: both are ignored
   assert.deepEqual(outbox.peek(4).map((m) => m.id), [3, 4, 6, 7]);
-  assert.deepEqual({ ...outbox.stats(), commits: 0 }, { depth: 7, bytes: 7 * 15, oldestTs: reading(2).ts, newestId: 10, dropped: 0, corruptRecoveries: 0, commits: 0 });
+  assert.deepEqual({ ...outbox.stats(), commits: 0 }, { depth: 7, bytes: 7 * 15, oldestTs: reading(2).ts, newestId: 10, dropped: 0, corruptRecoveries: 0, commits: 0, pending: 0 });
   outbox.ack([10]);
   assert.equal(outbox.stats().newestId, 9);
   const again = reopen();
@@ -116,6 +116,23 @@ test('a batch acknowledged whole before its commit needs no transaction, and its
   assert.equal((await again.enqueue(reading(30))).id, 22, 'the ids 2-21 handed out before are not handed out again');
 });
 
+test('once everything waiting for a commit is acknowledged it is let go: the commit that comes writes nothing', async (t) => {
+  const { outbox } = setup(t, { commitWindowMs: 5, wireGraceMs: 1_000 });
+  await outbox.enqueue(reading(0));
+  const commits = outbox.stats().commits;
+  const ids = Array.from({ length: 3 }, (_, i) => outbox.add(reading(1 + i), 'wire', () => {}).id);
+  outbox.ack(ids.slice(0, 2));
+  assert.equal(outbox.stats().pending, 3, 'held while one of them still waits');
+  const late = outbox.add(reading(9), 'wire', () => {}).id;
+  outbox.ack([ids[2]!, late]);
+  assert.equal(outbox.stats().pending, 0, 'let go at once');
+  // A reading enqueued now commits alone: the acknowledged ones were dropped, not carried along.
+  await outbox.enqueue(reading(10));
+  assert.equal(outbox.stats().commits, commits + 1);
+  assert.deepEqual(outbox.peek(10).map((m) => m.id), [1, 6]);
+  assert.equal(outbox.stats().depth, 2);
+});
+
 test('add calls back once per message with the commit error, and a throwing callback does not keep the others from hearing', async (t) => {
   const { outbox, lines } = setup(t);
   const heard: (string | null)[] = [];
@@ -152,7 +169,7 @@ test('a message on the wire waits its grace for a PUBACK: acknowledged, it is se
 
 test('stats: empty, then depth, bytes, oldest ts and newest id', async (t) => {
   const { outbox } = setup(t);
-  assert.deepEqual({ ...outbox.stats(), commits: 0 }, { depth: 0, bytes: 0, oldestTs: null, newestId: null, dropped: 0, corruptRecoveries: 0, commits: 0 });
+  assert.deepEqual({ ...outbox.stats(), commits: 0 }, { depth: 0, bytes: 0, oldestTs: null, newestId: null, dropped: 0, corruptRecoveries: 0, commits: 0, pending: 0 });
   await outbox.enqueue({ topic: 'ab', payload: Buffer.from('xyz'), qos: 1, retain: false, ts: 500 });
   await outbox.enqueue({ topic: 'é', payload: Buffer.alloc(10), qos: 1, retain: false, ts: 700 });
   const s = outbox.stats();
