@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --v8-pool-size=1
+#!/usr/bin/env -S node --max-semi-space-size=16 --v8-pool-size=1
 // Runs the compiled code in dist/, which `npm install` builds (the `prepare` script). When dist/
 // is missing or older than src/, it says so in one line and runs src/ through tsx instead (a
 // development checkout has it), rather than running stale code. HANODE_FROM_SOURCE=1

@@ -35,17 +35,19 @@ export interface UnitOptions {
 export const HARDWARE_GROUPS = ['gpio', 'i2c', 'spi', 'dialout'] as const;
 
 /**
- * Node flags for a long-running agent on a small Pi. V8's young generation grows to 16 MiB per
- * semi-space by default: with 50 schemes that was about 108 MiB of RSS against 84 MiB at 2 MiB.
- * It grows only as fast as garbage comes, so a cap of 4 MiB leaves an agent with 50 schemes read
- * every second as small as at 2 MiB (66 MiB both, side by side, twice) and lets the agent with
- * 1,000 readings a second scavenge less often (5.4 % of a core against 6.1 %, three runs each).
+ * Node flags for a long-running agent on a small Pi. The young generation is capped at 16 MiB per
+ * semi-space: it grows only as fast as garbage comes, so an agent with 50 schemes read every
+ * second stays as small as at 4 MiB (66 MiB both, side by side), while one that reads a thousand
+ * sensors at the top of each second fits that whole burst in the young generation: at 4 MiB a
+ * collection in the middle of the burst moved everything still in flight to the old generation,
+ * and the agent used a third more CPU. (V8 picks 16 MiB by itself on a machine with a few GB of
+ * memory, and much less on a 512 MB Pi Zero 2: the flag makes the two behave alike.)
  * V8's pool of background threads (concurrent marking and sweeping, compiling) has one thread per
  * core by default, and each keeps memory of its own: one thread left the idle agent 3-6 MiB
  * smaller at the same CPU. `npm start` and bin/hanode.js's shebang pass the same flags (a test
  * keeps the three in step).
  */
-export const NODE_FLAGS = ['--max-semi-space-size=4', '--v8-pool-size=1'];
+export const NODE_FLAGS = ['--max-semi-space-size=16', '--v8-pool-size=1'];
 
 /** systemd splits ExecStart on spaces; quote what has any. */
 const arg = (s: string) => (/[\s"\\]/.test(s) ? `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"` : s);

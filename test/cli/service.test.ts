@@ -54,7 +54,7 @@ test('the printed unit runs bin/hanode.js run with this node, from the current d
   });
   assert.equal(unit.Service!.User, 'pi');
   assert.equal(unit.Service!.WorkingDirectory, '/home/pi/my home');
-  assert.equal(unit.Service!.ExecStart, `${process.execPath} --max-semi-space-size=4 --v8-pool-size=1 ${bin} run`);
+  assert.equal(unit.Service!.ExecStart, `${process.execPath} --max-semi-space-size=16 --v8-pool-size=1 ${bin} run`);
   assert.equal(unit.Service!.Restart, 'always');
   assert.equal(unit.Service!.Type, 'simple');
   assert.equal(unit.Service!.SupplementaryGroups, 'gpio i2c spi dialout');
@@ -66,7 +66,7 @@ test('--user and -c go into the unit; paths with spaces are quoted for ExecStart
   const text = systemdUnit({ user: 'hanode', workingDirectory: '/srv/pi', node: '/opt/node 20/bin/node', bin: '/srv/pi/bin/hanode.js', config: '/srv/pi/my node.yaml' });
   const unit = parseUnit(text);
   assert.equal(unit.Service!.User, 'hanode');
-  assert.equal(unit.Service!.ExecStart, '"/opt/node 20/bin/node" --max-semi-space-size=4 --v8-pool-size=1 /srv/pi/bin/hanode.js run -c "/srv/pi/my node.yaml"');
+  assert.equal(unit.Service!.ExecStart, '"/opt/node 20/bin/node" --max-semi-space-size=16 --v8-pool-size=1 /srv/pi/bin/hanode.js run -c "/srv/pi/my node.yaml"');
 });
 
 test('--write needs root; as root it writes the unit, and will not replace a different one without --force', async () => {
@@ -93,7 +93,7 @@ test('hanode service install prints the unit on stdout', async () => {
   const r = await hanode(['service', 'install', '--user', 'pi'], { cwd: root });
   assert.equal(r.code, 0, r.stderr);
   const unit = parseUnit(r.stdout);
-  assert.equal(unit.Service!.ExecStart, `${process.execPath} --max-semi-space-size=4 --v8-pool-size=1 ${bin} run`);
+  assert.equal(unit.Service!.ExecStart, `${process.execPath} --max-semi-space-size=16 --v8-pool-size=1 ${bin} run`);
   assert.equal(unit.Service!.WorkingDirectory, root);
   assert.equal(unit.Service!.User, 'pi');
 });
