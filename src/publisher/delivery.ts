@@ -258,6 +258,7 @@ export class Delivery {
   #sendLive(row: OutboxMessage): void {
     this.#live.set(row.id, row.topic);
     const epoch = this.#epoch;
+    const drops = this.opts.outbox.dropsSinceOpen;
     this.opts.link.send(row.topic, row.payload, { qos: row.qos, retain: row.retain }, (err) => {
       if (err) {
         // mqtt.js gave up on it (the client was ended): still in the outbox, so it joins the backlog.
@@ -266,8 +267,10 @@ export class Delivery {
         return;
       }
       this.#live.delete(row.id);
-      // mqtt.js sent it again after a reconnect: the bound may have dropped it meanwhile.
-      if (epoch !== this.#epoch) this.#countIfDropped(row.id);
+      // The bound dropped rows while it was in flight (it goes on the wire before its commit, so
+      // even its own commit may have dropped it), or mqtt.js sent it again after a reconnect: if
+      // it was one of them, it was delivered after all.
+      if (drops !== this.opts.outbox.dropsSinceOpen || epoch !== this.#epoch) this.#countIfDropped(row.id);
       this.opts.outbox.ack([row.id]);
       this.#liveSent++;
     });

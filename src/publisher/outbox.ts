@@ -145,6 +145,7 @@ export class Outbox {
   #dropped: number;
   readonly #corruptRecoveries: number;
   #commits = 0;
+  #dropsSinceOpen = 0;
   #closed = false;
   #unwarnedDrops = 0;
   #lastDropWarn = -Infinity;
@@ -266,6 +267,11 @@ export class Outbox {
     // is let go now rather than held (with its payload) until the commit would have come.
     if (this.#unacked === 0 && this.#pending.length) this.#pending = [];
     if (any) this.#schedule('ack');
+  }
+
+  /** Rows the bounds dropped since this outbox was opened: only grows, so a change shows a drop happened meanwhile. */
+  get dropsSinceOpen(): number {
+    return this.#dropsSinceOpen;
   }
 
   /** Backlog figures for `health` and `$info`. */
@@ -392,6 +398,7 @@ export class Outbox {
     this.#savedLastId = Math.max(this.#savedLastId, result.lastId);
     if (result.dropped) {
       this.#dropped += result.dropped;
+      this.#dropsSinceOpen += result.dropped;
       this.#unwarnedDrops += result.dropped;
       this.#warnDrops(false);
     }
