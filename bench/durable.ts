@@ -1,7 +1,8 @@
 /**
  * The resilient publisher against bare mqtt.js on the same broker, in one run:
- * - sustained durable publish throughput (every reading on disk before it is sent) against bare
- *   mqtt.js QoS 1, pipelined, in memory;
+ * - sustained durable publish throughput (every reading kept in the outbox until its PUBACK: on
+ *   the wire at once, written only when no PUBACK came within the grace) against bare mqtt.js
+ *   QoS 1, pipelined, in memory;
  * - the drain of a 100,000-reading backlog at the default `outbox.drain_rate`;
  * - the latency of live readings on another topic while that drain runs;
  * - RSS and CPU during each.
