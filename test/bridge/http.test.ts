@@ -121,8 +121,10 @@ describe('webhook bridge', () => {
     assert.equal(s.backlog, 0);
     assert.equal(s.online, true);
     assert.match(s.lastError ?? '', /retrying in 400 ms\): /);
-    const statuses = local.probe.on('han/test-pi/$bridge/hook/status').map((m) => m.payload);
-    assert.deepEqual(statuses.slice(-2), ['offline', 'online'], 'offline while failing, online again after');
+    // The status message follows the service's own state over the broker: wait for it to arrive.
+    const statuses = () => local.probe.on('han/test-pi/$bridge/hook/status').map((m) => m.payload);
+    await eventually(() => statuses().at(-1) === 'online', 5_000);
+    assert.deepEqual(statuses().slice(-2), ['offline', 'online'], 'offline while failing, online again after');
   });
 
   test('notify: the body template over the action fields; JSON of the fields without a template', async () => {
