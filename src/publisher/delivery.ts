@@ -1,7 +1,8 @@
 /**
  * Delivers what the outbox holds, in two lanes:
  *
- * - **live**: a reading for a topic with nothing waiting goes out as soon as it is on disk;
+ * - **live**: a reading for a topic with nothing waiting goes out at once, while its row waits in
+ *   the outbox for its commit (the outbox's `wireGraceMs`); acknowledged first, it is never written;
  * - **drain**: readings kept while the broker was away (or from before a restart) go out oldest
  *   first, at most `drainRate` per second, while the live lane keeps flowing.
  *
@@ -12,7 +13,9 @@
  *
  * A message in flight when the connection drops stays in flight: mqtt.js keeps unacknowledged QoS 1
  * publishes and sends them again, first thing, after it reconnects. If the process dies instead,
- * the outbox still has them and they come back as backlog at the next start.
+ * the outbox still has those it had committed, and they come back as backlog at the next start;
+ * one that died with the process before its commit (at most `wireGraceMs` old) is lost unless
+ * the broker had it.
  *
  * The outbox's bound may drop a row that is in flight (the oldest rows go first, and a drained row
  * or one caught by an outage is among them). If the broker then acknowledges it, it was delivered
@@ -135,8 +138,8 @@ export class Delivery {
    * commit, and leaves the outbox only on its PUBACK, so delivery stays at-least-once. A PUBACK
    * that comes before the commit means the row is never written at all: at a thousand readings a
    * second on a near broker, most readings cost no insert and no delete. Its commit comes within
-   * one group-commit window (20 ms), so a power cut loses at most that window's readings the
-   * broker has not acknowledged, as when readings waited for a group commit before they were sent.
+   * the outbox's `wireGraceMs` (100 ms), so a crash or power cut loses at most that long of
+   * readings the broker has not acknowledged.
    *
    * `now` (an output's new state, which someone who just sent `/set` is waiting to see) is
    * committed on the next turn when it cannot go at once (offline, or its topic has a backlog),
@@ -164,9 +167,9 @@ export class Delivery {
       );
     }
     this.#storing++;
-    // On the wire at once, it needs no commit of its own: it rides the next group commit, so the
-    // fsync is not on the event loop when the next command arrives. One that cannot go yet
-    // (offline, or its topic has a backlog) is routed once it is committed.
+    // On the wire at once, it needs no commit of its own: it rides the next commit, at most the
+    // grace away, so no fsync is on the event loop when the next command arrives. One that cannot
+    // go yet (offline, or its topic has a backlog) is routed once it is committed.
     const early = this.opts.link.connected && !this.#backlog.has(msg.topic);
     const committed: Committed = done ? (err, row) => this.#committed(err, row, early, done) : early ? this.#wireCommitted : this.#heldCommitted;
     let row: OutboxMessage;

@@ -1,6 +1,7 @@
 /**
- * The durable outbox: every reading is on disk before it counts as accepted, and leaves the disk
- * only when the broker has acknowledged it. SQLite in WAL mode with `synchronous = FULL`; enqueues
+ * The durable outbox: every reading is on disk, or acknowledged by the broker, before it counts as
+ * accepted, and leaves the disk only when the broker has acknowledged it (one acknowledged before
+ * its commit is never written). SQLite in WAL mode with `synchronous = FULL`; enqueues
  * that arrive within a short window share one transaction (group commit), so one fsync covers
  * hundreds of readings. Deletes are coalesced into the next transaction: losing one to a crash only
  * repeats a message, which at-least-once delivery allows.

@@ -4,7 +4,7 @@
  * Each still leaves the outbox only on its PUBACK, and is on disk when no PUBACK came by its commit.
  * Over a private Mosquitto, with the real link, outbox and delivery.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,11 +17,10 @@ import { Outbox } from '../../src/publisher/outbox.js';
 import { Delivery } from '../../src/publisher/delivery.js';
 import { silentLogger } from '../../src/core/log.js';
 
-test('a state sent with `now` and a reading are both published before their commit; each arrives once and leaves the outbox on its PUBACK', async (t) => {
-  const broker = await Mosquitto.start();
-  t.after(() => broker.stop());
-  const link = new MqttLink({ clientId: 'early-state', will: { topic: 'han/pi/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger });
-  await link.start({ url: broker.url });
+/** A link (to `url`, a broker or a proxy in front of it), an outbox and its delivery, and a watcher on `filter` at `brokerUrl`; all closed after the test. */
+async function setup(t: TestContext, name: string, url: string, brokerUrl: string, filter: string) {
+  const link = new MqttLink({ clientId: name, will: { topic: 'han/pi/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, backoff: { min: 100, max: 200 } });
+  await link.start({ url });
   const outbox = Outbox.open({ file: join(mkdtempSync(join(tmpdir(), 'hanode-early-')), 'outbox.sqlite'), log: silentLogger });
   const delivery = new Delivery({ outbox, link, log: silentLogger, drainRate: 100 });
   delivery.start();
@@ -30,12 +29,18 @@ test('a state sent with `now` and a reading are both published before their comm
     outbox.close();
     await link.stop();
   });
-
-  const watcher = connect(broker.url, { clientId: 'early-watch' });
-  await watcher.subscribeAsync('han/pi/+', { qos: 1 });
+  const watcher = connect(brokerUrl, { clientId: `${name}-watch` });
+  await watcher.subscribeAsync(filter, { qos: 1 });
   const seen: string[] = [];
   watcher.on('message', (topic, p) => seen.push(`${topic} ${p}`));
   t.after(() => watcher.endAsync());
+  return { link, outbox, delivery, seen };
+}
+
+test('a state sent with `now` and a reading are both published before their commit; each arrives once and leaves the outbox on its PUBACK', async (t) => {
+  const broker = await Mosquitto.start();
+  t.after(() => broker.stop());
+  const { link, outbox, delivery, seen } = await setup(t, 'early-state', broker.url, broker.url, 'han/pi/+');
 
   // Which commit each publish happened after: observed, not replaced.
   const commitsAtPublish: Record<string, number> = {};
@@ -66,21 +71,7 @@ test('a reading sent at once whose PUBACK does not come is on disk after its com
   t.after(() => broker.stop());
   const proxy = await TcpProxy.start(broker.port);
   t.after(() => proxy.close());
-  const link = new MqttLink({ clientId: 'early-frozen', will: { topic: 'han/pi/status', payload: 'offline', retain: true, qos: 1 }, log: silentLogger, backoff: { min: 100, max: 200 } });
-  await link.start({ url: proxy.url });
-  const outbox = Outbox.open({ file: join(mkdtempSync(join(tmpdir(), 'hanode-early-')), 'outbox.sqlite'), log: silentLogger });
-  const delivery = new Delivery({ outbox, link, log: silentLogger, drainRate: 100 });
-  delivery.start();
-  t.after(async () => {
-    delivery.stop();
-    outbox.close();
-    await link.stop();
-  });
-  const watcher = connect(broker.url, { clientId: 'early-frozen-watch' });
-  await watcher.subscribeAsync('han/pi/temp', { qos: 1 });
-  const seen: string[] = [];
-  watcher.on('message', (topic, p) => seen.push(`${topic} ${p}`));
-  t.after(() => watcher.endAsync());
+  const { outbox, delivery, seen } = await setup(t, 'early-frozen', proxy.url, broker.url, 'han/pi/temp');
 
   proxy.freeze();
   await delivery.send({ topic: 'han/pi/temp', payload: Buffer.from('{"t":22}'), qos: 1, retain: true, ts: Date.now() });
